@@ -1,0 +1,141 @@
+package io.rlhf4j.data.read;
+
+import io.rlhf4j.data.DataFormatException;
+import io.rlhf4j.data.json.Json;
+import io.rlhf4j.data.json.JsonParseException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * One JSONL line parsed as an object, with typed field access whose errors name the file, the line
+ * and the field.
+ */
+public final class JsonRecord {
+  private final Path file;
+  private final long line;
+  private final Map<String, Object> fields;
+
+  private JsonRecord(Path file, long line, Map<String, Object> fields) {
+    this.file = file;
+    this.line = line;
+    this.fields = fields;
+  }
+
+  /** Parses {@code text} as a JSON object, reporting malformed JSON at {@code file:line}. */
+  public static JsonRecord parse(Path file, long line, String text) {
+    Object value;
+    try {
+      value = Json.parse(text);
+    } catch (JsonParseException e) {
+      throw new DataFormatException(file, line, null, "invalid JSON: " + e.getMessage(), e);
+    }
+    if (!(value instanceof Map)) {
+      throw new DataFormatException(
+          file, line, null, "expected a JSON object but found " + Json.typeName(value));
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map = (Map<String, Object>) value;
+    return new JsonRecord(file, line, map);
+  }
+
+  /** A required string field. */
+  public String string(String field) {
+    Object value = require(field);
+    if (!(value instanceof String s)) {
+      throw wrongType(field, "a string", value);
+    }
+    return s;
+  }
+
+  /** A required string field that must not be empty. */
+  public String nonEmptyString(String field) {
+    String s = string(field);
+    if (s.isEmpty()) {
+      throw error(field, "must not be empty");
+    }
+    return s;
+  }
+
+  /** An optional finite number; absent or JSON null gives empty. */
+  public OptionalDouble optionalNumber(String field) {
+    Object value = fields.get(field);
+    if (value == null || value == Json.NULL) {
+      return OptionalDouble.empty();
+    }
+    if (!(value instanceof Number n)) {
+      throw wrongType(field, "a number", value);
+    }
+    return OptionalDouble.of(n.doubleValue());
+  }
+
+  /** A required integer field. */
+  public long integer(String field) {
+    Object value = require(field);
+    if (!(value instanceof Long l)) {
+      throw wrongType(field, "an integer", value);
+    }
+    return l;
+  }
+
+  /** A required array of non-empty strings. */
+  public List<String> nonEmptyStrings(String field) {
+    List<?> list = array(field);
+    List<String> out = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      Object item = list.get(i);
+      if (!(item instanceof String s)) {
+        throw wrongType(field + "[" + i + "]", "a string", item);
+      }
+      if (s.isEmpty()) {
+        throw error(field + "[" + i + "]", "must not be empty");
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  /** A required array of integers. */
+  public List<Integer> integers(String field) {
+    List<?> list = array(field);
+    List<Integer> out = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      Object item = list.get(i);
+      if (!(item instanceof Long l) || l > Integer.MAX_VALUE || l < Integer.MIN_VALUE) {
+        throw wrongType(field + "[" + i + "]", "an integer", item);
+      }
+      out.add((int) (long) l);
+    }
+    return out;
+  }
+
+  private List<?> array(String field) {
+    Object value = require(field);
+    if (!(value instanceof List<?> list)) {
+      throw wrongType(field, "an array", value);
+    }
+    return list;
+  }
+
+  private Object require(String field) {
+    Object value = fields.get(field);
+    if (value == null) {
+      throw error(field, "is missing");
+    }
+    if (value == Json.NULL) {
+      throw error(field, "is null");
+    }
+    return value;
+  }
+
+  /** An error at this record's file and line, for {@code field}. */
+  public DataFormatException error(String field, String problem) {
+    return new DataFormatException(file, line, field, problem);
+  }
+
+  private DataFormatException wrongType(String field, String expected, Object found) {
+    return error(field, "expected " + expected + " but found " + Json.typeName(found));
+  }
+}

@@ -1,0 +1,87 @@
+package io.rlhf4j.data.read;
+
+import io.rlhf4j.data.Comparison;
+import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.Ranking;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalDouble;
+
+/**
+ * The plain JSONL formats of rlhf4j (one JSON object per line, UTF-8, gzip allowed):
+ *
+ * <ul>
+ *   <li>demonstrations: {@code {"prompt": "...", "response": "..."}}
+ *   <li>comparisons: {@code {"prompt": "...", "chosen": "...", "rejected": "...", "margin": 0.5}}
+ *       ({@code margin} optional)
+ *   <li>rankings: {@code {"prompt": "...", "responses": ["a", "b", "c"], "ranks": [2, 1, 2]}} (rank
+ *       1 is best; equal ranks are ties; optional {@code margin})
+ * </ul>
+ *
+ * <p>Responses must be non-empty strings; prompts may be empty. Unknown fields are ignored, as TRL
+ * and OpenRLHF datasets often carry extra metadata columns.
+ */
+public final class Jsonl {
+  private Jsonl() {}
+
+  /** Streams demonstrations from {@code file}. */
+  public static RecordReader<Demonstration> demonstrations(Path file, ReadOptions options) {
+    return RecordReader.open(
+        file,
+        options,
+        (f, line, text) -> {
+          JsonRecord r = JsonRecord.parse(f, line, text);
+          return new Demonstration(r.string("prompt"), r.nonEmptyString("response"));
+        });
+  }
+
+  /** Streams pairwise comparisons from {@code file}. */
+  public static RecordReader<Comparison> comparisons(Path file, ReadOptions options) {
+    return RecordReader.open(
+        file,
+        options,
+        (f, line, text) -> {
+          JsonRecord r = JsonRecord.parse(f, line, text);
+          return new Comparison(
+              r.string("prompt"),
+              r.nonEmptyString("chosen"),
+              r.nonEmptyString("rejected"),
+              margin(r));
+        });
+  }
+
+  /** Streams K-wise rankings from {@code file}. */
+  public static RecordReader<Ranking> rankings(Path file, ReadOptions options) {
+    return RecordReader.open(
+        file,
+        options,
+        (f, line, text) -> {
+          JsonRecord r = JsonRecord.parse(f, line, text);
+          String prompt = r.string("prompt");
+          List<String> responses = r.nonEmptyStrings("responses");
+          if (responses.size() < 2) {
+            throw r.error("responses", "a ranking needs K >= 2 responses, got " + responses.size());
+          }
+          List<Integer> ranks = r.integers("ranks");
+          if (ranks.size() != responses.size()) {
+            throw r.error(
+                "ranks",
+                "has " + ranks.size() + " entries but 'responses' has " + responses.size());
+          }
+          for (int i = 0; i < ranks.size(); i++) {
+            if (ranks.get(i) < 1) {
+              throw r.error("ranks[" + i + "]", "ranks start at 1 (best), got " + ranks.get(i));
+            }
+          }
+          return new Ranking(prompt, responses, ranks, margin(r));
+        });
+  }
+
+  private static OptionalDouble margin(JsonRecord r) {
+    OptionalDouble margin = r.optionalNumber("margin");
+    if (margin.isPresent() && !(margin.getAsDouble() >= 0)) {
+      throw r.error("margin", "must be >= 0, got " + margin.getAsDouble());
+    }
+    return margin;
+  }
+}

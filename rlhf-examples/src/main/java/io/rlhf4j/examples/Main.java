@@ -1,0 +1,53 @@
+package io.rlhf4j.examples;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The command-line entry point of {@code rlhf4j.jar}: {@code java -jar rlhf4j.jar COMMAND [flags]}.
+ * Each command is a small class; this one only dispatches.
+ */
+public final class Main {
+  private Main() {}
+
+  /** A sub-command. */
+  interface Command {
+    /** One line for the command list. */
+    String summary();
+
+    /** Runs with the arguments after the command name; returns the exit status. */
+    int run(String[] args) throws Exception;
+  }
+
+  private static Map<String, Command> commands() {
+    Map<String, Command> commands = new LinkedHashMap<>();
+    commands.put("inspect", new InspectCommand());
+    return commands;
+  }
+
+  /** Runs a command and exits with its status. */
+  public static void main(String[] args) throws Exception {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) throws Exception {
+    Map<String, Command> commands = commands();
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+      usage(commands);
+      return args.length == 0 ? 2 : 0;
+    }
+    Command command = commands.get(args[0]);
+    if (command == null) {
+      System.err.println("unknown command: " + args[0]);
+      usage(commands);
+      return 2;
+    }
+    return command.run(Arrays.copyOfRange(args, 1, args.length));
+  }
+
+  private static void usage(Map<String, Command> commands) {
+    System.err.println("usage: java -jar rlhf4j.jar COMMAND [flags]   (COMMAND --help for flags)");
+    commands.forEach((name, c) -> System.err.printf("  %-10s %s%n", name, c.summary()));
+  }
+}
