@@ -1,0 +1,173 @@
+package io.rlhf4j.djl.generate;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.KvCache;
+import io.rlhf4j.generate.Generation;
+import io.rlhf4j.generate.SamplingConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Batched autoregressive sampling for rollouts. Prompts of different lengths are left-padded
+ * (padding is masked out and does not advance positions), decoding reuses a KV cache, each row
+ * stops at EOS, and every step runs in its own NDManager scope so native memory stays flat.
+ *
+ * <p>Row b samples from its own random stream derived from (seed, b), so results are reproducible
+ * for a given seed and batch.
+ */
+public final class Generator {
+  private final CausalLm model;
+  private final int eosId;
+
+  /**
+   * @param model the language model
+   * @param eosId the end-of-sequence id, or -1 to always run to maxNewTokens
+   */
+  public Generator(CausalLm model, int eosId) {
+    this.model = model;
+    this.eosId = eosId;
+  }
+
+  /** Samples with the KV cache. */
+  public List<Generation> generate(List<int[]> prompts, SamplingConfig config) {
+    return generate(prompts, config, true);
+  }
+
+  /**
+   * Samples one response per prompt.
+   *
+   * @param useCache false recomputes the whole prefix every step (for checks and benchmarks)
+   */
+  public List<Generation> generate(List<int[]> prompts, SamplingConfig config, boolean useCache) {
+    checkArgument(!prompts.isEmpty(), "no prompts");
+    int b = prompts.size();
+    int promptLength = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
+    checkArgument(
+        prompts.stream().allMatch(p -> p.length > 0), "every prompt needs at least one token");
+    checkArgument(
+        promptLength + config.maxNewTokens() <= model.config().maxPositions(),
+        "prompt (%s) + maxNewTokens (%s) exceeds the model's %s positions",
+        promptLength,
+        config.maxNewTokens(),
+        model.config().maxPositions());
+    int vocab = model.config().vocabSize();
+    TokenSampler sampler = new TokenSampler(config);
+    SplittableRandom[] randoms = new SplittableRandom[b];
+    SplittableRandom root = new SplittableRandom(config.seed());
+    for (int i = 0; i < b; i++) {
+      randoms[i] = root.split();
+    }
+    List<List<Integer>> tokens = new ArrayList<>();
+    List<List<Float>> logProbs = new ArrayList<>();
+    boolean[] done = new boolean[b];
+    boolean[] endedWithEos = new boolean[b];
+    for (int i = 0; i < b; i++) {
+      tokens.add(new ArrayList<>());
+      logProbs.add(new ArrayList<>());
+    }
+    // Left-padded prompt block: row i's prompt ends at the last column.
+    long[] ids = new long[b * promptLength];
+    float[] valid = new float[b * promptLength];
+    for (int i = 0; i < b; i++) {
+      int[] p = prompts.get(i);
+      int pad = promptLength - p.length;
+      for (int j = 0; j < p.length; j++) {
+        ids[i * promptLength + pad + j] = p[j];
+        valid[i * promptLength + pad + j] = 1;
+      }
+    }
+    try (NDManager run = model.manager().newSubManager();
+        KvCache cache = useCache ? new KvCache(run, model.config().numLayers()) : null) {
+      long[] allIds = ids;
+      float[] allValid = valid;
+      int width = promptLength;
+      long[] stepIds = ids;
+      float[] stepValid = valid;
+      int stepWidth = promptLength;
+      for (int t = 0; t < config.maxNewTokens(); t++) {
+        float[] logits;
+        try (NDManager step = run.newSubManager()) {
+          NDArray in =
+              useCache
+                  ? step.create(stepIds, new Shape(b, stepWidth))
+                  : step.create(allIds, new Shape(b, width));
+          NDArray inValid =
+              useCache
+                  ? step.create(stepValid, new Shape(b, stepWidth))
+                  : step.create(allValid, new Shape(b, width));
+          NDArray hidden = model.hidden(in, inValid, cache);
+          NDArray last = hidden.get(new NDIndex(":, -1:, :"));
+          logits = model.logits(last).toFloatArray();
+        }
+        long[] next = new long[b];
+        float[] nextValid = new float[b];
+        for (int i = 0; i < b; i++) {
+          if (done[i]) {
+            next[i] = Math.max(eosId, 0);
+            continue;
+          }
+          int banned = t < config.minNewTokens() ? eosId : -1;
+          TokenSampler.Choice c = sampler.choose(logits, i * vocab, vocab, banned, randoms[i]);
+          tokens.get(i).add(c.token());
+          logProbs.get(i).add((float) c.logProb());
+          next[i] = c.token();
+          nextValid[i] = 1;
+          if (c.token() == eosId) {
+            done[i] = true;
+            endedWithEos[i] = true;
+          }
+        }
+        if (allDone(done)) {
+          break;
+        }
+        stepIds = next;
+        stepValid = nextValid;
+        stepWidth = 1;
+        if (!useCache) {
+          allIds = widen(allIds, new long[b * (width + 1)], b, width);
+          allValid = widen(allValid, new float[b * (width + 1)], b, width);
+          width++;
+          for (int i = 0; i < b; i++) {
+            allIds[i * width + width - 1] = next[i];
+            allValid[i * width + width - 1] = nextValid[i];
+          }
+        }
+      }
+    }
+    List<Generation> out = new ArrayList<>(b);
+    for (int i = 0; i < b; i++) {
+      int[] response = tokens.get(i).stream().mapToInt(Integer::intValue).toArray();
+      float[] lp = new float[response.length];
+      for (int j = 0; j < lp.length; j++) {
+        lp[j] = logProbs.get(i).get(j);
+      }
+      out.add(new Generation(prompts.get(i).clone(), response, lp, endedWithEos[i]));
+    }
+    return out;
+  }
+
+  private static boolean allDone(boolean[] done) {
+    for (boolean d : done) {
+      if (!d) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Copies a [rows, width] row-major array into a [rows, width + 1] one whose last column the
+  // caller fills in.
+  private static <A> A widen(A from, A to, int rows, int width) {
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(from, i * width, to, i * (width + 1), width);
+    }
+    return to;
+  }
+}

@@ -1,0 +1,317 @@
+package io.rlhf4j.djl.io;
+
+import io.rlhf4j.data.json.Json;
+import io.rlhf4j.data.json.JsonParseException;
+import io.rlhf4j.djl.model.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Hugging Face checkpoint tensors to canonical names ({@link io.rlhf4j.djl.model.ParameterLayout})
+ * and back. Llama-family names map one to one; GPT-2's Conv1D weights are stored [in, out] and its
+ * attention fuses q, k and v into one {@code c_attn}, so they are transposed and split here.
+ */
+public final class HfWeights {
+  /** A single-file checkpoint. */
+  public static final String SINGLE = "model.safetensors";
+
+  /** The index of a sharded checkpoint. */
+  public static final String INDEX = "model.safetensors.index.json";
+
+  private HfWeights() {}
+
+  /** Reads the raw tensors of {@code folder}: {@code model.safetensors} or its sharded index. */
+  public static Map<String, Tensor> readRaw(Path folder) {
+    Path single = folder.resolve(SINGLE);
+    if (Files.exists(single)) {
+      return Safetensors.read(single);
+    }
+    Path index = folder.resolve(INDEX);
+    if (!Files.exists(index)) {
+      throw new ModelFormatException(folder, "no " + SINGLE + " and no " + INDEX);
+    }
+    Map<String, Object> map;
+    try {
+      map = Json.parseObject(Files.readString(index));
+    } catch (IOException e) {
+      throw new ModelFormatException(index, "cannot read: " + e.getMessage(), e);
+    } catch (JsonParseException e) {
+      throw new ModelFormatException(index, "invalid JSON: " + e.getMessage(), e);
+    }
+    if (!(map.get("weight_map") instanceof Map<?, ?> weightMap)) {
+      throw new ModelFormatException(index, "field 'weight_map' is missing");
+    }
+    Map<String, Tensor> all = new LinkedHashMap<>();
+    for (Object shard : new TreeSet<>(weightMap.values().stream().map(String::valueOf).toList())) {
+      Path shardFile = folder.resolve(String.valueOf(shard));
+      Map<String, Tensor> tensors = Safetensors.read(shardFile);
+      for (Map.Entry<?, ?> e : weightMap.entrySet()) {
+        if (shard.equals(e.getValue())) {
+          Tensor t = tensors.get(String.valueOf(e.getKey()));
+          if (t == null) {
+            throw ModelFormatException.tensor(
+                shardFile, String.valueOf(e.getKey()), "listed in " + INDEX + " but absent");
+          }
+          all.put(String.valueOf(e.getKey()), t);
+        }
+      }
+    }
+    return all;
+  }
+
+  /** Hugging Face names and layouts to canonical ones; unknown tensors are reported. */
+  public static Map<String, Tensor> toCanonical(
+      Map<String, Tensor> hf, ModelConfig c, Path source) {
+    return c.family() == ModelConfig.Family.GPT2
+        ? gpt2ToCanonical(hf, c, source)
+        : llamaToCanonical(hf, source);
+  }
+
+  /** Canonical names and layouts to Hugging Face ones, as {@code save_pretrained} writes them. */
+  public static Map<String, Tensor> fromCanonical(Map<String, Tensor> canonical, ModelConfig c) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : canonical.entrySet()) {
+      if (c.family() == ModelConfig.Family.GPT2) {
+        gpt2FromCanonical(e.getKey(), e.getValue(), canonical, out);
+      } else {
+        out.put(llamaName(e.getKey()), e.getValue());
+      }
+    }
+    return out;
+  }
+
+  // ---- Llama family -----------------------------------------------------------------------------
+
+  private static Map<String, Tensor> llamaToCanonical(Map<String, Tensor> hf, Path source) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : hf.entrySet()) {
+      String name = e.getKey();
+      if (name.endsWith("rotary_emb.inv_freq")) {
+        continue; // a buffer some old checkpoints saved; recomputed
+      }
+      out.put(canonicalLlamaName(name, source), e.getValue());
+    }
+    return out;
+  }
+
+  private static String canonicalLlamaName(String hf, Path source) {
+    if (hf.equals("model.embed_tokens.weight")) {
+      return "embed.weight";
+    } else if (hf.equals("model.norm.weight")) {
+      return "norm.weight";
+    } else if (hf.equals("lm_head.weight") || hf.startsWith("score.")) {
+      return hf;
+    } else if (hf.startsWith("model.layers.")) {
+      String rest = hf.substring("model.layers.".length());
+      int dot = rest.indexOf('.');
+      String layer = rest.substring(0, dot);
+      String part = rest.substring(dot + 1);
+      String mapped =
+          switch (part) {
+            case "input_layernorm.weight" -> "attn_norm.weight";
+            case "post_attention_layernorm.weight" -> "mlp_norm.weight";
+            case "self_attn.q_proj.weight" -> "attn.q.weight";
+            case "self_attn.q_proj.bias" -> "attn.q.bias";
+            case "self_attn.k_proj.weight" -> "attn.k.weight";
+            case "self_attn.k_proj.bias" -> "attn.k.bias";
+            case "self_attn.v_proj.weight" -> "attn.v.weight";
+            case "self_attn.v_proj.bias" -> "attn.v.bias";
+            case "self_attn.o_proj.weight" -> "attn.o.weight";
+            case "mlp.gate_proj.weight" -> "mlp.gate.weight";
+            case "mlp.up_proj.weight" -> "mlp.up.weight";
+            case "mlp.down_proj.weight" -> "mlp.down.weight";
+            default -> null;
+          };
+      if (mapped != null) {
+        return "layers." + layer + "." + mapped;
+      }
+    }
+    throw ModelFormatException.tensor(source, hf, "not a tensor of this architecture");
+  }
+
+  private static String llamaName(String canonical) {
+    if (canonical.equals("embed.weight")) {
+      return "model.embed_tokens.weight";
+    } else if (canonical.equals("norm.weight")) {
+      return "model.norm.weight";
+    } else if (!canonical.startsWith("layers.")) {
+      return canonical;
+    }
+    String rest = canonical.substring("layers.".length());
+    int dot = rest.indexOf('.');
+    String part =
+        switch (rest.substring(dot + 1)) {
+          case "attn_norm.weight" -> "input_layernorm.weight";
+          case "mlp_norm.weight" -> "post_attention_layernorm.weight";
+          case "mlp.gate.weight" -> "mlp.gate_proj.weight";
+          case "mlp.up.weight" -> "mlp.up_proj.weight";
+          case "mlp.down.weight" -> "mlp.down_proj.weight";
+          default -> {
+            String p = rest.substring(dot + 1); // attn.q.weight -> self_attn.q_proj.weight
+            yield "self_attn." + p.charAt(5) + "_proj" + p.substring(6);
+          }
+        };
+    return "model.layers." + rest.substring(0, dot) + "." + part;
+  }
+
+  // ---- GPT-2 ------------------------------------------------------------------------------------
+
+  private static Map<String, Tensor> gpt2ToCanonical(
+      Map<String, Tensor> hf, ModelConfig c, Path source) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    int d = c.hiddenSize();
+    for (Map.Entry<String, Tensor> e : hf.entrySet()) {
+      String name = e.getKey().startsWith("transformer.") ? e.getKey().substring(12) : e.getKey();
+      Tensor t = e.getValue();
+      if (name.endsWith(".attn.bias") && t.shape().length == 4
+          || name.endsWith(".attn.masked_bias")) {
+        continue; // causal-mask buffers of old checkpoints
+      }
+      if (name.equals("lm_head.weight")) {
+        continue; // tied to wte in GPT-2
+      }
+      switch (name) {
+        case "wte.weight" -> out.put("embed.weight", t);
+        case "wpe.weight" -> out.put("pos_embed.weight", t);
+        case "ln_f.weight" -> out.put("norm.weight", t);
+        case "ln_f.bias" -> out.put("norm.bias", t);
+        default -> {
+          if (!name.startsWith("h.")) {
+            throw ModelFormatException.tensor(source, e.getKey(), "not a tensor of GPT-2");
+          }
+          String rest = name.substring(2);
+          int dot = rest.indexOf('.');
+          String p = "layers." + rest.substring(0, dot) + ".";
+          String part = rest.substring(dot + 1);
+          switch (part) {
+            case "ln_1.weight" -> out.put(p + "attn_norm.weight", t);
+            case "ln_1.bias" -> out.put(p + "attn_norm.bias", t);
+            case "ln_2.weight" -> out.put(p + "mlp_norm.weight", t);
+            case "ln_2.bias" -> out.put(p + "mlp_norm.bias", t);
+            case "attn.c_attn.weight" -> {
+              checkShape(source, e.getKey(), t, d, 3L * d);
+              Tensor w = transpose(t); // [3D, D]
+              out.put(p + "attn.q.weight", rows(w, 0, d));
+              out.put(p + "attn.k.weight", rows(w, d, d));
+              out.put(p + "attn.v.weight", rows(w, 2 * d, d));
+            }
+            case "attn.c_attn.bias" -> {
+              checkShape(source, e.getKey(), t, 3L * d);
+              out.put(p + "attn.q.bias", rows(t, 0, d));
+              out.put(p + "attn.k.bias", rows(t, d, d));
+              out.put(p + "attn.v.bias", rows(t, 2 * d, d));
+            }
+            case "attn.c_proj.weight" -> out.put(p + "attn.o.weight", transpose(t));
+            case "attn.c_proj.bias" -> out.put(p + "attn.o.bias", t);
+            case "mlp.c_fc.weight" -> out.put(p + "mlp.up.weight", transpose(t));
+            case "mlp.c_fc.bias" -> out.put(p + "mlp.up.bias", t);
+            case "mlp.c_proj.weight" -> out.put(p + "mlp.down.weight", transpose(t));
+            case "mlp.c_proj.bias" -> out.put(p + "mlp.down.bias", t);
+            default ->
+                throw ModelFormatException.tensor(source, e.getKey(), "not a tensor of GPT-2");
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void gpt2FromCanonical(
+      String name, Tensor t, Map<String, Tensor> all, Map<String, Tensor> out) {
+    switch (name) {
+      case "embed.weight" -> out.put("transformer.wte.weight", t);
+      case "pos_embed.weight" -> out.put("transformer.wpe.weight", t);
+      case "norm.weight" -> out.put("transformer.ln_f.weight", t);
+      case "norm.bias" -> out.put("transformer.ln_f.bias", t);
+      default -> {
+        if (name.startsWith("score.")) {
+          out.put(name, t);
+          return;
+        }
+        String rest = name.substring("layers.".length());
+        int dot = rest.indexOf('.');
+        String p = "transformer.h." + rest.substring(0, dot) + ".";
+        String layer = "layers." + rest.substring(0, dot) + ".";
+        switch (rest.substring(dot + 1)) {
+          case "attn_norm.weight" -> out.put(p + "ln_1.weight", t);
+          case "attn_norm.bias" -> out.put(p + "ln_1.bias", t);
+          case "mlp_norm.weight" -> out.put(p + "ln_2.weight", t);
+          case "mlp_norm.bias" -> out.put(p + "ln_2.bias", t);
+          case "attn.q.weight" ->
+              out.put(
+                  p + "attn.c_attn.weight",
+                  transpose(
+                      concatRows(
+                          t, all.get(layer + "attn.k.weight"), all.get(layer + "attn.v.weight"))));
+          case "attn.q.bias" ->
+              out.put(
+                  p + "attn.c_attn.bias",
+                  concatRows(t, all.get(layer + "attn.k.bias"), all.get(layer + "attn.v.bias")));
+          case "attn.o.weight" -> out.put(p + "attn.c_proj.weight", transpose(t));
+          case "attn.o.bias" -> out.put(p + "attn.c_proj.bias", t);
+          case "mlp.up.weight" -> out.put(p + "mlp.c_fc.weight", transpose(t));
+          case "mlp.up.bias" -> out.put(p + "mlp.c_fc.bias", t);
+          case "mlp.down.weight" -> out.put(p + "mlp.c_proj.weight", transpose(t));
+          case "mlp.down.bias" -> out.put(p + "mlp.c_proj.bias", t);
+          default -> {
+            // k and v are written inside c_attn together with q
+          }
+        }
+      }
+    }
+  }
+
+  private static void checkShape(Path source, String name, Tensor t, long... shape) {
+    if (!java.util.Arrays.equals(t.shape(), shape)) {
+      throw ModelFormatException.tensor(
+          source,
+          name,
+          "has shape "
+              + t.shapeString()
+              + " but the config implies "
+              + java.util.Arrays.toString(shape));
+    }
+  }
+
+  static Tensor transpose(Tensor t) {
+    int rows = (int) t.shape()[0];
+    int cols = (int) t.shape()[1];
+    float[] out = new float[t.size()];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        out[c * rows + r] = t.data()[r * cols + c];
+      }
+    }
+    return new Tensor(new long[] {cols, rows}, out);
+  }
+
+  private static Tensor rows(Tensor t, int from, int count) {
+    int cols = t.shape().length == 1 ? 1 : (int) t.shape()[1];
+    float[] out = new float[count * cols];
+    System.arraycopy(t.data(), from * cols, out, 0, count * cols);
+    long[] shape = t.shape().length == 1 ? new long[] {count} : new long[] {count, cols};
+    return new Tensor(shape, out);
+  }
+
+  private static Tensor concatRows(Tensor... parts) {
+    int total = 0;
+    long rows = 0;
+    for (Tensor p : parts) {
+      total += p.size();
+      rows += p.shape()[0];
+    }
+    float[] out = new float[total];
+    int at = 0;
+    for (Tensor p : parts) {
+      System.arraycopy(p.data(), 0, out, at, p.size());
+      at += p.size();
+    }
+    long[] shape =
+        parts[0].shape().length == 1 ? new long[] {rows} : new long[] {rows, parts[0].shape()[1]};
+    return new Tensor(shape, out);
+  }
+}

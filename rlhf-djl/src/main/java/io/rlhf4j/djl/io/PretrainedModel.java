@@ -1,0 +1,142 @@
+package io.rlhf4j.djl.io;
+
+import ai.djl.Device;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.djl.tokenize.Gpt2Tokenizer;
+import io.rlhf4j.djl.tokenize.HfTokenizer;
+import io.rlhf4j.djl.tokenize.Llama2cTokenizer;
+import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A language model with its tokenizer, loaded from the folders people have and saved as a Hugging
+ * Face folder ({@code config.json}, {@code model.safetensors}, {@code tokenizer.json}, {@code
+ * generation_config.json}) that {@code transformers} loads as is.
+ *
+ * <p>Loading is all-or-nothing: every file is read and checked on the Java heap before any native
+ * array exists, so a bad folder never yields a half-loaded model.
+ *
+ * @param model the network
+ * @param tokenizer its tokenizer
+ */
+public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implements AutoCloseable {
+
+  /**
+   * Loads {@code folder}: a Hugging Face folder (has {@code config.json}) or a llama2.c folder (a
+   * checkpoint {@code .bin} with its {@code tok*.bin} / {@code tokenizer.bin}).
+   */
+  public static PretrainedModel load(Path folder, Device device) {
+    if (!Files.isDirectory(folder)) {
+      throw new ModelFormatException(folder, "not a folder");
+    }
+    return Files.exists(folder.resolve("config.json"))
+        ? loadHuggingFace(folder, device)
+        : loadLlama2c(folder, device);
+  }
+
+  private static PretrainedModel loadHuggingFace(Path folder, Device device) {
+    ModelConfig config = HfConfig.read(folder.resolve("config.json"));
+    Map<String, Tensor> raw = HfWeights.readRaw(folder);
+    Path weightsFile =
+        Files.exists(folder.resolve(HfWeights.SINGLE))
+            ? folder.resolve(HfWeights.SINGLE)
+            : folder.resolve(HfWeights.INDEX);
+    Map<String, Tensor> canonical = HfWeights.toCanonical(raw, config, weightsFile);
+    SavableTokenizer tokenizer;
+    if (Files.exists(folder.resolve("tokenizer.json"))) {
+      tokenizer =
+          HfTokenizer.load(
+              folder.resolve("tokenizer.json"),
+              config.vocabSize(),
+              config.bosTokenId(),
+              config.eosTokenId());
+    } else if (config.family() == ModelConfig.Family.GPT2) {
+      tokenizer = Gpt2Tokenizer.load(folder);
+    } else {
+      throw new ModelFormatException(folder, "no tokenizer.json");
+    }
+    return new PretrainedModel(build(config, canonical, device, weightsFile), tokenizer);
+  }
+
+  private static PretrainedModel loadLlama2c(Path folder, Device device) {
+    List<Path> bins;
+    try (Stream<Path> files = Files.list(folder)) {
+      bins = files.filter(p -> p.getFileName().toString().endsWith(".bin")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<Path> tokenizers = bins.stream().filter(PretrainedModel::isLlama2cTokenizer).toList();
+    List<Path> checkpoints = bins.stream().filter(p -> !isLlama2cTokenizer(p)).toList();
+    if (checkpoints.size() != 1 || tokenizers.size() != 1) {
+      throw new ModelFormatException(
+          folder,
+          "expected a Hugging Face config.json, or exactly one llama2.c checkpoint .bin and one"
+              + " tok*.bin/tokenizer.bin; found checkpoints "
+              + checkpoints
+              + " and tokenizers "
+              + tokenizers);
+    }
+    Llama2cCheckpoint.Contents contents = Llama2cCheckpoint.read(checkpoints.get(0));
+    Llama2cTokenizer tokenizer =
+        Llama2cTokenizer.load(tokenizers.get(0), contents.config().vocabSize());
+    return new PretrainedModel(
+        build(contents.config(), contents.tensors(), device, checkpoints.get(0)), tokenizer);
+  }
+
+  private static boolean isLlama2cTokenizer(Path p) {
+    String name = p.getFileName().toString();
+    return name.startsWith("tok");
+  }
+
+  private static CausalLm build(
+      ModelConfig config, Map<String, Tensor> tensors, Device device, Path source) {
+    try {
+      return CausalLm.fromTensors(config, tensors, device);
+    } catch (IllegalArgumentException e) {
+      throw new ModelFormatException(source, e.getMessage(), e);
+    }
+  }
+
+  /** Saves this model as a Hugging Face folder. */
+  public void save(Path folder) throws IOException {
+    save(model, tokenizer, folder);
+  }
+
+  /**
+   * Writes {@code model} and {@code tokenizer} to {@code folder} as a Hugging Face folder. Each
+   * file is written atomically; the weights last, so a folder with {@code model.safetensors} is
+   * complete.
+   */
+  public static void save(CausalLm model, SavableTokenizer tokenizer, Path folder)
+      throws IOException {
+    Files.createDirectories(folder);
+    ModelConfig config = model.config();
+    AtomicFiles.writeString(folder.resolve("config.json"), HfConfig.toJson(config));
+    AtomicFiles.writeString(
+        folder.resolve("generation_config.json"), HfConfig.generationConfigJson(config));
+    AtomicFiles.writeString(folder.resolve("tokenizer.json"), tokenizer.tokenizerJson());
+    Safetensors.write(
+        folder.resolve(HfWeights.SINGLE),
+        HfWeights.fromCanonical(model.toTensors(), config),
+        Map.of("format", "pt"));
+  }
+
+  @Override
+  public void close() {
+    model.close();
+    if (tokenizer instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

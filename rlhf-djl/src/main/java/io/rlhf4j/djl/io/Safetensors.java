@@ -1,0 +1,229 @@
+package io.rlhf4j.djl.io;
+
+import io.rlhf4j.data.json.Json;
+import io.rlhf4j.data.json.JsonParseException;
+import io.rlhf4j.data.json.JsonWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header
+ * mapping each tensor name to {@code {"dtype", "shape", "data_offsets"}}, then the raw bytes.
+ *
+ * <p>Read here in plain Java so that F32, F16 and BF16 files all load (converted to fp32, since
+ * DJL's PyTorch engine crashes on BF16 arrays), every tensor is checked against the file size
+ * before use, and errors name the file and the tensor. Written as F32 with sorted names, the form
+ * {@code transformers} and {@code safetensors.torch.load_file} read.
+ */
+public final class Safetensors {
+  private static final long MAX_HEADER = 100L << 20;
+
+  private Safetensors() {}
+
+  /** Reads every tensor of {@code file} as fp32, in header order. */
+  public static Map<String, Tensor> read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ModelFormatException(file, "file not found");
+    }
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size < 8) {
+        throw new ModelFormatException(file, "truncated: " + size + " bytes, no header");
+      }
+      ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(channel, lengthBytes, 0, file);
+      long headerLength = lengthBytes.flip().getLong();
+      if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
+        throw new ModelFormatException(
+            file, "not a safetensors file or truncated (header length " + headerLength + ")");
+      }
+      ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+      readFully(channel, headerBytes, 8, file);
+      Map<String, Object> header;
+      try {
+        header = Json.parseObject(new String(headerBytes.array(), StandardCharsets.UTF_8));
+      } catch (JsonParseException e) {
+        throw new ModelFormatException(file, "corrupt header: " + e.getMessage(), e);
+      }
+      long dataStart = 8 + headerLength;
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : header.entrySet()) {
+        if (e.getKey().equals("__metadata__")) {
+          continue;
+        }
+        tensors.put(
+            e.getKey(), readTensor(channel, file, e.getKey(), e.getValue(), dataStart, size));
+      }
+      return tensors;
+    } catch (IOException e) {
+      throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  private static Tensor readTensor(
+      FileChannel channel, Path file, String name, Object entry, long dataStart, long fileSize)
+      throws IOException {
+    if (!(entry instanceof Map<?, ?> info)) {
+      throw ModelFormatException.tensor(file, name, "header entry is not an object");
+    }
+    String dtype = String.valueOf(info.get("dtype"));
+    int width =
+        switch (dtype) {
+          case "F32" -> 4;
+          case "F16", "BF16" -> 2;
+          default ->
+              throw ModelFormatException.tensor(
+                  file, name, "unsupported dtype " + dtype + " (F32, F16 and BF16 are read)");
+        };
+    if (!(info.get("shape") instanceof List<?> shapeList)
+        || !(info.get("data_offsets") instanceof List<?> offsets)
+        || offsets.size() != 2) {
+      throw ModelFormatException.tensor(file, name, "header entry lacks shape or data_offsets");
+    }
+    long[] shape = new long[shapeList.size()];
+    long count = 1;
+    for (int i = 0; i < shape.length; i++) {
+      if (!(shapeList.get(i) instanceof Long d) || d < 0) {
+        throw ModelFormatException.tensor(file, name, "bad shape " + shapeList);
+      }
+      shape[i] = d;
+      count *= d;
+    }
+    long begin = ((Number) offsets.get(0)).longValue();
+    long end = ((Number) offsets.get(1)).longValue();
+    if (end - begin != count * width) {
+      throw ModelFormatException.tensor(
+          file,
+          name,
+          "shape "
+              + shapeList
+              + " of "
+              + dtype
+              + " needs "
+              + count * width
+              + " bytes but data_offsets span "
+              + (end - begin));
+    }
+    if (dataStart + end > fileSize) {
+      throw ModelFormatException.tensor(
+          file, name, "data runs past the end of the file (truncated?)");
+    }
+    if (count > Integer.MAX_VALUE - 8) {
+      throw ModelFormatException.tensor(file, name, "too large for one Java array");
+    }
+    ByteBuffer bytes = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(channel, bytes, dataStart + begin, file);
+    bytes.flip();
+    float[] data = new float[(int) count];
+    switch (dtype) {
+      case "F32" -> bytes.asFloatBuffer().get(data);
+      case "F16" -> {
+        for (int i = 0; i < data.length; i++) {
+          data[i] = halfToFloat(bytes.getShort());
+        }
+      }
+      default -> {
+        for (int i = 0; i < data.length; i++) {
+          data[i] = Float.intBitsToFloat((bytes.getShort() & 0xffff) << 16);
+        }
+      }
+    }
+    return new Tensor(shape, data);
+  }
+
+  /** IEEE 754 binary16 to binary32, subnormals, infinities and NaN included. */
+  static float halfToFloat(short half) {
+    int h = half & 0xffff;
+    int sign = (h & 0x8000) << 16;
+    int exponent = (h >>> 10) & 0x1f;
+    int mantissa = h & 0x3ff;
+    if (exponent == 0x1f) {
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+    }
+    if (exponent == 0) {
+      float value = mantissa * 0x1p-24f; // subnormal (or zero)
+      return sign == 0 ? value : -value;
+    }
+    return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  }
+
+  private static void readFully(FileChannel channel, ByteBuffer buffer, long position, Path file)
+      throws IOException {
+    long at = position;
+    while (buffer.hasRemaining()) {
+      int n = channel.read(buffer, at);
+      if (n < 0) {
+        throw new ModelFormatException(file, "truncated: ended at byte " + at);
+      }
+      at += n;
+    }
+  }
+
+  /**
+   * Writes {@code tensors} as F32 to {@code file} atomically (a temporary file renamed into place),
+   * so a crash never leaves a half-written checkpoint under the real name.
+   */
+  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
+      throws IOException {
+    Map<String, Object> header = new LinkedHashMap<>();
+    if (!metadata.isEmpty()) {
+      header.put("__metadata__", new LinkedHashMap<>(metadata));
+    }
+    List<String> names = tensors.keySet().stream().sorted().toList();
+    long offset = 0;
+    for (String name : names) {
+      Tensor t = tensors.get(name);
+      Map<String, Object> info = new LinkedHashMap<>();
+      info.put("dtype", "F32");
+      List<Long> shape = new java.util.ArrayList<>();
+      for (long d : t.shape()) {
+        shape.add(d);
+      }
+      info.put("shape", shape);
+      info.put("data_offsets", List.of(offset, offset + 4L * t.size()));
+      header.put(name, info);
+      offset += 4L * t.size();
+    }
+    byte[] headerBytes = JsonWriter.write(header).getBytes(StandardCharsets.UTF_8);
+    // Pad the header with spaces to an 8-byte boundary, as the reference writer does.
+    int padded = (headerBytes.length + 7) / 8 * 8;
+    AtomicFiles.write(
+        file,
+        out -> {
+          ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+          len.putLong(padded);
+          out.write(len.array());
+          out.write(headerBytes);
+          for (int i = headerBytes.length; i < padded; i++) {
+            out.write(' ');
+          }
+          ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+          for (String name : names) {
+            for (float v : tensors.get(name).data()) {
+              if (!chunk.hasRemaining()) {
+                out.write(chunk.array(), 0, chunk.position());
+                chunk.clear();
+              }
+              chunk.putFloat(v);
+            }
+          }
+          out.write(chunk.array(), 0, chunk.position());
+        });
+  }
+
+  /** Writes to an output stream; may throw I/O errors. */
+  @FunctionalInterface
+  interface StreamWriter {
+    void write(OutputStream out) throws IOException;
+  }
+}

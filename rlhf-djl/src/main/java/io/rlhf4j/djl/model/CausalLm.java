@@ -1,0 +1,458 @@
+package io.rlhf4j.djl.model;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.rlhf4j.djl.io.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A decoder-only transformer as one DJL block: a causal trunk shared by two heads, the LM head
+ * (policy, reference) and an optional scalar head (reward and value models). Covers the Llama
+ * family (RMSNorm, rotary positions, grouped-query attention, SwiGLU, optional q/k/v biases) and
+ * GPT-2 (LayerNorm, learned positions, tanh-GELU). fp32 throughout.
+ *
+ * <p>Parameters live in this model's own {@link NDManager} on its device; forward passes create
+ * their activations in the manager of the token array passed in, so callers scope each step in a
+ * sub-manager and free everything by closing it. Autograd works through {@link
+ * ai.djl.training.GradientCollector} once {@link #setTrainable} is on.
+ *
+ * <p>Rotary embeddings follow Hugging Face's rotate-half convention; llama2.c checkpoints are
+ * permuted into it on load.
+ */
+public final class CausalLm extends AbstractBlock implements AutoCloseable {
+  private static final float MASKED = -1e9f;
+
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final Map<String, Parameter> params = new LinkedHashMap<>();
+  private final List<Layer> layers = new ArrayList<>();
+  private final NDArray ropeCos;
+  private final NDArray ropeSin;
+
+  /** One transformer block's arrays (biases and the gate may be null). */
+  private record Layer(
+      NDArray attnNormW,
+      NDArray attnNormB,
+      NDArray q,
+      NDArray qb,
+      NDArray k,
+      NDArray kb,
+      NDArray v,
+      NDArray vb,
+      NDArray o,
+      NDArray ob,
+      NDArray mlpNormW,
+      NDArray mlpNormB,
+      NDArray gate,
+      NDArray up,
+      NDArray upB,
+      NDArray down,
+      NDArray downB) {}
+
+  private CausalLm(ModelConfig config, Map<String, Tensor> tensors, Device device) {
+    this.config = config;
+    this.manager = NDManager.newBaseManager(device);
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      Tensor t = e.getValue();
+      NDArray array = manager.create(t.data(), new Shape(t.shape()));
+      Parameter p =
+          Parameter.builder()
+              .setName(e.getKey())
+              .setType(e.getKey().endsWith(".bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT)
+              .optArray(array)
+              .build();
+      params.put(e.getKey(), addParameter(p));
+    }
+    for (int i = 0; i < config.numLayers(); i++) {
+      String p = "layers." + i + ".";
+      layers.add(
+          new Layer(
+              array(p + "attn_norm.weight"),
+              array(p + "attn_norm.bias"),
+              array(p + "attn.q.weight"),
+              array(p + "attn.q.bias"),
+              array(p + "attn.k.weight"),
+              array(p + "attn.k.bias"),
+              array(p + "attn.v.weight"),
+              array(p + "attn.v.bias"),
+              array(p + "attn.o.weight"),
+              array(p + "attn.o.bias"),
+              array(p + "mlp_norm.weight"),
+              array(p + "mlp_norm.bias"),
+              array(p + "mlp.gate.weight"),
+              array(p + "mlp.up.weight"),
+              array(p + "mlp.up.bias"),
+              array(p + "mlp.down.weight"),
+              array(p + "mlp.down.bias")));
+    }
+    NDArray[] rope = ropeTables(config, manager);
+    this.ropeCos = rope[0];
+    this.ropeSin = rope[1];
+  }
+
+  /**
+   * A model from canonical tensors (see {@link ParameterLayout}). Every expected tensor must be
+   * present with its exact shape; the scalar head ({@code score.*}) is optional.
+   *
+   * @throws IllegalArgumentException naming the tensor when one is missing, extra or misshapen
+   */
+  public static CausalLm fromTensors(
+      ModelConfig config, Map<String, Tensor> tensors, Device device) {
+    Map<String, long[]> expected = new LinkedHashMap<>(ParameterLayout.of(config));
+    if (tensors.containsKey("score.weight") || tensors.containsKey("score.bias")) {
+      expected.putAll(ParameterLayout.scalarHead(config));
+    }
+    Map<String, Tensor> ordered = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      Tensor t = tensors.get(e.getKey());
+      checkArgument(t != null, "tensor '%s' is missing", e.getKey());
+      checkArgument(
+          Arrays.equals(t.shape(), e.getValue()),
+          "tensor '%s' has shape %s but the config implies %s",
+          e.getKey(),
+          t.shapeString(),
+          Arrays.toString(e.getValue()));
+      ordered.put(e.getKey(), t);
+    }
+    for (String name : tensors.keySet()) {
+      checkArgument(expected.containsKey(name), "unexpected tensor '%s' for this config", name);
+    }
+    return new CausalLm(config, ordered, device);
+  }
+
+  /**
+   * A freshly initialised model, GPT-2 style: N(0, 0.02) matrices, unit norms, zero biases.
+   * Deterministic in {@code seed}.
+   */
+  public static CausalLm random(ModelConfig config, long seed, Device device) {
+    Random random = new Random(seed);
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    ParameterLayout.of(config)
+        .forEach((name, shape) -> tensors.put(name, init(name, shape, random)));
+    return new CausalLm(config, tensors, device);
+  }
+
+  private static Tensor init(String name, long[] shape, Random random) {
+    int n = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+    float[] data = new float[n];
+    if (name.endsWith("norm.weight")) {
+      Arrays.fill(data, 1f);
+    } else if (!name.endsWith(".bias")) {
+      for (int i = 0; i < n; i++) {
+        data[i] = (float) (random.nextGaussian() * 0.02);
+      }
+    }
+    return new Tensor(shape, data);
+  }
+
+  /**
+   * This trunk with a fresh scalar head, weights ~ N(0, 1/(d+1)) as in Stiennon et al. so the
+   * initial rewards have unit-order variance, bias 0. Used to turn an SFT model into a reward
+   * model. Returns a new model; this one is unchanged.
+   */
+  public CausalLm withScalarHead(long seed, Device device) {
+    Map<String, Tensor> tensors = toTensors();
+    Random random = new Random(seed);
+    int d = config.hiddenSize();
+    float[] w = new float[d];
+    double std = 1 / Math.sqrt(d + 1);
+    for (int i = 0; i < d; i++) {
+      w[i] = (float) (random.nextGaussian() * std);
+    }
+    tensors.put("score.weight", new Tensor(new long[] {1, d}, w));
+    tensors.put("score.bias", new Tensor(new long[] {1}, new float[1]));
+    return new CausalLm(config, tensors, device);
+  }
+
+  /** A deep copy on {@code device} that shares no memory with this model. */
+  public CausalLm copy(Device device) {
+    return new CausalLm(config, toTensors(), device);
+  }
+
+  /** The configuration. */
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** The manager that owns the parameters. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Whether this model has a scalar head. */
+  public boolean hasScalarHead() {
+    return params.containsKey("score.weight");
+  }
+
+  /** Parameters by canonical name, in layout order. */
+  public Map<String, Parameter> parameters() {
+    return java.util.Collections.unmodifiableMap(params);
+  }
+
+  /** Turns gradient tracking of every parameter on or off. */
+  public void setTrainable(boolean trainable) {
+    for (Parameter p : params.values()) {
+      p.getArray().setRequiresGradient(trainable);
+    }
+  }
+
+  /** Copies every parameter to the Java heap as canonical tensors. */
+  public Map<String, Tensor> toTensors() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Parameter> e : params.entrySet()) {
+      NDArray a = e.getValue().getArray();
+      out.put(e.getKey(), new Tensor(a.getShape().getShape(), a.toFloatArray()));
+    }
+    return out;
+  }
+
+  /** The number of scalar parameters. */
+  public long parameterCount() {
+    return params.values().stream().mapToLong(p -> p.getArray().size()).sum();
+  }
+
+  private NDArray array(String name) {
+    Parameter p = params.get(name);
+    return p == null ? null : p.getArray();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Forward pass
+
+  /**
+   * Runs the trunk.
+   *
+   * @param tokens token ids [B, T] (int64), in the caller's step manager
+   * @param valid 1 for a real token, 0 for padding [B, T] (float32); padding is never attended to
+   *     and does not advance positions, so left-padded prompts behave as if alone
+   * @param cache keys and values of earlier positions, updated in place; null to run without
+   * @return final hidden states [B, T, D], after the last norm
+   */
+  public NDArray hidden(NDArray tokens, NDArray valid, KvCache cache) {
+    NDManager step = tokens.getManager();
+    long b = tokens.getShape().get(0);
+    long t = tokens.getShape().get(1);
+    long past = cache == null ? 0 : cache.length();
+    NDArray keyValid = valid;
+    NDArray seenBefore = step.zeros(new Shape(b, 1));
+    if (cache != null && past > 0) {
+      seenBefore = inStep(cache.keyValid().sum(new int[] {1}, true), step);
+      keyValid = NDArrays.concat(new NDList(cache.keyValid(), valid), 1);
+    }
+    if (cache != null) {
+      cache.updateValid(keyValid);
+    }
+    // A token's position counts the real tokens before it, so left padding does not shift it.
+    NDArray positions =
+        valid
+            .cumSum(1)
+            .add(seenBefore)
+            .sub(1)
+            .clip(0, config.maxPositions() - 1)
+            .toType(DataType.INT64, false);
+    NDArray bias = attentionBias(step, inStep(keyValid.duplicate(), step), past, t);
+
+    NDArray x = embed(tokens, array("embed.weight"));
+    NDArray cos = null;
+    NDArray sin = null;
+    if (config.family() == ModelConfig.Family.GPT2) {
+      x = x.add(embed(positions, array("pos_embed.weight")));
+    } else {
+      cos = embed(positions, ropeCos).expandDims(1); // [B, 1, T, hd]
+      sin = embed(positions, ropeSin).expandDims(1);
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      Layer l = layers.get(i);
+      x = x.add(attention(norm(x, l.attnNormW(), l.attnNormB()), l, i, cos, sin, bias, cache));
+      x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB()), l));
+    }
+    return norm(x, array("norm.weight"), array("norm.bias"));
+  }
+
+  /** Next-token logits [B, T, V] from hidden states. */
+  public NDArray logits(NDArray hidden) {
+    NDArray head = config.tieEmbeddings() ? array("embed.weight") : array("lm_head.weight");
+    return linear(hidden, head, null);
+  }
+
+  /**
+   * The scalar head read at one position per row: r = w·h[b, index[b]] + b0.
+   *
+   * @param hidden [B, T, D]
+   * @param index the position to read in each row [B] (int64), e.g. the last response token
+   * @return [B]
+   */
+  public NDArray score(NDArray hidden, NDArray index) {
+    checkArgument(hasScalarHead(), "this model has no scalar head");
+    long b = hidden.getShape().get(0);
+    long t = hidden.getShape().get(1);
+    NDArray rowStart = index.getManager().arange(0L, b * t, t, DataType.INT64);
+    NDArray flat = index.add(rowStart);
+    NDArray picked = embed(flat, hidden.reshape(b * t, config.hiddenSize()));
+    return linear(picked, array("score.weight"), array("score.bias")).reshape(b);
+  }
+
+  // Attention: softmax(q kᵀ / √hd + causal/padding bias) v, with grouped-query heads.
+  private NDArray attention(
+      NDArray h, Layer l, int layer, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
+    NDManager step = h.getManager();
+    long b = h.getShape().get(0);
+    long t = h.getShape().get(1);
+    int heads = config.numHeads();
+    int kvHeads = config.numKvHeads();
+    int hd = config.headDim();
+    int rep = heads / kvHeads;
+    NDArray q = linear(h, l.q(), l.qb()).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+    NDArray k = linear(h, l.k(), l.kb()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    NDArray v = linear(h, l.v(), l.vb()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    if (cos != null) {
+      q = rotate(q, cos, sin);
+      k = rotate(k, cos, sin);
+    }
+    if (cache != null) {
+      if (cache.keys(layer) != null) {
+        k = NDArrays.concat(new NDList(cache.keys(layer), k), 2);
+        v = NDArrays.concat(new NDList(cache.values(layer), v), 2);
+      }
+      cache.update(layer, k, v);
+    }
+    long s = k.getShape().get(2);
+    // Query head j reads key head j / rep: fold the rep query heads of a group into its rows.
+    NDArray scores =
+        q.reshape(b, kvHeads, rep * t, hd)
+            .matMul(inStep(k.transpose(0, 1, 3, 2), step))
+            .mul(1.0 / Math.sqrt(hd))
+            .reshape(b, kvHeads, rep, t, s)
+            .add(bias);
+    NDArray y =
+        scores
+            .softmax(-1)
+            .reshape(b, kvHeads, rep * t, s)
+            .matMul(v)
+            .reshape(b, heads, t, hd)
+            .transpose(0, 2, 1, 3)
+            .reshape(b, t, (long) heads * hd);
+    return linear(y, l.o(), l.ob());
+  }
+
+  // Llama: down(silu(gate h) * up h). GPT-2: down(gelu_tanh(up h)).
+  private NDArray mlp(NDArray h, Layer l) {
+    if (config.family() == ModelConfig.Family.GPT2) {
+      return linear(geluTanh(linear(h, l.up(), l.upB())), l.down(), l.downB());
+    }
+    NDArray gate = linear(h, l.gate(), null);
+    return linear(
+        gate.mul(gate.getNDArrayInternal().sigmoid()).mul(linear(h, l.up(), null)), l.down(), null);
+  }
+
+  private NDArray norm(NDArray x, NDArray weight, NDArray bias) {
+    if (bias == null) { // RMSNorm
+      NDArray rms = x.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
+      return x.div(rms).mul(weight);
+    }
+    NDArray centred = x.sub(x.mean(new int[] {-1}, true));
+    NDArray std = centred.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
+    return centred.div(std).mul(weight).add(bias);
+  }
+
+  // Rotate-half RoPE: x·cos + [−x₂, x₁]·sin, with x₁, x₂ the two halves of each head.
+  private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+    long half = x.getShape().get(3) / 2;
+    NDArray x1 = x.get(new NDIndex("..., :{}", half));
+    NDArray x2 = x.get(new NDIndex("..., {}:", half));
+    NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
+    return x.mul(cos).add(rotated.mul(sin));
+  }
+
+  private static NDArray geluTanh(NDArray x) {
+    NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+    return x.mul(inner.tanh().add(1)).mul(0.5);
+  }
+
+  private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+  }
+
+  // Row lookup; the result lives with the indices (the caller's step), not with the table.
+  private static NDArray embed(NDArray indices, NDArray table) {
+    return indices
+        .getNDArrayInternal()
+        .embedding(indices, table, ai.djl.ndarray.types.SparseFormat.DENSE)
+        .singletonOrThrow();
+  }
+
+  // Bias [B, 1, 1, T, S]: 0 where query slot past+i may see key slot j (j ≤ past+i and j real).
+  private static NDArray attentionBias(NDManager step, NDArray keyValid, long past, long t) {
+    long b = keyValid.getShape().get(0);
+    long s = keyValid.getShape().get(1);
+    NDArray keySlot = step.arange(0L, s, 1L, DataType.INT64).reshape(1, 1, s);
+    NDArray querySlot = step.arange(past, past + t, 1L, DataType.INT64).reshape(1, t, 1);
+    NDArray allowed =
+        keySlot
+            .lte(querySlot)
+            .logicalAnd(keyValid.reshape(b, 1, s).toType(DataType.BOOLEAN, false));
+    return allowed.toType(DataType.FLOAT32, false).sub(1).mul(-MASKED).reshape(b, 1, 1, t, s);
+  }
+
+  private static NDArray inStep(NDArray array, NDManager step) {
+    array.attach(step);
+    return array;
+  }
+
+  private static NDArray[] ropeTables(ModelConfig c, NDManager manager) {
+    int hd = c.headDim();
+    int half = hd / 2;
+    int positions = c.family() == ModelConfig.Family.GPT2 ? 1 : c.maxPositions();
+    float[] cos = new float[positions * hd];
+    float[] sin = new float[positions * hd];
+    for (int p = 0; p < positions; p++) {
+      for (int i = 0; i < half; i++) {
+        double angle = p * Math.pow(c.ropeTheta(), -2.0 * i / hd);
+        cos[p * hd + i] = cos[p * hd + i + half] = (float) Math.cos(angle);
+        sin[p * hd + i] = sin[p * hd + i + half] = (float) Math.sin(angle);
+      }
+    }
+    return new NDArray[] {
+      manager.create(cos, new Shape(positions, hd)), manager.create(sin, new Shape(positions, hd))
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // DJL Block plumbing: tokens [B, T] in, logits [B, T, V] out.
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray tokens = inputs.head();
+    NDArray valid = tokens.onesLike().toType(DataType.FLOAT32, false);
+    return new NDList(logits(hidden(tokens, valid, null)));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    Shape in = inputShapes[0];
+    return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabSize())};
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

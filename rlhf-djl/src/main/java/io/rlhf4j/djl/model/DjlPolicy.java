@@ -1,0 +1,55 @@
+package io.rlhf4j.djl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.rlhf4j.djl.generate.Generator;
+import io.rlhf4j.generate.Generation;
+import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.Policy;
+import io.rlhf4j.model.Tokenizer;
+import java.util.List;
+
+/** A {@link CausalLm} with its tokenizer as an RL {@link Policy}. */
+public final class DjlPolicy implements Policy {
+  private final CausalLm model;
+  private final Tokenizer tokenizer;
+  private final Generator generator;
+
+  /** Wraps {@code model}; EOS comes from the tokenizer. */
+  public DjlPolicy(CausalLm model, Tokenizer tokenizer) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.generator = new Generator(model, tokenizer.eosId().orElse(-1));
+  }
+
+  /** The network. */
+  public CausalLm model() {
+    return model;
+  }
+
+  @Override
+  public Tokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  @Override
+  public List<Generation> generate(List<int[]> prompts, SamplingConfig config) {
+    return generator.generate(prompts, config);
+  }
+
+  @Override
+  public float[][] logProbs(List<int[]> prompts, List<int[]> responses, double temperature) {
+    try (NDManager step = model.manager().newSubManager()) {
+      SequenceBatch batch = SequenceBatch.of(step, prompts, responses);
+      NDArray logits = model.logits(model.hidden(batch.tokens(), batch.valid(), null));
+      float[] flat = batch.responseLogProbs(logits, temperature).toFloatArray();
+      int width = (int) batch.targets().getShape().get(1);
+      float[][] out = new float[prompts.size()][];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = new float[responses.get(i).length];
+        System.arraycopy(flat, i * width, out[i], 0, out[i].length);
+      }
+      return out;
+    }
+  }
+}

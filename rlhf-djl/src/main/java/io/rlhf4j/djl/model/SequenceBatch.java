@@ -1,0 +1,109 @@
+package io.rlhf4j.djl.model;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+
+/**
+ * (prompt, response) pairs packed for one teacher-forced forward pass: each row is prompt then
+ * response, right-padded to the longest row. Right padding needs no position shift, since padding
+ * sits after every real token and causal attention never looks forward.
+ *
+ * @param tokens [B, S] int64
+ * @param valid [B, S] float, 1 for real tokens
+ * @param targets [B, R] int64: response token k of row b, 0 past the response
+ * @param predictFrom [B, R] int64: the position whose logits predict that token, p_b + k − 1
+ * @param responseMask [B, R] float, 1 for real response tokens
+ * @param lastToken [B] int64: the position of each row's last real token
+ */
+public record SequenceBatch(
+    NDArray tokens,
+    NDArray valid,
+    NDArray targets,
+    NDArray predictFrom,
+    NDArray responseMask,
+    NDArray lastToken) {
+
+  /** Packs the pairs into arrays of {@code manager}. Each prompt needs at least one token. */
+  public static SequenceBatch of(NDManager manager, List<int[]> prompts, List<int[]> responses) {
+    checkArgument(prompts.size() == responses.size(), "prompts and responses differ in count");
+    checkArgument(!prompts.isEmpty(), "empty batch");
+    int b = prompts.size();
+    int s = 0;
+    int r = 1;
+    for (int i = 0; i < b; i++) {
+      checkArgument(prompts.get(i).length > 0, "prompt %s is empty (add BOS)", i);
+      s = Math.max(s, prompts.get(i).length + responses.get(i).length);
+      r = Math.max(r, responses.get(i).length);
+    }
+    long[] tokens = new long[b * s];
+    float[] valid = new float[b * s];
+    long[] targets = new long[b * r];
+    long[] predictFrom = new long[b * r];
+    float[] mask = new float[b * r];
+    long[] last = new long[b];
+    for (int i = 0; i < b; i++) {
+      int[] p = prompts.get(i);
+      int[] y = responses.get(i);
+      for (int j = 0; j < p.length; j++) {
+        tokens[i * s + j] = p[j];
+        valid[i * s + j] = 1;
+      }
+      for (int k = 0; k < y.length; k++) {
+        tokens[i * s + p.length + k] = y[k];
+        valid[i * s + p.length + k] = 1;
+        targets[i * r + k] = y[k];
+        predictFrom[i * r + k] = p.length + k - 1;
+        mask[i * r + k] = 1;
+      }
+      last[i] = p.length + y.length - 1;
+    }
+    return new SequenceBatch(
+        manager.create(tokens, new Shape(b, s)),
+        manager.create(valid, new Shape(b, s)),
+        manager.create(targets, new Shape(b, r)),
+        manager.create(predictFrom, new Shape(b, r)),
+        manager.create(mask, new Shape(b, r)),
+        manager.create(last, new Shape(b)));
+  }
+
+  /**
+   * log softmax(logits / temperature) at each response token, [B, R] (0 where masked).
+   *
+   * @param logits [B, S, V] from a forward pass over {@link #tokens()}
+   */
+  public NDArray responseLogProbs(NDArray logits, double temperature) {
+    NDArray predicting = gatherPositions(logits, predictFrom); // [B, R, V]
+    NDArray logp = predicting.div(temperature).logSoftmax(-1);
+    return logp.gather(targets.expandDims(-1), -1).squeeze(-1).mul(responseMask);
+  }
+
+  /** Rows of {@code x} [B, S, ...] at {@code positions} [B, R], giving [B, R, ...]. */
+  static NDArray gatherPositions(NDArray x, NDArray positions) {
+    Shape shape = x.getShape();
+    long b = shape.get(0);
+    long s = shape.get(1);
+    long rest = shape.size() / (b * s);
+    long r = positions.getShape().get(1);
+    NDArray rowStart =
+        positions
+            .getManager()
+            .arange(0L, b * s, s, ai.djl.ndarray.types.DataType.INT64)
+            .reshape(b, 1);
+    NDArray flat = positions.add(rowStart).reshape(b * r);
+    NDArray picked =
+        flat.getNDArrayInternal()
+            .embedding(flat, x.reshape(b * s, rest), ai.djl.ndarray.types.SparseFormat.DENSE)
+            .singletonOrThrow();
+    long[] out = new long[shape.dimension()];
+    out[0] = b;
+    out[1] = r;
+    for (int i = 2; i < out.length; i++) {
+      out[i] = shape.get(i);
+    }
+    return picked.reshape(new Shape(out));
+  }
+}

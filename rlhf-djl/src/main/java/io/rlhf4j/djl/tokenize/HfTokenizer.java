@@ -1,0 +1,100 @@
+package io.rlhf4j.djl.tokenize;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.rlhf4j.djl.io.ModelFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * A Hugging Face {@code tokenizer.json}, run by the Rust {@code tokenizers} library through DJL.
+ * Special tokens are not added by the library; BOS is prepended here when asked, with the ids the
+ * model's config names.
+ */
+public final class HfTokenizer implements SavableTokenizer, AutoCloseable {
+  private final HuggingFaceTokenizer tokenizer;
+  private final String json;
+  private final int vocabSize;
+  private final int bos;
+  private final int eos;
+
+  private HfTokenizer(
+      HuggingFaceTokenizer tokenizer, String json, int vocabSize, int bos, int eos) {
+    this.tokenizer = tokenizer;
+    this.json = json;
+    this.vocabSize = vocabSize;
+    this.bos = bos;
+    this.eos = eos;
+  }
+
+  /**
+   * Loads {@code file}.
+   *
+   * @param vocabSize the model's vocabulary size (embedding rows)
+   * @param bos BOS id from the model config, or -1
+   * @param eos EOS id from the model config, or -1
+   */
+  public static HfTokenizer load(Path file, int vocabSize, int bos, int eos) {
+    try {
+      String json = Files.readString(file);
+      HuggingFaceTokenizer tokenizer =
+          HuggingFaceTokenizer.newInstance(
+              file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+      return new HfTokenizer(tokenizer, json, vocabSize, bos, eos);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ModelFormatException(file, "file not found");
+    } catch (IOException | RuntimeException e) {
+      throw new ModelFormatException(file, "not a loadable tokenizer.json: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public int[] encode(String text, boolean addBos) {
+    long[] ids = tokenizer.encode(text, false, false).getIds();
+    int offset = addBos && bos >= 0 ? 1 : 0;
+    int[] out = new int[ids.length + offset];
+    if (offset == 1) {
+      out[0] = bos;
+    }
+    for (int i = 0; i < ids.length; i++) {
+      out[i + offset] = Math.toIntExact(ids[i]);
+    }
+    return out;
+  }
+
+  @Override
+  public String decode(int[] ids) {
+    long[] longs = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      longs[i] = ids[i];
+    }
+    return tokenizer.decode(longs, true);
+  }
+
+  @Override
+  public int vocabSize() {
+    return vocabSize;
+  }
+
+  @Override
+  public OptionalInt bosId() {
+    return bos >= 0 ? OptionalInt.of(bos) : OptionalInt.empty();
+  }
+
+  @Override
+  public OptionalInt eosId() {
+    return eos >= 0 ? OptionalInt.of(eos) : OptionalInt.empty();
+  }
+
+  @Override
+  public String tokenizerJson() {
+    return json;
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}

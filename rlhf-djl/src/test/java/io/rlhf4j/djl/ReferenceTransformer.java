@@ -1,0 +1,213 @@
+package io.rlhf4j.djl;
+
+import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.model.ModelConfig;
+import java.util.Map;
+
+/**
+ * An independent reference forward pass in plain Java double precision, written with explicit loops
+ * and no DJL, used as the oracle for {@link io.rlhf4j.djl.model.CausalLm}. One token sequence at a
+ * time, no cache, no padding.
+ *
+ * <p>RoPE comes in both conventions: llama2.c's interleaved pairs (x[2i], x[2i+1]) and Hugging
+ * Face's halves (x[i], x[i + hd/2]). Checking llama2.c weights in their original layout against the
+ * DJL model (which permutes them to halves on load) also checks that permutation.
+ */
+public final class ReferenceTransformer {
+  private final ModelConfig c;
+  private final Map<String, Tensor> w;
+  private final boolean interleavedRope;
+
+  /**
+   * @param weights canonical tensor names (see ParameterLayout)
+   * @param interleavedRope true for llama2.c's layout of q and k rows
+   */
+  public ReferenceTransformer(
+      ModelConfig config, Map<String, Tensor> weights, boolean interleavedRope) {
+    this.c = config;
+    this.w = weights;
+    this.interleavedRope = interleavedRope;
+  }
+
+  /** Logits [T][V] for every position of {@code tokens}. */
+  public double[][] logits(int[] tokens) {
+    double[][] h = hidden(tokens);
+    double[][] out = new double[tokens.length][];
+    Tensor head = w.containsKey("lm_head.weight") ? w.get("lm_head.weight") : w.get("embed.weight");
+    for (int t = 0; t < tokens.length; t++) {
+      out[t] = matVec(head, h[t]);
+    }
+    return out;
+  }
+
+  /** Final hidden states [T][D] (after the last norm). */
+  public double[][] hidden(int[] tokens) {
+    int n = tokens.length;
+    int d = c.hiddenSize();
+    boolean gpt2 = c.family() == ModelConfig.Family.GPT2;
+    double[][] x = new double[n][d];
+    for (int t = 0; t < n; t++) {
+      for (int i = 0; i < d; i++) {
+        x[t][i] = at("embed.weight", tokens[t] * d + i);
+        if (gpt2) {
+          x[t][i] += at("pos_embed.weight", t * d + i);
+        }
+      }
+    }
+    for (int l = 0; l < c.numLayers(); l++) {
+      String p = "layers." + l + ".";
+      double[][] a = attention(norm(x, p + "attn_norm"), p);
+      add(x, a);
+      double[][] h = norm(x, p + "mlp_norm");
+      double[][] m = new double[n][];
+      for (int t = 0; t < n; t++) {
+        if (gpt2) {
+          double[] up = affine(p + "mlp.up", h[t]);
+          for (int i = 0; i < up.length; i++) {
+            double u = up[i];
+            up[i] = 0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u * u * u)));
+          }
+          m[t] = affine(p + "mlp.down", up);
+        } else {
+          double[] gate = affine(p + "mlp.gate", h[t]);
+          double[] up = affine(p + "mlp.up", h[t]);
+          for (int i = 0; i < gate.length; i++) {
+            gate[i] = gate[i] / (1 + Math.exp(-gate[i])) * up[i];
+          }
+          m[t] = affine(p + "mlp.down", gate);
+        }
+      }
+      add(x, m);
+    }
+    return norm(x, "norm");
+  }
+
+  private double[][] attention(double[][] h, String p) {
+    int n = h.length;
+    int heads = c.numHeads();
+    int kvHeads = c.numKvHeads();
+    int hd = c.headDim();
+    double[][] q = new double[n][];
+    double[][] k = new double[n][];
+    double[][] v = new double[n][];
+    for (int t = 0; t < n; t++) {
+      q[t] = affine(p + "attn.q", h[t]);
+      k[t] = affine(p + "attn.k", h[t]);
+      v[t] = affine(p + "attn.v", h[t]);
+      if (c.family() == ModelConfig.Family.LLAMA) {
+        rope(q[t], heads, hd, t);
+        rope(k[t], kvHeads, hd, t);
+      }
+    }
+    double[][] out = new double[n][heads * hd];
+    for (int head = 0; head < heads; head++) {
+      int kvHead = head / (heads / kvHeads);
+      for (int t = 0; t < n; t++) {
+        double[] score = new double[t + 1];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int s = 0; s <= t; s++) {
+          double dot = 0;
+          for (int i = 0; i < hd; i++) {
+            dot += q[t][head * hd + i] * k[s][kvHead * hd + i];
+          }
+          score[s] = dot / Math.sqrt(hd);
+          max = Math.max(max, score[s]);
+        }
+        double sum = 0;
+        for (int s = 0; s <= t; s++) {
+          score[s] = Math.exp(score[s] - max);
+          sum += score[s];
+        }
+        for (int s = 0; s <= t; s++) {
+          for (int i = 0; i < hd; i++) {
+            out[t][head * hd + i] += score[s] / sum * v[s][kvHead * hd + i];
+          }
+        }
+      }
+    }
+    double[][] projected = new double[n][];
+    for (int t = 0; t < n; t++) {
+      projected[t] = affine(p + "attn.o", out[t]);
+    }
+    return projected;
+  }
+
+  private void rope(double[] x, int heads, int hd, int position) {
+    for (int head = 0; head < heads; head++) {
+      for (int i = 0; i < hd / 2; i++) {
+        double freq = 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / hd);
+        double cos = Math.cos(position * freq);
+        double sin = Math.sin(position * freq);
+        int a = head * hd + (interleavedRope ? 2 * i : i);
+        int b = head * hd + (interleavedRope ? 2 * i + 1 : i + hd / 2);
+        double x0 = x[a];
+        double x1 = x[b];
+        x[a] = x0 * cos - x1 * sin;
+        x[b] = x0 * sin + x1 * cos;
+      }
+    }
+  }
+
+  private double[][] norm(double[][] x, String name) {
+    int d = c.hiddenSize();
+    boolean layerNorm = w.containsKey(name + ".bias");
+    double[][] out = new double[x.length][d];
+    for (int t = 0; t < x.length; t++) {
+      double mean = 0;
+      if (layerNorm) {
+        for (double v : x[t]) {
+          mean += v / d;
+        }
+      }
+      double ss = 0;
+      for (double v : x[t]) {
+        ss += (v - mean) * (v - mean) / d;
+      }
+      double scale = 1 / Math.sqrt(ss + c.normEps());
+      for (int i = 0; i < d; i++) {
+        out[t][i] = (x[t][i] - mean) * scale * at(name + ".weight", i);
+        if (layerNorm) {
+          out[t][i] += at(name + ".bias", i);
+        }
+      }
+    }
+    return out;
+  }
+
+  private double[] affine(String name, double[] x) {
+    double[] y = matVec(w.get(name + ".weight"), x);
+    Tensor bias = w.get(name + ".bias");
+    if (bias != null) {
+      for (int i = 0; i < y.length; i++) {
+        y[i] += bias.data()[i];
+      }
+    }
+    return y;
+  }
+
+  private static double[] matVec(Tensor m, double[] x) {
+    int rows = (int) m.shape()[0];
+    int cols = (int) m.shape()[1];
+    double[] y = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      double sum = 0;
+      for (int k = 0; k < cols; k++) {
+        sum += m.data()[r * cols + k] * x[k];
+      }
+      y[r] = sum;
+    }
+    return y;
+  }
+
+  private double at(String name, int index) {
+    return w.get(name).data()[index];
+  }
+
+  private static void add(double[][] x, double[][] y) {
+    for (int t = 0; t < x.length; t++) {
+      for (int i = 0; i < x[t].length; i++) {
+        x[t][i] += y[t][i];
+      }
+    }
+  }
+}
