@@ -64,13 +64,15 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable {
     return out;
   }
 
+  /**
+   * Decodes, dropping BOS and EOS here: through DJL 0.35.1 the library's own skip-special-tokens
+   * flag leaves {@code <s>} in the text.
+   */
   @Override
   public String decode(int[] ids) {
-    long[] longs = new long[ids.length];
-    for (int i = 0; i < ids.length; i++) {
-      longs[i] = ids[i];
-    }
-    return tokenizer.decode(longs, true);
+    long[] kept =
+        java.util.Arrays.stream(ids).filter(id -> id != bos && id != eos).asLongStream().toArray();
+    return tokenizer.decode(kept, true);
   }
 
   @Override
