@@ -22,12 +22,18 @@ public final class Main {
 
   private static Map<String, Command> commands() {
     Map<String, Command> commands = new LinkedHashMap<>();
+    commands.put("generate", new GenerateCommand());
+    commands.put("convert", new ConvertCommand());
     commands.put("inspect", new InspectCommand());
     return commands;
   }
 
   /** Runs a command and exits with its status. */
   public static void main(String[] args) throws Exception {
+    // Natives ship in the jar; never let DJL reach for the network.
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
     System.exit(run(args));
   }
 
@@ -43,7 +49,12 @@ public final class Main {
       usage(commands);
       return 2;
     }
-    return command.run(Arrays.copyOfRange(args, 1, args.length));
+    try {
+      return command.run(Arrays.copyOfRange(args, 1, args.length));
+    } catch (IllegalArgumentException | io.rlhf4j.djl.io.ModelFormatException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
   }
 
   private static void usage(Map<String, Command> commands) {

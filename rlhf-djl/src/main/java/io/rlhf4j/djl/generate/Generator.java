@@ -84,7 +84,10 @@ public final class Generator {
       }
     }
     try (NDManager run = model.manager().newSubManager();
-        KvCache cache = useCache ? new KvCache(run, model.config().numLayers()) : null) {
+        KvCache cache =
+            useCache
+                ? new KvCache(run, model.config(), b, promptLength + config.maxNewTokens())
+                : null) {
       long[] allIds = ids;
       float[] allValid = valid;
       int width = promptLength;
@@ -103,7 +106,8 @@ public final class Generator {
                   ? step.create(stepValid, new Shape(b, stepWidth))
                   : step.create(allValid, new Shape(b, width));
           NDArray hidden = model.hidden(in, inValid, cache);
-          NDArray last = hidden.get(new NDIndex(":, -1:, :"));
+          long columns = in.getShape().get(1);
+          NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(columns - 1, columns));
           logits = model.logits(last).toFloatArray();
         }
         long[] next = new long[b];

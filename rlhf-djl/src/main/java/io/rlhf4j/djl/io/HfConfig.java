@@ -18,6 +18,8 @@ import java.util.Map;
  * by name rather than silently ignored.
  */
 public final class HfConfig {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HfConfig.class);
+
   private HfConfig() {}
 
   /** Reads and validates {@code file}. */
@@ -88,6 +90,17 @@ public final class HfConfig {
     }
     int heads = f.integer("num_attention_heads");
     int hidden = f.integer("hidden_size");
+    Object window = f.json.get("sliding_window");
+    if (window instanceof Long w
+        && w < f.optInt("max_position_embeddings", 2048)
+        && f.optBool("use_sliding_window", !type.equals("qwen2"))) {
+      LOG.warn(
+          "{}: sliding_window {} is not implemented; attention is exact for sequences up to {}"
+              + " tokens and full (not windowed) beyond",
+          f.file(),
+          w,
+          w);
+    }
     return ModelConfig.llama()
         .modelType(type)
         .vocabSize(f.integer("vocab_size"))

@@ -4,10 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -45,6 +43,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   private final List<Layer> layers = new ArrayList<>();
   private final NDArray ropeCos;
   private final NDArray ropeSin;
+  private final NDArray ropeRotation;
 
   /** One transformer block's arrays (biases and the gate may be null). */
   private record Layer(
@@ -105,6 +104,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     NDArray[] rope = ropeTables(config, manager);
     this.ropeCos = rope[0];
     this.ropeSin = rope[1];
+    this.ropeRotation = rope[2];
   }
 
   /**
@@ -247,17 +247,16 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    */
   public NDArray hidden(NDArray tokens, NDArray valid, KvCache cache) {
     NDManager step = tokens.getManager();
-    long b = tokens.getShape().get(0);
     long t = tokens.getShape().get(1);
     long past = cache == null ? 0 : cache.length();
     NDArray keyValid = valid;
-    NDArray seenBefore = step.zeros(new Shape(b, 1));
-    if (cache != null && past > 0) {
-      seenBefore = inStep(cache.keyValid().sum(new int[] {1}, true), step);
-      keyValid = NDArrays.concat(new NDList(cache.keyValid(), valid), 1);
-    }
+    NDArray seenBefore = step.zeros(new Shape(tokens.getShape().get(0), 1));
     if (cache != null) {
-      cache.updateValid(keyValid);
+      if (past > 0) {
+        seenBefore = cache.validUpTo(past, step).sum(new int[] {1}, true);
+      }
+      cache.appendValid(valid);
+      keyValid = cache.validUpTo(past + t, step);
     }
     // A token's position counts the real tokens before it, so left padding does not shift it.
     NDArray positions =
@@ -267,7 +266,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
             .sub(1)
             .clip(0, config.maxPositions() - 1)
             .toType(DataType.INT64, false);
-    NDArray bias = attentionBias(step, inStep(keyValid.duplicate(), step), past, t);
+    NDArray bias = attentionBias(step, keyValid, past, t);
 
     NDArray x = embed(tokens, array("embed.weight"));
     NDArray cos = null;
@@ -282,6 +281,9 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       Layer l = layers.get(i);
       x = x.add(attention(norm(x, l.attnNormW(), l.attnNormB()), l, i, cos, sin, bias, cache));
       x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB()), l));
+    }
+    if (cache != null) {
+      cache.advance(t);
     }
     return norm(x, array("norm.weight"), array("norm.bias"));
   }
@@ -323,15 +325,13 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     NDArray k = linear(h, l.k(), l.kb()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     NDArray v = linear(h, l.v(), l.vb()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     if (cos != null) {
-      q = rotate(q, cos, sin);
-      k = rotate(k, cos, sin);
+      q = rotate(q, cos, sin, ropeRotation);
+      k = rotate(k, cos, sin, ropeRotation);
     }
     if (cache != null) {
-      if (cache.keys(layer) != null) {
-        k = NDArrays.concat(new NDList(cache.keys(layer), k), 2);
-        v = NDArrays.concat(new NDList(cache.values(layer), v), 2);
-      }
-      cache.update(layer, k, v);
+      NDArray[] kv = cache.write(layer, k, v, step);
+      k = kv[0];
+      v = kv[1];
     }
     long s = k.getShape().get(2);
     // Query head j reads key head j / rep: fold the rep query heads of a group into its rows.
@@ -372,13 +372,10 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     return centred.div(std).mul(weight).add(bias);
   }
 
-  // Rotate-half RoPE: x·cos + [−x₂, x₁]·sin, with x₁, x₂ the two halves of each head.
-  private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-    long half = x.getShape().get(3) / 2;
-    NDArray x1 = x.get(new NDIndex("..., :{}", half));
-    NDArray x2 = x.get(new NDIndex("..., {}:", half));
-    NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
-    return x.mul(cos).add(rotated.mul(sin));
+  // Rotate-half RoPE: x·cos + [−x₂, x₁]·sin, with x₁, x₂ the two halves of each head. The
+  // half-swap [−x₂, x₁] is one matmul with a fixed ±1 matrix: fewer ops than slice-negate-concat.
+  private static NDArray rotate(NDArray x, NDArray cos, NDArray sin, NDArray rotation) {
+    return x.mul(cos).add(x.matMul(rotation).mul(sin));
   }
 
   private static NDArray geluTanh(NDArray x) {
@@ -429,8 +426,15 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
         sin[p * hd + i] = sin[p * hd + i + half] = (float) Math.sin(angle);
       }
     }
+    float[] rotation = new float[hd * hd]; // x·R = [−x₂, x₁]
+    for (int j = 0; j < half; j++) {
+      rotation[(j + half) * hd + j] = -1;
+      rotation[j * hd + j + half] = 1;
+    }
     return new NDArray[] {
-      manager.create(cos, new Shape(positions, hd)), manager.create(sin, new Shape(positions, hd))
+      manager.create(cos, new Shape(positions, hd)),
+      manager.create(sin, new Shape(positions, hd)),
+      manager.create(rotation, new Shape(hd, hd))
     };
   }
 

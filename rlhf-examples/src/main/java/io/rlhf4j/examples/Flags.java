@@ -1,0 +1,89 @@
+package io.rlhf4j.examples;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code --name value} flags of one command, checked against the command's declared flags so a typo
+ * is an error, not a silently ignored default.
+ */
+final class Flags {
+  private final Map<String, String> values = new LinkedHashMap<>();
+  private final Map<String, String> help;
+
+  /**
+   * @param help flag name (without dashes) to a one-line description with its default
+   * @param args the command's arguments
+   */
+  Flags(Map<String, String> help, String[] args) {
+    this.help = help;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        values.put("help", "true");
+        continue;
+      }
+      if (!arg.startsWith("--")) {
+        throw new IllegalArgumentException(
+            "unexpected argument '" + arg + "' (flags start with --)");
+      }
+      String name = arg.substring(2);
+      if (!help.containsKey(name)) {
+        throw new IllegalArgumentException("unknown flag --" + name + "; known: " + help.keySet());
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("flag --" + name + " needs a value");
+      }
+      values.put(name, args[++i]);
+    }
+  }
+
+  boolean wantsHelp() {
+    return values.containsKey("help");
+  }
+
+  String usage(String command) {
+    StringBuilder sb = new StringBuilder("usage: ").append(command).append(" [flags]\n");
+    help.forEach((name, text) -> sb.append(String.format("  --%-16s %s%n", name, text)));
+    return sb.toString();
+  }
+
+  String string(String name, String fallback) {
+    return values.getOrDefault(name, fallback);
+  }
+
+  String required(String name) {
+    String v = values.get(name);
+    if (v == null) {
+      throw new IllegalArgumentException("flag --" + name + " is required");
+    }
+    return v;
+  }
+
+  int integer(String name, int fallback) {
+    String v = values.get(name);
+    try {
+      return v == null ? fallback : Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("flag --" + name + " expects an integer, got '" + v + "'");
+    }
+  }
+
+  long longValue(String name, long fallback) {
+    String v = values.get(name);
+    try {
+      return v == null ? fallback : Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("flag --" + name + " expects an integer, got '" + v + "'");
+    }
+  }
+
+  double number(String name, double fallback) {
+    String v = values.get(name);
+    try {
+      return v == null ? fallback : Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("flag --" + name + " expects a number, got '" + v + "'");
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.rlhf4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user runs it: stdout carries only the generated text. */
+class MainTest {
+  @TempDir Path dir;
+
+  private static final String STORIES =
+      Path.of(System.getProperty("rlhf4j.shared", "../../shared"), "models/stories260K").toString();
+
+  private static String stdout(String... args) throws Exception {
+    PrintStream saved = System.out;
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(Main.run(args)).as("exit status").isZero();
+    } finally {
+      System.setOut(saved);
+    }
+    return buffer.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void generatePrintsOnlyTheGreedyStory() throws Exception {
+    String out = stdout("generate", "--model", STORIES, "--max-new-tokens", "30");
+    assertThat(out).startsWith("Once upon a time, there was a little girl named Lily.");
+    assertThat(out.lines().count()).isEqualTo(1);
+  }
+
+  @Test
+  void convertThenGenerateFromTheHuggingFaceFolder() throws Exception {
+    Path hf = dir.resolve("hf");
+    stdout("convert", "--from", STORIES, "--to", hf.toString());
+    assertThat(hf.resolve("config.json")).exists();
+    assertThat(hf.resolve("tokenizer.json")).exists();
+    String out =
+        stdout(
+            "generate",
+            "--model",
+            hf.toString(),
+            "--prompt",
+            "Once upon a time",
+            "--max-new-tokens",
+            "20");
+    assertThat(out).startsWith("Once upon a time, there was a little girl named Lily.");
+  }
+
+  @Test
+  void sampledBatchIsReproducible() throws Exception {
+    String[] args = {
+      "generate",
+      "--model",
+      STORIES,
+      "--temperature",
+      "0.9",
+      "--top-k",
+      "40",
+      "--seed",
+      "7",
+      "--batch",
+      "3",
+      "--max-new-tokens",
+      "25"
+    };
+    String first = stdout(args);
+    assertThat(first).contains("--- sample 3");
+    assertThat(stdout(args)).isEqualTo(first);
+  }
+
+  @Test
+  void badFlagsAndBadFoldersExitNonZero() throws Exception {
+    assertThat(Main.run(new String[] {"generate", "--temprature", "1"})).isEqualTo(2);
+    assertThat(Main.run(new String[] {"generate", "--model", dir.toString()})).isEqualTo(2);
+    assertThat(Main.run(new String[] {"nope"})).isEqualTo(2);
+    Files.writeString(dir.resolve("x.jsonl"), "{\"prompt\":\"p\"}\n");
+    assertThat(
+            Main.run(
+                new String[] {
+                  "inspect", "--format", "demonstrations", dir.resolve("x.jsonl").toString()
+                }))
+        .isEqualTo(1);
+  }
+}
