@@ -227,15 +227,7 @@ public final class Gpt2Tokenizer implements SavableTokenizer {
     json.put("padding", null);
     List<Object> added = new ArrayList<>();
     if (endOfText >= 0) {
-      Map<String, Object> eot = new LinkedHashMap<>();
-      eot.put("id", endOfText);
-      eot.put("content", END_OF_TEXT);
-      eot.put("single_word", false);
-      eot.put("lstrip", false);
-      eot.put("rstrip", false);
-      eot.put("normalized", true);
-      eot.put("special", true);
-      added.add(eot);
+      added.add(AddedToken.special(endOfText, END_OF_TEXT, true));
     }
     json.put("added_tokens", added);
     json.put("normalizer", null);

@@ -207,7 +207,11 @@ public final class Llama2cTokenizer implements SavableTokenizer {
     json.put("truncation", null);
     json.put("padding", null);
     json.put(
-        "added_tokens", List.of(special(0, "<unk>"), special(BOS, "<s>"), special(EOS, "</s>")));
+        "added_tokens",
+        List.of(
+            AddedToken.special(0, "<unk>", false),
+            AddedToken.special(BOS, "<s>", false),
+            AddedToken.special(EOS, "</s>", false)));
     json.put(
         "normalizer",
         Map.of(
@@ -248,18 +252,6 @@ public final class Llama2cTokenizer implements SavableTokenizer {
                 Map.of("type", "Strip", "content", " ", "start", 1, "stop", 0))));
     json.put("model", model);
     return JsonWriter.write(json) + "\n";
-  }
-
-  private static Map<String, Object> special(int id, String content) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", id);
-    m.put("content", content);
-    m.put("single_word", false);
-    m.put("lstrip", false);
-    m.put("rstrip", false);
-    m.put("normalized", false);
-    m.put("special", true);
-    return m;
   }
 
   private String hfPiece(int id) {
