@@ -338,7 +338,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     NDArray scores =
         q.reshape(b, kvHeads, rep * t, hd)
             .matMul(inStep(k.transpose(0, 1, 3, 2), step))
-            .mul(1.0 / Math.sqrt(hd))
+            .mul((float) (1.0 / Math.sqrt(hd)))
             .reshape(b, kvHeads, rep, t, s)
             .add(bias);
     NDArray y =
@@ -364,11 +364,11 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
 
   private NDArray norm(NDArray x, NDArray weight, NDArray bias) {
     if (bias == null) { // RMSNorm
-      NDArray rms = x.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
+      NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
       return x.div(rms).mul(weight);
     }
     NDArray centred = x.sub(x.mean(new int[] {-1}, true));
-    NDArray std = centred.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
+    NDArray std = centred.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
     return centred.div(std).mul(weight).add(bias);
   }
 
@@ -379,8 +379,8 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   }
 
   private static NDArray geluTanh(NDArray x) {
-    NDArray inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return x.mul(inner.tanh().add(1)).mul(0.5);
+    NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+    return x.mul(inner.tanh().add(1f)).mul(0.5f);
   }
 
   private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
@@ -405,7 +405,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
         keySlot
             .lte(querySlot)
             .logicalAnd(keyValid.reshape(b, 1, s).toType(DataType.BOOLEAN, false));
-    return allowed.toType(DataType.FLOAT32, false).sub(1).mul(-MASKED).reshape(b, 1, 1, t, s);
+    return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED).reshape(b, 1, 1, t, s);
   }
 
   private static NDArray inStep(NDArray array, NDManager step) {

@@ -1,0 +1,17 @@
+package io.rlhf4j.train;
+
+/** Receives the metrics of every training step; listeners must not throw. */
+public interface MetricsListener extends AutoCloseable {
+  /** A stage begins with (about) {@code totalSteps} steps. */
+  default void onStageStart(String stage, long totalSteps) {}
+
+  /** One step finished. */
+  void onStep(StepMetrics metrics);
+
+  /** The stage finished. */
+  default void onStageEnd(String stage) {}
+
+  /** Flushes and releases resources. */
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,156 @@
+package io.rlhf4j.djl.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import io.rlhf4j.djl.io.Tensor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW with PyTorch's semantics ({@code torch.optim.AdamW}), global-norm gradient clipping ({@code
+ * clip_grad_norm_}) and state that can be saved and restored, none of which DJL's optimizers offer.
+ * Per parameter p with gradient g at step t:
+ *
+ * <pre>
+ *   g ← g · min(1, maxNorm / ‖g_all‖₂)                 (clipping, over all parameters)
+ *   p ← p · (1 − lr·λ)                                  (decoupled decay; 0 for norms and biases)
+ *   m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²
+ *   p ← p − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+ * </pre>
+ *
+ * <p>Gradients accumulate across backward passes (micro-batches) until {@link #step}, which applies
+ * them and zeroes them. Call it outside any GradientCollector.
+ */
+public final class AdamW implements AutoCloseable {
+  private final AdamWConfig config;
+  private final NDManager manager;
+  private final List<String> names = new ArrayList<>();
+  private final List<NDArray> params = new ArrayList<>();
+  private final List<Boolean> decays = new ArrayList<>();
+  private final List<NDArray> firstMoments = new ArrayList<>();
+  private final List<NDArray> secondMoments = new ArrayList<>();
+  private long step;
+
+  /**
+   * @param parameters the trainable parameters by name (their arrays must require gradients)
+   * @param parent the manager under which the moments live (the model's, for its device)
+   */
+  public AdamW(AdamWConfig config, Map<String, Parameter> parameters, NDManager parent) {
+    this.config = config;
+    this.manager = parent.newSubManager();
+    for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+      NDArray p = e.getValue().getArray();
+      names.add(e.getKey());
+      params.add(p);
+      decays.add(!(e.getKey().endsWith(".bias") || e.getKey().contains("norm")));
+      firstMoments.add(manager.zeros(p.getShape()));
+      secondMoments.add(manager.zeros(p.getShape()));
+    }
+  }
+
+  /** The number of updates applied so far. */
+  public long stepCount() {
+    return step;
+  }
+
+  /** The configuration. */
+  public AdamWConfig config() {
+    return config;
+  }
+
+  /**
+   * Applies the accumulated gradients and zeroes them.
+   *
+   * @param lrFactor the schedule's multiplier for this step
+   * @return the global gradient norm before clipping
+   */
+  public double step(double lrFactor) {
+    checkArgument(lrFactor >= 0, "lrFactor must be >= 0");
+    step++;
+    try (NDManager scope = manager.newSubManager()) {
+      // Borrow params and moments so every temporary of this step lands in scope.
+      scope.tempAttachAll(params.toArray(new NDArray[0]));
+      scope.tempAttachAll(firstMoments.toArray(new NDArray[0]));
+      scope.tempAttachAll(secondMoments.toArray(new NDArray[0]));
+      List<NDArray> grads = new ArrayList<>(params.size());
+      double squares = 0;
+      for (NDArray p : params) {
+        NDArray g = p.getGradient();
+        g.attach(scope);
+        grads.add(g);
+        squares +=
+            g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+      }
+      double norm = Math.sqrt(squares);
+      double clip =
+          config.maxGradNorm() > 0 && norm > config.maxGradNorm()
+              ? config.maxGradNorm() / (norm + 1e-6)
+              : 1.0;
+      double lr = config.learningRate() * lrFactor;
+      double bias1 = 1 - Math.pow(config.beta1(), step);
+      double bias2 = 1 - Math.pow(config.beta2(), step);
+      for (int i = 0; i < params.size(); i++) {
+        NDArray p = params.get(i);
+        NDArray g = clip == 1.0 ? grads.get(i) : grads.get(i).mul((float) clip);
+        NDArray m = firstMoments.get(i);
+        NDArray v = secondMoments.get(i);
+        if (decays.get(i) && config.weightDecay() > 0) {
+          p.muli((float) (1 - lr * config.weightDecay()));
+        }
+        m.muli((float) config.beta1()).addi(g.mul((float) (1 - config.beta1())));
+        v.muli((float) config.beta2()).addi(g.square().mul((float) (1 - config.beta2())));
+        NDArray denominator = v.div((float) bias2).sqrt().add((float) config.epsilon());
+        p.subi(m.div(denominator).mul((float) (lr / bias1)));
+        grads.get(i).subi(grads.get(i)); // zero for the next accumulation
+      }
+      return norm;
+    }
+  }
+
+  /** The moments as tensors ({@code exp_avg.NAME}, {@code exp_avg_sq.NAME}), for checkpoints. */
+  public Map<String, Tensor> state() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      out.put("exp_avg." + names.get(i), tensor(firstMoments.get(i)));
+      out.put("exp_avg_sq." + names.get(i), tensor(secondMoments.get(i)));
+    }
+    return out;
+  }
+
+  /** Restores moments and the step count saved by {@link #state()}. */
+  public void restore(Map<String, Tensor> state, long stepCount) {
+    for (int i = 0; i < names.size(); i++) {
+      copyInto(firstMoments.get(i), state.get("exp_avg." + names.get(i)), names.get(i));
+      copyInto(secondMoments.get(i), state.get("exp_avg_sq." + names.get(i)), names.get(i));
+    }
+    this.step = stepCount;
+  }
+
+  private static void copyInto(NDArray target, Tensor source, String name) {
+    checkArgument(source != null, "optimizer state lacks the moments of '%s'", name);
+    checkArgument(
+        java.util.Arrays.equals(source.shape(), target.getShape().getShape()),
+        "optimizer state for '%s' has shape %s, the parameter %s",
+        name,
+        source.shapeString(),
+        target.getShape());
+    try (NDManager scope = target.getManager().newSubManager()) {
+      NDArray values = scope.create(source.data(), target.getShape());
+      target.set(new ai.djl.ndarray.index.NDIndex("..."), values);
+    }
+  }
+
+  private static Tensor tensor(NDArray a) {
+    return new Tensor(a.getShape().getShape(), a.toFloatArray());
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

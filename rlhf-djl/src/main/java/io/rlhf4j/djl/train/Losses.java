@@ -1,0 +1,87 @@
+package io.rlhf4j.djl.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * The training losses on NDArrays, each the tensor twin of an rlhf-core reference (named in its
+ * Javadoc) and tested against it. Masks are float 0/1 arrays; means are over valid tokens of the
+ * whole batch.
+ */
+public final class Losses {
+  private Losses() {}
+
+  /**
+   * Negative log-likelihood per valid token, −Σ logp·mask / Σ mask: the SFT loss over response
+   * tokens and, scaled by γ, the PPO-ptx term ({@link io.rlhf4j.train.ppo.PtxLoss}).
+   */
+  public static NDArray tokenNll(NDArray logp, NDArray mask) {
+    return logp.mul(mask).sum().neg().div(mask.sum());
+  }
+
+  /**
+   * InstructGPT's ranking loss ({@link io.rlhf4j.train.reward.RankingLoss#batchLoss}): Σ over pairs
+   * of weight · softplus(−(r_w − r_l − m)), where −log σ(x) = softplus(−x). With weight = 1 /
+   * (pairs of that prompt × prompts in the batch) this is the mean over prompts of each prompt's
+   * mean pair loss.
+   *
+   * @param rewards r for every response in the batch [N]
+   * @param pairs the (winner, loser) response indices, weights and margins of every pair
+   */
+  public static NDArray rankingLoss(NDArray rewards, PairIndex pairs) {
+    NDManager m = rewards.getManager();
+    NDArray winners = m.create(pairs.winners());
+    NDArray losers = m.create(pairs.losers());
+    NDArray gap = take(rewards, winners).sub(take(rewards, losers)).sub(m.create(pairs.margins()));
+    NDArray perPair = gap.neg().getNDArrayInternal().softPlus();
+    return perPair.mul(m.create(pairs.weights())).sum();
+  }
+
+  private static NDArray take(NDArray values, NDArray indices) {
+    long n = values.getShape().get(0);
+    return indices
+        .getNDArrayInternal()
+        .embedding(indices, values.reshape(n, 1), ai.djl.ndarray.types.SparseFormat.DENSE)
+        .singletonOrThrow()
+        .reshape(indices.getShape());
+  }
+
+  /** The PPO clipped surrogate ({@link io.rlhf4j.train.ppo.PpoLoss#policyLoss}). */
+  public static NDArray policyLoss(
+      NDArray logpNew, NDArray logpOld, NDArray advantages, NDArray mask, double clip) {
+    NDArray ratio = logpNew.sub(logpOld).exp();
+    NDArray unclipped = advantages.neg().mul(ratio);
+    NDArray clipped = advantages.neg().mul(ratio.clip((float) (1 - clip), (float) (1 + clip)));
+    return maskedMean(unclipped.maximum(clipped), mask);
+  }
+
+  /** PPO's clipped value loss ({@link io.rlhf4j.train.ppo.PpoLoss#valueLoss}). */
+  public static NDArray valueLoss(
+      NDArray valuesNew, NDArray valuesOld, NDArray returns, NDArray mask, double clip) {
+    NDArray clippedValues =
+        valuesOld.add(valuesNew.sub(valuesOld).clip((float) -clip, (float) clip));
+    NDArray unclipped = valuesNew.sub(returns).square();
+    NDArray clipped = clippedValues.sub(returns).square();
+    return maskedMean(unclipped.maximum(clipped), mask).mul(0.5f);
+  }
+
+  /** Σ x·mask / Σ mask. */
+  public static NDArray maskedMean(NDArray x, NDArray mask) {
+    return x.mul(mask).sum().div(mask.sum());
+  }
+
+  /**
+   * The pairs of a reward batch: index arrays into the batch's flat list of responses.
+   *
+   * @param winners preferred response index per pair
+   * @param losers dispreferred response index per pair
+   * @param weights per-pair weight
+   * @param margins per-pair margin
+   */
+  public record PairIndex(long[] winners, long[] losers, float[] weights, float[] margins) {
+    /** The number of pairs. */
+    public int size() {
+      return winners.length;
+    }
+  }
+}
