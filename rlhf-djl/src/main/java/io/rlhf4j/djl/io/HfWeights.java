@@ -174,6 +174,10 @@ public final class HfWeights {
       if (name.equals("lm_head.weight")) {
         continue; // tied to wte in GPT-2
       }
+      if (name.startsWith("score.")) {
+        out.put(name, t);
+        continue;
+      }
       switch (name) {
         case "wte.weight" -> out.put("embed.weight", t);
         case "wpe.weight" -> out.put("pos_embed.weight", t);

@@ -223,6 +223,28 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Overwrites parameter values in place from canonical tensors (a checkpoint of this same
+   * architecture); the arrays, and so any optimizer holding them, stay the same objects.
+   */
+  public void loadTensors(Map<String, Tensor> tensors) {
+    for (Map.Entry<String, Parameter> e : params.entrySet()) {
+      Tensor t = tensors.get(e.getKey());
+      NDArray target = e.getValue().getArray();
+      checkArgument(t != null, "tensor '%s' is missing", e.getKey());
+      checkArgument(
+          Arrays.equals(t.shape(), target.getShape().getShape()),
+          "tensor '%s' has shape %s, the model %s",
+          e.getKey(),
+          t.shapeString(),
+          target.getShape());
+      try (NDManager scope = manager.newSubManager()) {
+        target.set(
+            new ai.djl.ndarray.index.NDIndex("..."), scope.create(t.data(), target.getShape()));
+      }
+    }
+  }
+
   /** The number of scalar parameters. */
   public long parameterCount() {
     return params.values().stream().mapToLong(p -> p.getArray().size()).sum();

@@ -1,0 +1,117 @@
+package io.rlhf4j.djl.train;
+
+import io.rlhf4j.data.json.Json;
+import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.djl.io.AtomicFiles;
+import io.rlhf4j.djl.io.HfWeights;
+import io.rlhf4j.djl.io.ModelFormatException;
+import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.djl.io.Safetensors;
+import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A training checkpoint: a Hugging Face model folder (loadable by {@code transformers} as it is)
+ * plus {@code optimizer.safetensors} (AdamW moments) and {@code trainer_state.json} (stage, step,
+ * seed, KL coefficient and whatever else the stage needs to continue exactly).
+ *
+ * <p>Written to a sibling temporary folder, then swapped in by renames, so a crash at any moment
+ * leaves either the previous checkpoint or the new one complete. {@link #load} also recovers the
+ * previous checkpoint if a crash fell between the two renames.
+ *
+ * @param weights canonical model tensors
+ * @param optimizer AdamW moments
+ * @param state the trainer state
+ */
+public record Checkpoint(
+    Map<String, Tensor> weights, Map<String, Tensor> optimizer, Map<String, Object> state) {
+  /** The trainer-state file name. */
+  public static final String STATE_FILE = "trainer_state.json";
+
+  /** The optimizer-state file name. */
+  public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+
+  /** Writes a checkpoint of {@code model} to {@code folder}, replacing any previous one. */
+  public static void save(
+      Path folder,
+      CausalLm model,
+      SavableTokenizer tokenizer,
+      AdamW optimizer,
+      Map<String, Object> state)
+      throws IOException {
+    Path parent = folder.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path temp = parent.resolve(folder.getFileName() + ".tmp");
+    Path old = parent.resolve(folder.getFileName() + ".old");
+    deleteTree(temp);
+    PretrainedModel.save(model, tokenizer, temp);
+    Safetensors.write(temp.resolve(OPTIMIZER_FILE), optimizer.state(), Map.of());
+    Map<String, Object> withStep = new LinkedHashMap<>(state);
+    withStep.put("optimizer_step", optimizer.stepCount());
+    AtomicFiles.writeString(temp.resolve(STATE_FILE), JsonWriter.write(withStep) + "\n");
+    deleteTree(old);
+    if (Files.exists(folder)) {
+      Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
+    }
+    Files.move(temp, folder, StandardCopyOption.ATOMIC_MOVE);
+    deleteTree(old);
+  }
+
+  /** Whether {@code folder} (or its pre-swap copy) holds a checkpoint. */
+  public static boolean exists(Path folder) {
+    return Files.exists(resolve(folder).resolve(STATE_FILE));
+  }
+
+  /** Reads the checkpoint in {@code folder}. */
+  public static Checkpoint load(Path folder) {
+    Path dir = resolve(folder);
+    Path stateFile = dir.resolve(STATE_FILE);
+    Map<String, Object> state;
+    try {
+      state = Json.parseObject(Files.readString(stateFile));
+    } catch (IOException e) {
+      throw new ModelFormatException(stateFile, "cannot read: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new ModelFormatException(stateFile, "corrupt: " + e.getMessage(), e);
+    }
+    var config = io.rlhf4j.djl.io.HfConfig.read(dir.resolve("config.json"));
+    Map<String, Tensor> weights =
+        HfWeights.toCanonical(
+            Safetensors.read(dir.resolve(HfWeights.SINGLE)), config, dir.resolve(HfWeights.SINGLE));
+    return new Checkpoint(weights, Safetensors.read(dir.resolve(OPTIMIZER_FILE)), state);
+  }
+
+  /** The optimizer step the checkpoint was taken at. */
+  public long optimizerStep() {
+    return ((Number) state.get("optimizer_step")).longValue();
+  }
+
+  // A crash between the two renames leaves only folder.old: use it.
+  private static Path resolve(Path folder) {
+    Path old = folder.resolveSibling(folder.getFileName() + ".old");
+    return !Files.exists(folder) && Files.exists(old) ? old : folder;
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+}

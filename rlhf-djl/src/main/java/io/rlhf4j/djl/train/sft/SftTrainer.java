@@ -1,0 +1,214 @@
+package io.rlhf4j.djl.train.sft;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.SequenceBatch;
+import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.djl.train.AdamW;
+import io.rlhf4j.djl.train.Checkpoint;
+import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.train.LrSchedule;
+import io.rlhf4j.train.TrainingDivergedException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Supervised fine-tuning (InstructGPT step 1): minimise the negative log-likelihood of the
+ * demonstrated response tokens given the prompt. Prompt tokens are context only: they are masked
+ * out of the loss, so they receive no gradient through it.
+ */
+public final class SftTrainer {
+  /** The stage name in metrics and checkpoints. */
+  public static final String STAGE = "sft";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SftTrainer.class);
+
+  private final CausalLm model;
+  private final SavableTokenizer tokenizer;
+  private final SftConfig config;
+  private final TrainingRun run;
+
+  /** Trains {@code model} in place. */
+  public SftTrainer(CausalLm model, SavableTokenizer tokenizer, SftConfig config, TrainingRun run) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.run = run;
+  }
+
+  /** What training achieved. */
+  public record Result(long steps, double finalTrainLoss, double evalLoss, boolean stoppedEarly) {
+    /** exp(eval loss). */
+    public double evalPerplexity() {
+      return Math.exp(evalLoss);
+    }
+  }
+
+  /**
+   * Trains on {@code train}, evaluating on {@code eval}.
+   *
+   * @param checkpointDir where to checkpoint (and resume from, if a checkpoint is there); null for
+   *     none
+   */
+  public Result train(List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
+    List<SftExamples.Example> examples = SftExamples.encode(train, tokenizer, config.maxLength());
+    List<SftExamples.Example> evalExamples =
+        SftExamples.encode(eval, tokenizer, config.maxLength());
+    int microBatches = (examples.size() + config.batchSize() - 1) / config.batchSize();
+    int stepsPerEpoch = Math.max(1, microBatches / config.gradientAccumulation());
+    long totalSteps = (long) stepsPerEpoch * config.epochs();
+    LrSchedule schedule = config.schedule(totalSteps);
+    model.setTrainable(true);
+    try (AdamW optimizer = new AdamW(config.optimizer(), model.parameters(), model.manager())) {
+      long step = 0;
+      double bestEval = Double.POSITIVE_INFINITY;
+      int evalsWithoutImprovement = 0;
+      if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
+        Checkpoint c = Checkpoint.load(checkpointDir);
+        model.loadTensors(c.weights());
+        optimizer.restore(c.optimizer(), c.optimizerStep());
+        step = c.optimizerStep();
+        // JSON has no infinity: a run that had not evaluated yet stored null.
+        bestEval =
+            c.state().get("best_eval_loss") instanceof Number n
+                ? n.doubleValue()
+                : Double.POSITIVE_INFINITY;
+        evalsWithoutImprovement = ((Number) c.state().get("evals_without_improvement")).intValue();
+        LOG.info("resuming SFT from {} at step {}", checkpointDir, step);
+      }
+      run.start(STAGE, totalSteps);
+      double lastLoss = Double.NaN;
+      double evalLoss = Double.NaN;
+      boolean stoppedEarly = false;
+      while (step < totalSteps && !stoppedEarly) {
+        int epoch = (int) (step / stepsPerEpoch);
+        List<SftExamples.Example> order = new ArrayList<>(examples);
+        Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
+        int batchInEpoch = (int) (step % stepsPerEpoch);
+        double loss = trainStep(order, batchInEpoch);
+        step++;
+        TrainingDivergedException.check(STAGE, step, "loss", loss);
+        double lr = schedule.factor(step);
+        double gradNorm = optimizer.step(lr);
+        lastLoss = loss;
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", loss);
+        m.put("grad_norm", gradNorm);
+        m.put("lr", config.optimizer().learningRate() * lr);
+        m.put("epoch", (double) step / stepsPerEpoch);
+        boolean epochEnd = step % stepsPerEpoch == 0;
+        if (epochEnd
+            || (config.evalEverySteps() > 0 && step % config.evalEverySteps() == 0)
+            || step == totalSteps) {
+          evalLoss = evaluateEncoded(evalExamples);
+          m.put("eval_loss", evalLoss);
+          m.put("eval_perplexity", Math.exp(evalLoss));
+          if (evalLoss < bestEval - 1e-6) {
+            bestEval = evalLoss;
+            evalsWithoutImprovement = 0;
+          } else {
+            evalsWithoutImprovement++;
+            stoppedEarly =
+                config.earlyStoppingPatience() > 0
+                    && evalsWithoutImprovement >= config.earlyStoppingPatience();
+          }
+        }
+        // Checkpoint before reporting: listeners only ever see steps that are already durable.
+        if (checkpointDir != null
+            && (step == totalSteps
+                || stoppedEarly
+                || (config.checkpointEverySteps() > 0
+                    && step % config.checkpointEverySteps() == 0))) {
+          save(checkpointDir, optimizer, bestEval, evalsWithoutImprovement);
+        }
+        run.report(STAGE, step, m);
+      }
+      run.end(STAGE);
+      model.setTrainable(false);
+      return new Result(step, lastLoss, evalLoss, stoppedEarly);
+    }
+  }
+
+  // One optimizer step's worth of micro-batches; returns their mean loss.
+  private double trainStep(List<SftExamples.Example> order, int batchInEpoch) {
+    double total = 0;
+    int first = batchInEpoch * config.gradientAccumulation() * config.batchSize();
+    for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
+      int from = first + micro * config.batchSize();
+      List<SftExamples.Example> batch =
+          order.subList(
+              Math.min(from, order.size()), Math.min(from + config.batchSize(), order.size()));
+      if (batch.isEmpty()) {
+        break;
+      }
+      try (NDManager scope = model.manager().newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = loss(scope, batch).div((float) config.gradientAccumulation());
+        collector.backward(loss);
+        total += loss.getFloat();
+      }
+    }
+    return total;
+  }
+
+  /** The response-token NLL of {@code batch}. */
+  private NDArray loss(NDManager scope, List<SftExamples.Example> batch) {
+    SequenceBatch sequences =
+        SequenceBatch.of(
+            scope,
+            batch.stream().map(SftExamples.Example::prompt).toList(),
+            batch.stream().map(SftExamples.Example::response).toList());
+    NDArray logits = model.logits(model.hidden(sequences.tokens(), sequences.valid(), null));
+    return Losses.tokenNll(sequences.responseLogProbs(logits, 1.0), sequences.responseMask());
+  }
+
+  /** Mean response-token NLL over {@code demonstrations} (weighted by tokens). */
+  public double evaluate(List<Demonstration> demonstrations) {
+    return evaluateEncoded(SftExamples.encode(demonstrations, tokenizer, config.maxLength()));
+  }
+
+  private double evaluateEncoded(List<SftExamples.Example> examples) {
+    if (examples.isEmpty()) {
+      return Double.NaN;
+    }
+    double nll = 0;
+    double tokens = 0;
+    for (int from = 0; from < examples.size(); from += config.batchSize()) {
+      List<SftExamples.Example> batch =
+          examples.subList(from, Math.min(from + config.batchSize(), examples.size()));
+      try (NDManager scope = model.manager().newSubManager()) {
+        double count = batch.stream().mapToInt(e -> e.response().length).sum();
+        nll += loss(scope, batch).getFloat() * count;
+        tokens += count;
+      }
+    }
+    return nll / tokens;
+  }
+
+  private void save(Path dir, AdamW optimizer, double bestEval, int evalsWithoutImprovement) {
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("stage", STAGE);
+    state.put("seed", config.seed());
+    state.put("best_eval_loss", bestEval);
+    state.put("evals_without_improvement", evalsWithoutImprovement);
+    try {
+      Checkpoint.save(dir, model, tokenizer, optimizer, state);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot checkpoint to " + dir, e);
+    }
+  }
+}

@@ -1,0 +1,204 @@
+package io.rlhf4j.djl.train.sft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.djl.TestModels;
+import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.model.SequenceBatch;
+import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.Checkpoint;
+import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.train.MetricsListener;
+import io.rlhf4j.train.StepMetrics;
+import io.rlhf4j.train.TrainingDivergedException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SftTrainerTest {
+  @TempDir Path dir;
+
+  private static final String[] NAMES = {"Lily", "Tom", "Sue", "Ben", "Mia", "Max", "Anna", "Sam"};
+  private static final String[] THINGS = {"ball", "cat", "kite", "doll", "dog", "car", "hat"};
+
+  /** Templated demonstrations: a pattern the base model does not follow but can learn. */
+  static List<Demonstration> demonstrations(boolean heldOut) {
+    List<Demonstration> out = new ArrayList<>();
+    for (int n = 0; n < NAMES.length; n++) {
+      for (int t = 0; t < THINGS.length; t++) {
+        if (((n + t) % 5 == 0) == heldOut) {
+          out.add(
+              new Demonstration(
+                  NAMES[n] + " had a " + THINGS[t] + ".",
+                  " " + NAMES[n] + " gave the " + THINGS[t] + " to a friend. They were happy."));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static SftConfig.Builder quick() {
+    return SftConfig.builder()
+        .epochs(2)
+        .batchSize(8)
+        .maxLength(64)
+        .optimizer(AdamWConfig.of(2e-3))
+        .seed(3);
+  }
+
+  @Test
+  void promptTokensGetNoGradientFromTheLoss() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      List<int[]> prompts = List.of(new int[] {1, 5, 6, 7}, new int[] {1, 9});
+      List<int[]> responses = List.of(new int[] {8, 2}, new int[] {4, 4, 4, 2});
+      SequenceBatch batch = SequenceBatch.of(m, prompts, responses);
+      long s = batch.tokens().getShape().get(1);
+      NDArray logits = m.randomNormal(new Shape(2, s, 11));
+      logits.setRequiresGradient(true);
+      float[] grad;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        gc.backward(Losses.tokenNll(batch.responseLogProbs(logits, 1.0), batch.responseMask()));
+        grad = logits.getGradient().toFloatArray();
+      }
+      for (int row = 0; row < 2; row++) {
+        int p = prompts.get(row).length;
+        int r = responses.get(row).length;
+        for (int pos = 0; pos < s; pos++) {
+          double norm = 0;
+          for (int v = 0; v < 11; v++) {
+            norm += Math.abs(grad[(int) ((row * s + pos) * 11 + v)]);
+          }
+          boolean predictsResponse = pos >= p - 1 && pos < p - 1 + r;
+          assertThat(norm > 0).as("row %s position %s", row, pos).isEqualTo(predictsResponse);
+        }
+      }
+    }
+  }
+
+  @Test
+  void truncationKeepsBosAndTheTextNearestTheResponse() {
+    SftExamples.Example e =
+        SftExamples.truncate(new int[] {1, 10, 11, 12, 13}, new int[] {20, 21, 2}, 6);
+    assertThat(e.prompt()).containsExactly(1, 12, 13);
+    assertThat(e.response()).containsExactly(20, 21, 2);
+    SftExamples.Example cut =
+        SftExamples.truncate(new int[] {1, 10}, new int[] {20, 21, 22, 23, 2}, 4);
+    assertThat(cut.prompt()).containsExactly(1);
+    assertThat(cut.response()).containsExactly(20, 21, 22); // cut response loses its EOS
+  }
+
+  @Test
+  void sftLowersHeldOutLossOnStories260k() {
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      TrainingRun run = new TrainingRun(List.of());
+      SftTrainer trainer = new SftTrainer(pm.model(), pm.tokenizer(), quick().build(), run);
+      double before = trainer.evaluate(demonstrations(true));
+      SftTrainer.Result result = trainer.train(demonstrations(false), demonstrations(true), null);
+      assertThat(result.evalLoss()).isLessThan(0.7 * before);
+      assertThat(result.steps()).isEqualTo(2 * 6); // 45 examples / batch 8 = 6 per epoch
+      assertThat(run.history()).hasSize(12);
+      assertThat(run.history().get(11).values()).containsKeys("eval_loss", "eval_perplexity");
+      // Every demonstration ends in EOS, so the tuned model learned to stop.
+      assertThat(SftExamples.encode(demonstrations(true), pm.tokenizer(), 64))
+          .allMatch(e -> e.response()[e.response().length - 1] == 2);
+    }
+  }
+
+  /** Throws once it sees a given step, like a process killed mid-run. */
+  private static final class Crash implements MetricsListener {
+    private final long at;
+
+    Crash(long at) {
+      this.at = at;
+    }
+
+    @Override
+    public void onStep(StepMetrics metrics) {
+      if (metrics.step() == at) {
+        throw new IllegalStateException("simulated crash at step " + at);
+      }
+    }
+  }
+
+  @Test
+  void resumingAfterACrashReproducesTheUninterruptedRun() {
+    SftConfig config = quick().checkpointEverySteps(4).build();
+    List<StepMetrics> straight;
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      TrainingRun run = new TrainingRun(List.of());
+      new SftTrainer(pm.model(), pm.tokenizer(), config, run)
+          .train(demonstrations(false), demonstrations(true), null);
+      straight = run.history();
+    }
+    Path checkpoints = dir.resolve("ckpt");
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      TrainingRun run = new TrainingRun(List.of(new Crash(6)));
+      assertThatThrownBy(
+              () ->
+                  new SftTrainer(pm.model(), pm.tokenizer(), config, run)
+                      .train(demonstrations(false), demonstrations(true), checkpoints))
+          .hasMessageContaining("simulated crash at step 6");
+    }
+    assertThat(Checkpoint.load(checkpoints).optimizerStep()).isEqualTo(4);
+    List<StepMetrics> resumed;
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      TrainingRun run = new TrainingRun(List.of());
+      new SftTrainer(pm.model(), pm.tokenizer(), config, run)
+          .train(demonstrations(false), demonstrations(true), checkpoints);
+      resumed = run.history();
+    }
+    assertThat(resumed.get(0).step()).isEqualTo(5);
+    for (StepMetrics r : resumed) {
+      StepMetrics s = straight.get((int) r.step() - 1);
+      for (String key : s.values().keySet()) {
+        assertThat(r.get(key))
+            .as("step %s %s", r.step(), key)
+            .isCloseTo(s.get(key), org.assertj.core.data.Offset.offset(1e-6));
+      }
+    }
+  }
+
+  @Test
+  void nanLossStopsNamingTheStepAndKeepsTheLastCheckpoint() {
+    Path checkpoints = dir.resolve("nan");
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      // After step 2 is checkpointed, something poisons the weights.
+      MetricsListener poison =
+          new MetricsListener() {
+            @Override
+            public void onStep(StepMetrics metrics) {
+              if (metrics.step() == 2) {
+                pm.model().parameters().get("norm.weight").getArray().muli(Float.NaN);
+              }
+            }
+          };
+      TrainingRun run = new TrainingRun(List.of(poison));
+      SftConfig config = quick().checkpointEverySteps(1).build();
+      assertThatThrownBy(
+              () ->
+                  new SftTrainer(pm.model(), pm.tokenizer(), config, run)
+                      .train(demonstrations(false), demonstrations(true), checkpoints))
+          .isInstanceOf(TrainingDivergedException.class)
+          .hasMessageStartingWith("sft step 3: loss is NaN");
+    }
+    Checkpoint last = Checkpoint.load(checkpoints);
+    assertThat(last.optimizerStep()).isEqualTo(2);
+    for (Tensor t : last.weights().values()) {
+      for (float v : t.data()) {
+        assertThat(Float.isFinite(v)).isTrue();
+      }
+    }
+  }
+}
