@@ -29,15 +29,19 @@ public final class SftExamples {
     checkArgument(tokenizer.bosId().isPresent(), "SFT needs a tokenizer with a BOS token");
     List<Example> out = new ArrayList<>(demonstrations.size());
     for (Demonstration d : demonstrations) {
-      int[] prompt = tokenizer.encode(d.prompt(), true);
-      int[] response = encodeResponse(tokenizer, d.prompt(), d.response());
-      if (tokenizer.eosId().isPresent()) {
-        response = Arrays.copyOf(response, response.length + 1);
-        response[response.length - 1] = tokenizer.eosId().getAsInt();
-      }
-      out.add(truncate(prompt, response, maxLength));
+      out.add(encodeOne(tokenizer, d.prompt(), d.response(), maxLength));
     }
     return out;
+  }
+
+  /** One (prompt, response) pair: BOS + prompt, response + EOS, truncated to {@code maxLength}. */
+  public static Example encodeOne(Tokenizer tokenizer, String prompt, String text, int maxLength) {
+    int[] response = encodeResponse(tokenizer, prompt, text);
+    if (tokenizer.eosId().isPresent()) {
+      response = Arrays.copyOf(response, response.length + 1);
+      response[response.length - 1] = tokenizer.eosId().getAsInt();
+    }
+    return truncate(tokenizer.encode(prompt, true), response, maxLength);
   }
 
   /**

@@ -1,0 +1,67 @@
+package io.rlhf4j.djl.model;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.rlhf4j.model.RewardModel;
+import java.util.List;
+
+/**
+ * A {@link CausalLm} with a scalar head as a {@link RewardModel}: r(x, y) is the head read at the
+ * last token of y (EOS, for a finished response). Scored in batches of {@code batchSize}.
+ */
+public final class DjlRewardModel implements RewardModel {
+  private final CausalLm model;
+  private final int batchSize;
+
+  /** Wraps a model that has a scalar head. */
+  public DjlRewardModel(CausalLm model, int batchSize) {
+    checkArgument(model.hasScalarHead(), "a reward model needs a scalar head");
+    checkArgument(batchSize >= 1, "batchSize must be >= 1");
+    this.model = model;
+    this.batchSize = batchSize;
+  }
+
+  /** The network. */
+  public CausalLm model() {
+    return model;
+  }
+
+  @Override
+  public double[] score(List<int[]> prompts, List<int[]> responses) {
+    checkArgument(prompts.size() == responses.size(), "prompts and responses differ in count");
+    double[] out = new double[prompts.size()];
+    for (int from = 0; from < out.length; from += batchSize) {
+      int to = Math.min(out.length, from + batchSize);
+      try (NDManager scope = model.manager().newSubManager()) {
+        float[] scores =
+            scores(scope, prompts.subList(from, to), responses.subList(from, to)).toFloatArray();
+        for (int i = from; i < to; i++) {
+          out[i] = scores[i - from];
+        }
+      }
+    }
+    return out;
+  }
+
+  /** r for each pair, [B], as an array of {@code scope} (differentiable when training). */
+  public NDArray scores(NDManager scope, List<int[]> prompts, List<int[]> responses) {
+    SequenceBatch batch = SequenceBatch.of(scope, prompts, responses);
+    return model.score(model.hidden(batch.tokens(), batch.valid(), null), batch.lastToken());
+  }
+
+  /**
+   * Shifts the head's bias so that the given reference responses score mean 0 (InstructGPT
+   * normalised its reward model so demonstrations average 0, which keeps PPO's reward centred).
+   *
+   * @return the mean score before the shift
+   */
+  public double normalize(List<int[]> prompts, List<int[]> responses) {
+    double[] scores = score(prompts, responses);
+    double mean = java.util.Arrays.stream(scores).average().orElse(0);
+    NDArray bias = model.parameters().get("score.bias").getArray();
+    bias.subi((float) mean);
+    return mean;
+  }
+}

@@ -1,0 +1,244 @@
+package io.rlhf4j.djl.train.reward;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.rlhf4j.data.Ranking;
+import io.rlhf4j.djl.model.DjlRewardModel;
+import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.djl.train.AdamW;
+import io.rlhf4j.djl.train.Checkpoint;
+import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.sft.SftExamples;
+import io.rlhf4j.train.LrSchedule;
+import io.rlhf4j.train.TrainingDivergedException;
+import io.rlhf4j.train.reward.RankingLoss;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reward-model training (InstructGPT step 2) on K-wise rankings with the normalised pairwise loss
+ * {@link RankingLoss}: every prompt's K responses go through one forward pass together and give all
+ * their C(K,2) pairs to the loss.
+ */
+public final class RewardTrainer {
+  /** The stage name in metrics and checkpoints. */
+  public static final String STAGE = "reward";
+
+  private static final Logger LOG = LoggerFactory.getLogger(RewardTrainer.class);
+
+  private final DjlRewardModel rewardModel;
+  private final SavableTokenizer tokenizer;
+  private final RewardConfig config;
+  private final TrainingRun run;
+
+  /** Trains {@code rewardModel} (a trunk with a scalar head) in place. */
+  public RewardTrainer(
+      DjlRewardModel rewardModel,
+      SavableTokenizer tokenizer,
+      RewardConfig config,
+      TrainingRun run) {
+    this.rewardModel = rewardModel;
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.run = run;
+  }
+
+  /** One tokenized ranking. */
+  record Encoded(List<int[]> prompts, List<int[]> responses, List<Integer> ranks, double margin) {}
+
+  /** Held-out quality: pairwise accuracy, mean chosen and rejected reward, mean margin. */
+  public record Evaluation(double accuracy, double chosenMean, double rejectedMean, double loss) {
+    /** Mean r_w − r_l over pairs. */
+    public double margin() {
+      return chosenMean - rejectedMean;
+    }
+  }
+
+  /**
+   * Trains on {@code train} rankings; rankings whose responses all tie are skipped (they hold no
+   * comparison).
+   *
+   * @param checkpointDir where to checkpoint and resume from; null for none
+   */
+  public Evaluation train(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
+    List<Encoded> examples = encode(train);
+    int stepsPerEpoch =
+        Math.max(1, (examples.size() + config.promptsPerBatch() - 1) / config.promptsPerBatch());
+    long totalSteps = (long) stepsPerEpoch * config.epochs();
+    LrSchedule schedule =
+        new LrSchedule(LrSchedule.Kind.COSINE, config.warmupSteps(), totalSteps, 0.1);
+    rewardModel.model().setTrainable(true);
+    try (AdamW optimizer =
+        new AdamW(
+            config.optimizer(), rewardModel.model().parameters(), rewardModel.model().manager())) {
+      long step = 0;
+      if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
+        Checkpoint c = Checkpoint.load(checkpointDir);
+        rewardModel.model().loadTensors(c.weights());
+        optimizer.restore(c.optimizer(), c.optimizerStep());
+        step = c.optimizerStep();
+        LOG.info("resuming reward training from {} at step {}", checkpointDir, step);
+      }
+      run.start(STAGE, totalSteps);
+      while (step < totalSteps) {
+        int epoch = (int) (step / stepsPerEpoch);
+        List<Encoded> order = new ArrayList<>(examples);
+        Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
+        int from = (int) (step % stepsPerEpoch) * config.promptsPerBatch();
+        List<Encoded> batch =
+            order.subList(from, Math.min(from + config.promptsPerBatch(), order.size()));
+        Map<String, Double> m;
+        try (NDManager scope = rewardModel.model().manager().newSubManager();
+            GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          NDArray rewards = forward(scope, batch);
+          NDArray loss = Losses.rankingLoss(rewards, pairIndex(batch));
+          collector.backward(loss);
+          m = batchMetrics(loss.getFloat(), rewards.toFloatArray(), batch);
+        }
+        step++;
+        TrainingDivergedException.check(STAGE, step, "loss", m.get("loss"));
+        double factor = schedule.factor(step);
+        m.put("grad_norm", optimizer.step(factor));
+        m.put("lr", config.optimizer().learningRate() * factor);
+        if (step == totalSteps && !eval.isEmpty()) {
+          Evaluation e = evaluate(eval);
+          m.put("eval_accuracy", e.accuracy());
+          m.put("eval_chosen_reward", e.chosenMean());
+          m.put("eval_rejected_reward", e.rejectedMean());
+          m.put("eval_margin", e.margin());
+        }
+        if (checkpointDir != null
+            && (step == totalSteps
+                || (config.checkpointEverySteps() > 0
+                    && step % config.checkpointEverySteps() == 0))) {
+          save(checkpointDir, optimizer);
+        }
+        run.report(STAGE, step, m);
+      }
+      run.end(STAGE);
+      rewardModel.model().setTrainable(false);
+      return eval.isEmpty() ? null : evaluate(eval);
+    }
+  }
+
+  /** Held-out pairwise accuracy and reward statistics, pooled over all pairs. */
+  public Evaluation evaluate(List<Ranking> rankings) {
+    List<double[]> rewards = new ArrayList<>();
+    List<List<Integer>> ranks = new ArrayList<>();
+    List<Encoded> encoded = encode(rankings);
+    double[] margins = new double[encoded.size()];
+    double chosen = 0;
+    double rejected = 0;
+    long pairs = 0;
+    for (int i = 0; i < encoded.size(); i++) {
+      Encoded e = encoded.get(i);
+      double[] r = rewardModel.score(e.prompts(), e.responses());
+      rewards.add(r);
+      ranks.add(e.ranks());
+      margins[i] = e.margin();
+      for (int w = 0; w < r.length; w++) {
+        for (int l = 0; l < r.length; l++) {
+          if (e.ranks().get(w) < e.ranks().get(l)) {
+            chosen += r[w];
+            rejected += r[l];
+            pairs++;
+          }
+        }
+      }
+    }
+    return new Evaluation(
+        RankingLoss.accuracy(rewards, ranks),
+        chosen / pairs,
+        rejected / pairs,
+        RankingLoss.batchLoss(rewards, ranks, margins));
+  }
+
+  private NDArray forward(NDManager scope, List<Encoded> batch) {
+    List<int[]> prompts = new ArrayList<>();
+    List<int[]> responses = new ArrayList<>();
+    for (Encoded e : batch) {
+      prompts.addAll(e.prompts());
+      responses.addAll(e.responses());
+    }
+    return rewardModel.scores(scope, prompts, responses);
+  }
+
+  private static Losses.PairIndex pairIndex(List<Encoded> batch) {
+    return RankingBatch.pairIndex(
+        batch.stream().map(Encoded::ranks).toList(),
+        batch.stream().mapToDouble(Encoded::margin).toArray());
+  }
+
+  private static Map<String, Double> batchMetrics(double loss, float[] flat, List<Encoded> batch) {
+    List<double[]> rewards = new ArrayList<>();
+    int k = 0;
+    double chosen = 0;
+    double rejected = 0;
+    long pairs = 0;
+    for (Encoded e : batch) {
+      double[] r = new double[e.responses().size()];
+      for (int i = 0; i < r.length; i++) {
+        r[i] = flat[k++];
+      }
+      rewards.add(r);
+      for (int w = 0; w < r.length; w++) {
+        for (int l = 0; l < r.length; l++) {
+          if (e.ranks().get(w) < e.ranks().get(l)) {
+            chosen += r[w];
+            rejected += r[l];
+            pairs++;
+          }
+        }
+      }
+    }
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("loss", loss);
+    m.put("accuracy", RankingLoss.accuracy(rewards, batch.stream().map(Encoded::ranks).toList()));
+    m.put("chosen_reward", chosen / pairs);
+    m.put("rejected_reward", rejected / pairs);
+    m.put("margin", (chosen - rejected) / pairs);
+    return m;
+  }
+
+  private List<Encoded> encode(List<Ranking> rankings) {
+    List<Encoded> out = new ArrayList<>();
+    for (Ranking r : rankings) {
+      if (r.pairs().isEmpty()) {
+        continue;
+      }
+      List<int[]> prompts = new ArrayList<>();
+      List<int[]> responses = new ArrayList<>();
+      for (String response : r.responses()) {
+        SftExamples.Example e =
+            SftExamples.encodeOne(tokenizer, r.prompt(), response, config.maxLength());
+        prompts.add(e.prompt());
+        responses.add(e.response());
+      }
+      out.add(new Encoded(prompts, responses, r.ranks(), r.margin().orElse(0)));
+    }
+    return out;
+  }
+
+  private void save(Path dir, AdamW optimizer) {
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("stage", STAGE);
+    state.put("seed", config.seed());
+    try {
+      Checkpoint.save(dir, rewardModel.model(), tokenizer, optimizer, state);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot checkpoint to " + dir, e);
+    }
+  }
+}
