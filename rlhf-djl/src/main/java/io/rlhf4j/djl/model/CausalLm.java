@@ -333,6 +333,16 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     return linear(picked, array("score.weight"), array("score.bias")).reshape(b);
   }
 
+  /**
+   * The scalar head at every position, [B, T]: per-token values V(s_t) of a value model.
+   *
+   * @param hidden [B, T, D]
+   */
+  public NDArray scoreAll(NDArray hidden) {
+    checkArgument(hasScalarHead(), "this model has no scalar head");
+    return linear(hidden, array("score.weight"), array("score.bias")).squeeze(-1);
+  }
+
   // Attention: softmax(q kᵀ / √hd + causal/padding bias) v, with grouped-query heads.
   private NDArray attention(
       NDArray h, Layer l, int layer, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {

@@ -81,8 +81,16 @@ public record SequenceBatch(
     return logp.gather(targets.expandDims(-1), -1).squeeze(-1).mul(responseMask);
   }
 
+  /**
+   * Values V(s) of the states that emit each response token, [B, R] (0 where masked), from
+   * per-position values [B, S].
+   */
+  public NDArray responseValues(NDArray values) {
+    return gatherPositions(values.expandDims(-1), predictFrom).squeeze(-1).mul(responseMask);
+  }
+
   /** Rows of {@code x} [B, S, ...] at {@code positions} [B, R], giving [B, R, ...]. */
-  static NDArray gatherPositions(NDArray x, NDArray positions) {
+  public static NDArray gatherPositions(NDArray x, NDArray positions) {
     Shape shape = x.getShape();
     long b = shape.get(0);
     long s = shape.get(1);

@@ -72,16 +72,13 @@ public final class AdamW implements AutoCloseable {
   public double step(double lrFactor) {
     checkArgument(lrFactor >= 0, "lrFactor must be >= 0");
     step++;
+    // Every temporary is attached to scope explicitly: an op's result lives with its first
+    // operand, and parameters and moments must never be borrowed by a scope that closes.
     try (NDManager scope = manager.newSubManager()) {
-      // Borrow params and moments so every temporary of this step lands in scope.
-      scope.tempAttachAll(params.toArray(new NDArray[0]));
-      scope.tempAttachAll(firstMoments.toArray(new NDArray[0]));
-      scope.tempAttachAll(secondMoments.toArray(new NDArray[0]));
       List<NDArray> grads = new ArrayList<>(params.size());
       double squares = 0;
       for (NDArray p : params) {
-        NDArray g = p.getGradient();
-        g.attach(scope);
+        NDArray g = scoped(p.getGradient(), scope);
         grads.add(g);
         squares +=
             g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
@@ -104,12 +101,19 @@ public final class AdamW implements AutoCloseable {
         }
         m.muli((float) config.beta1()).addi(g.mul((float) (1 - config.beta1())));
         v.muli((float) config.beta2()).addi(g.square().mul((float) (1 - config.beta2())));
-        NDArray denominator = v.div((float) bias2).sqrt().add((float) config.epsilon());
-        p.subi(m.div(denominator).mul((float) (lr / bias1)));
+        NDArray denominator =
+            scoped(v.div((float) bias2), scope).sqrt().add((float) config.epsilon());
+        NDArray update = scoped(m.div(denominator), scope).mul((float) (lr / bias1));
+        p.subi(update);
         grads.get(i).subi(grads.get(i)); // zero for the next accumulation
       }
       return norm;
     }
+  }
+
+  private static NDArray scoped(NDArray array, NDManager scope) {
+    array.attach(scope);
+    return array;
   }
 
   /** The moments as tensors ({@code exp_avg.NAME}, {@code exp_avg_sq.NAME}), for checkpoints. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import io.rlhf4j.data.Labeler;
 import io.rlhf4j.data.Ranking;
+import io.rlhf4j.djl.CheerfulRater;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
@@ -18,34 +19,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RewardTrainerTest {
-  /** The hidden taste of the simulated rater: cheerful words. */
-  static final Set<String> CHEERFUL =
-      Set.of(
-          "happy", "fun", "friend", "friends", "smiled", "smile", "laughed", "love", "loved",
-          "play", "played");
-
-  static double cheer(String prompt, String response) {
-    return Arrays.stream(response.toLowerCase().split("[^a-z]+"))
-        .filter(CHEERFUL::contains)
-        .count();
-  }
-
-  static final String[] STARTS = {
-    "Once upon a time", "Lily", "Tom had a", "One day", "The sun", "Sue and Ben"
-  };
-
   /** K = 4 samples of stories260K per prompt, ranked by the rater. */
   static List<Ranking> rankings(PretrainedModel pm, int prompts, long seed) {
     DjlPolicy policy = new DjlPolicy(pm.model(), pm.tokenizer());
-    Labeler labeler = Labeler.byScore(RewardTrainerTest::cheer);
+    Labeler labeler = Labeler.byScore(CheerfulRater::score);
     List<int[]> batch = new ArrayList<>();
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < prompts; i++) {
-      String text = STARTS[i % STARTS.length];
+      String text = CheerfulRater.STARTS[i % CheerfulRater.STARTS.length];
       texts.add(text);
       batch.addAll(Collections.nCopies(4, pm.tokenizer().encode(text, true)));
     }

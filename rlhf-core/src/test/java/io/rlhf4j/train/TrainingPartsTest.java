@@ -1,0 +1,75 @@
+package io.rlhf4j.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.rlhf4j.data.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingPartsTest {
+  @TempDir Path dir;
+
+  @Test
+  void cosineScheduleWithWarmupByHand() {
+    LrSchedule s = new LrSchedule(LrSchedule.Kind.COSINE, 10, 110, 0.0);
+    assertThat(s.factor(1)).isCloseTo(0.1, within(1e-12));
+    assertThat(s.factor(10)).isCloseTo(1.0, within(1e-12));
+    // Halfway through decay: (1 + cos(pi/2)) / 2 = 0.5
+    assertThat(s.factor(60)).isCloseTo(0.5, within(1e-12));
+    assertThat(s.factor(110)).isCloseTo(0.0, within(1e-12));
+    LrSchedule floor = new LrSchedule(LrSchedule.Kind.LINEAR, 0, 100, 0.1);
+    assertThat(floor.factor(50)).isCloseTo(0.1 + 0.9 * 0.5, within(1e-12));
+    assertThat(floor.factor(500)).isCloseTo(0.1, within(1e-12));
+    assertThat(LrSchedule.constant().factor(7)).isEqualTo(1.0);
+  }
+
+  @Test
+  void jsonlWriterNamesEveryNumber() throws Exception {
+    Path file = dir.resolve("m/metrics.jsonl");
+    Map<String, Double> values = new LinkedHashMap<>();
+    values.put("loss", 1.5);
+    values.put("kl", Double.NaN);
+    try (JsonlMetricsWriter w = new JsonlMetricsWriter(file)) {
+      w.onStep(new StepMetrics("ppo", 3, values));
+      w.onStep(new StepMetrics("ppo", 4, Map.of("loss", 1.25)));
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(2);
+    Map<String, Object> first = Json.parseObject(lines.get(0));
+    assertThat(first)
+        .containsEntry("stage", "ppo")
+        .containsEntry("step", 3L)
+        .containsEntry("loss", 1.5);
+    assertThat(first.get("kl")).isSameAs(Json.NULL); // NaN has no JSON spelling
+  }
+
+  @Test
+  void progressBarShowsRateAndEta() {
+    long[] now = {0};
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ProgressBar bar =
+        new ProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8), "loss", () -> now[0]);
+    bar.onStageStart("sft", 100);
+    now[0] = 20_000_000_000L; // 20 s for 25 steps: 1.25 step/s, 75 left = 60 s
+    assertThat(bar.line(25, 0.5))
+        .isEqualTo("sft [######------------------] 25/100  1.25 step/s  ETA 1:00  loss=0.5000");
+  }
+
+  @Test
+  void divergenceNamesStageAndStep() {
+    assertThatThrownBy(
+            () -> TrainingDivergedException.check("reward", 12, "loss", Double.POSITIVE_INFINITY))
+        .hasMessageStartingWith("reward step 12: loss is Infinity");
+    TrainingDivergedException.check("reward", 12, "loss", 3.0);
+  }
+}
