@@ -3,8 +3,15 @@ package io.rlhf4j.data.read;
 import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.Ranking;
+import io.rlhf4j.data.json.JsonWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
@@ -75,6 +82,32 @@ public final class Jsonl {
           }
           return new Ranking(prompt, responses, ranks, margin(r));
         });
+  }
+
+  /**
+   * Writes rankings in the format {@link #rankings} reads, atomically (a temporary file renamed
+   * into place), so collected human labels are never half-written.
+   */
+  public static void writeRankings(Path file, List<Ranking> rankings) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (Ranking r : rankings) {
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("prompt", r.prompt());
+      line.put("responses", r.responses());
+      line.put("ranks", r.ranks());
+      r.margin().ifPresent(m -> line.put("margin", m));
+      JsonWriter.append(sb, line);
+      sb.append('\n');
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+    try {
+      Files.writeString(temp, sb, StandardCharsets.UTF_8);
+      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
   }
 
   private static OptionalDouble margin(JsonRecord r) {

@@ -216,6 +216,18 @@ class BadInputTest {
   }
 
   @Test
+  void writtenRankingsReadBack() throws IOException {
+    List<Ranking> rankings =
+        List.of(
+            Ranking.of("p\n1", List.of("a \"quoted\"", "b"), List.of(2, 1)),
+            new Ranking(
+                "p2", List.of("x", "y", "z"), List.of(1, 1, 2), java.util.OptionalDouble.of(0.5)));
+    Path f = dir.resolve("out/r.jsonl");
+    Jsonl.writeRankings(f, rankings);
+    assertThat(Jsonl.rankings(f, ReadOptions.strict()).readAll()).isEqualTo(rankings);
+  }
+
+  @Test
   void hhTranscriptErrors() throws IOException {
     Path f =
         write(

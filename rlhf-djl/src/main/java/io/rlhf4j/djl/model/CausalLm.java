@@ -370,7 +370,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     NDArray scores =
         q.reshape(b, kvHeads, rep * t, hd)
             .matMul(inStep(k.transpose(0, 1, 3, 2), step))
-            .mul((float) (1.0 / Math.sqrt(hd)))
+            .mul(Scalars.of(q, 1.0 / Math.sqrt(hd)))
             .reshape(b, kvHeads, rep, t, s)
             .add(bias);
     NDArray y =
@@ -396,11 +396,13 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
 
   private NDArray norm(NDArray x, NDArray weight, NDArray bias) {
     if (bias == null) { // RMSNorm
-      NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
+      NDArray rms =
+          x.square().mean(new int[] {-1}, true).add(Scalars.of(x, config.normEps())).sqrt();
       return x.div(rms).mul(weight);
     }
     NDArray centred = x.sub(x.mean(new int[] {-1}, true));
-    NDArray std = centred.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
+    NDArray std =
+        centred.square().mean(new int[] {-1}, true).add(Scalars.of(x, config.normEps())).sqrt();
     return centred.div(std).mul(weight).add(bias);
   }
 
@@ -411,8 +413,10 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   }
 
   private static NDArray geluTanh(NDArray x) {
-    NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-    return x.mul(inner.tanh().add(1f)).mul(0.5f);
+    NDArray cube = x.mul(x).mul(x);
+    NDArray inner =
+        x.add(cube.mul(Scalars.of(x, 0.044715))).mul(Scalars.of(x, Math.sqrt(2 / Math.PI)));
+    return x.mul(inner.tanh().add(Scalars.of(x, 1))).mul(Scalars.of(x, 0.5));
   }
 
   private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

@@ -77,7 +77,7 @@ public record SequenceBatch(
    */
   public NDArray responseLogProbs(NDArray logits, double temperature) {
     NDArray predicting = gatherPositions(logits, predictFrom); // [B, R, V]
-    NDArray logp = predicting.div((float) temperature).logSoftmax(-1);
+    NDArray logp = predicting.div(Scalars.of(predicting, temperature)).logSoftmax(-1);
     return logp.gather(targets.expandDims(-1), -1).squeeze(-1).mul(responseMask);
   }
 

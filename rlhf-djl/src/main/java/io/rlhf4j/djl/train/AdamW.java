@@ -84,6 +84,20 @@ public final class AdamW implements AutoCloseable {
             g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
       }
       double norm = Math.sqrt(squares);
+      if (!Double.isFinite(norm)) {
+        // Applying it would poison every parameter (∞ · 0 = NaN): refuse, and drop the gradients.
+        for (NDArray g : grads) {
+          g.subi(g);
+        }
+        StringBuilder bad = new StringBuilder();
+        for (int i = 0; i < grads.size() && bad.length() < 200; i++) {
+          if (!Double.isFinite(grads.get(i).abs().sum().getFloat())) {
+            bad.append(' ').append(names.get(i));
+          }
+        }
+        step--;
+        throw new NonFiniteGradientException(norm, bad.toString().trim());
+      }
       double clip =
           config.maxGradNorm() > 0 && norm > config.maxGradNorm()
               ? config.maxGradNorm() / (norm + 1e-6)
@@ -107,6 +121,21 @@ public final class AdamW implements AutoCloseable {
         p.subi(update);
         grads.get(i).subi(grads.get(i)); // zero for the next accumulation
       }
+      return norm;
+    }
+  }
+
+  /** The gradients were not finite; no parameter was changed. */
+  public static final class NonFiniteGradientException extends IllegalStateException {
+    private final double norm;
+
+    NonFiniteGradientException(double norm, String parameters) {
+      super("gradient norm is " + norm + (parameters.isEmpty() ? "" : " (in " + parameters + ")"));
+      this.norm = norm;
+    }
+
+    /** The offending norm. */
+    public double norm() {
       return norm;
     }
   }

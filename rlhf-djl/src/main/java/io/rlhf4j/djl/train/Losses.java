@@ -2,6 +2,7 @@ package io.rlhf4j.djl.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.rlhf4j.djl.model.Scalars;
 
 /**
  * The training losses on NDArrays, each the tensor twin of an rlhf-core reference (named in its
@@ -62,7 +63,8 @@ public final class Losses {
         valuesOld.add(valuesNew.sub(valuesOld).clip((float) -clip, (float) clip));
     NDArray unclipped = valuesNew.sub(returns).square();
     NDArray clipped = clippedValues.sub(returns).square();
-    return maskedMean(unclipped.maximum(clipped), mask).mul(0.5f);
+    NDArray mean = maskedMean(unclipped.maximum(clipped), mask);
+    return mean.mul(Scalars.of(mean, 0.5));
   }
 
   /** Σ x·mask / Σ mask. */

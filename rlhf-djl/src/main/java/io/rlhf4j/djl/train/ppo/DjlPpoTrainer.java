@@ -9,11 +9,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.DjlPolicy;
+import io.rlhf4j.djl.model.Scalars;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.generate.Generation;
 import io.rlhf4j.model.Policy;
@@ -62,6 +64,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
 
   private final CausalLm policyModel;
   private final CausalLm reference;
+  private final boolean ownsReference;
   private final CausalLm valueModel;
   private final RewardModel rewardModel;
   private final SavableTokenizer tokenizer;
@@ -88,12 +91,31 @@ public final class DjlPpoTrainer implements PpoTrainer {
       PpoConfig config,
       List<int[]> pretraining,
       TrainingRun run) {
+    this(policyModel, null, valueModel, rewardModel, tokenizer, config, pretraining, run);
+  }
+
+  /**
+   * As above, with an explicit frozen reference (in later RLHF rounds the reference is still the
+   * SFT model, not the current policy). The caller keeps ownership of {@code reference}; null makes
+   * a private copy of the policy.
+   */
+  public DjlPpoTrainer(
+      CausalLm policyModel,
+      CausalLm reference,
+      CausalLm valueModel,
+      RewardModel rewardModel,
+      SavableTokenizer tokenizer,
+      PpoConfig config,
+      List<int[]> pretraining,
+      TrainingRun run) {
     checkArgument(valueModel.hasScalarHead(), "the value model needs a scalar head");
     checkArgument(
         config.ptxCoefficient() == 0 || !pretraining.isEmpty(),
         "PPO-ptx needs pretraining sequences");
     this.policyModel = policyModel;
-    this.reference = policyModel.copy(policyModel.manager().getDevice());
+    this.ownsReference = reference == null;
+    this.reference =
+        reference == null ? policyModel.copy(policyModel.manager().getDevice()) : reference;
     this.valueModel = valueModel;
     this.rewardModel = rewardModel;
     this.tokenizer = tokenizer;
@@ -240,9 +262,12 @@ public final class DjlPpoTrainer implements PpoTrainer {
         List<Integer> mb = indices.subList(from, from + config.miniBatchSize());
         List<int[]> prompts = mb.stream().map(r.prompts()::get).toList();
         List<int[]> responses = mb.stream().map(r.responses()::get).toList();
-        double[][] mask = pick(r.mask(), mb);
-        double[][] oldLogp = pick(r.oldLogp(), mb);
-        double[][] oldValues = pick(r.values(), mb);
+        int width = width(responses);
+        double[][] mask = pick(r.mask(), mb, width);
+        double[][] oldLogp = pick(r.oldLogp(), mb, width);
+        double[][] oldValues = pick(r.values(), mb, width);
+        double[][] advantages = pick(r.advantages(), mb, width);
+        double[][] returns = pick(r.returns(), mb, width);
         double[][] newLogp;
         double[][] newValues;
         // Policy: clipped surrogate, plus γ·ptx on a pretraining batch.
@@ -255,12 +280,13 @@ public final class DjlPpoTrainer implements PpoTrainer {
               Losses.policyLoss(
                   logp,
                   tensor(scope, oldLogp),
-                  tensor(scope, pick(r.advantages(), mb)),
+                  tensor(scope, advantages),
                   batch.responseMask(),
                   config.clipRange());
           policyLoss += loss.getFloat();
           if (config.ptxCoefficient() > 0) {
-            NDArray ptx = ptxLoss(scope).mul((float) config.ptxCoefficient());
+            NDArray ptx = ptxLoss(scope);
+            ptx = ptx.mul(Scalars.of(ptx, config.ptxCoefficient()));
             ptxLoss += ptx.getFloat();
             loss = loss.add(ptx);
           }
@@ -269,7 +295,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
           entropy += entropy(logits, batch, temperature);
           newLogp = rows(logp);
         }
-        policyGradNorm += policyOptimizer.step(1.0);
+        policyGradNorm += Steps.apply(policyOptimizer, 1.0, STAGE, iteration);
         // Value model: clipped value loss against the GAE returns.
         try (NDManager scope = valueModel.manager().newSubManager();
             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -277,18 +303,18 @@ public final class DjlPpoTrainer implements PpoTrainer {
           NDArray v = batch.responseValues(valueModel.scoreAll(hidden(valueModel, batch)));
           NDArray loss =
               Losses.valueLoss(
-                      v,
-                      tensor(scope, oldValues),
-                      tensor(scope, pick(r.returns(), mb)),
-                      batch.responseMask(),
-                      config.valueClipRange())
-                  .mul((float) config.valueCoefficient());
+                  v,
+                  tensor(scope, oldValues),
+                  tensor(scope, returns),
+                  batch.responseMask(),
+                  config.valueClipRange());
+          loss = loss.mul(Scalars.of(loss, config.valueCoefficient()));
           valueLoss += loss.getFloat();
           TrainingDivergedException.check(STAGE, iteration, "value loss", loss.getFloat());
           collector.backward(loss);
           newValues = rows(v);
         }
-        valueGradNorm += valueOptimizer.step(1.0);
+        valueGradNorm += Steps.apply(valueOptimizer, 1.0, STAGE, iteration);
         approxKl += PpoDiagnostics.approxKl(newLogp, oldLogp, mask);
         clipFraction += PpoDiagnostics.clipFraction(newLogp, oldLogp, mask, config.clipRange());
         valueClipFraction +=
@@ -328,7 +354,8 @@ public final class DjlPpoTrainer implements PpoTrainer {
 
   // Mean entropy of the tempered next-token distributions at response positions.
   private static double entropy(NDArray logits, SequenceBatch batch, double temperature) {
-    NDArray z = SequenceBatch.gatherPositions(logits, batch.predictFrom()).div((float) temperature);
+    NDArray gathered = SequenceBatch.gatherPositions(logits, batch.predictFrom());
+    NDArray z = gathered.div(Scalars.of(gathered, temperature));
     NDArray logp = z.logSoftmax(-1);
     NDArray perToken = logp.exp().mul(logp).sum(new int[] {-1}).neg();
     return Losses.maskedMean(perToken, batch.responseMask()).getFloat();
@@ -372,23 +399,18 @@ public final class DjlPpoTrainer implements PpoTrainer {
     return scope.create(flat, new Shape(x.length, r));
   }
 
-  // Rows of a [B][R] array for the minibatch, trimmed to the minibatch's longest response, the
-  // width SequenceBatch gives it.
-  private static double[][] pick(double[][] x, List<Integer> rows) {
-    int width = 1;
-    for (int i : rows) {
-      for (int t = x[i].length - 1; t >= 0; t--) {
-        if (x[i][t] != 0) {
-          width = Math.max(width, t + 1);
-          break;
-        }
-      }
-    }
+  // Rows of a [B][R] array for the minibatch, trimmed to the minibatch's longest response (the
+  // width SequenceBatch gives it), which only the mask can tell: a real token may have value 0.
+  private static double[][] pick(double[][] x, List<Integer> rows, int width) {
     double[][] out = new double[rows.size()][];
     for (int k = 0; k < rows.size(); k++) {
       out[k] = Arrays.copyOf(x[rows.get(k)], width);
     }
     return out;
+  }
+
+  private static int width(List<int[]> responses) {
+    return Math.max(1, responses.stream().mapToInt(r -> r.length).max().orElse(1));
   }
 
   private static double fraction(boolean[] flags) {
@@ -444,7 +466,9 @@ public final class DjlPpoTrainer implements PpoTrainer {
   public void close() {
     policyOptimizer.close();
     valueOptimizer.close();
-    reference.close();
+    if (ownsReference) {
+      reference.close();
+    }
     policyModel.setTrainable(false);
     valueModel.setTrainable(false);
   }

@@ -95,6 +95,32 @@ public record PpoConfig(
     return new Builder();
   }
 
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.rolloutBatchSize = rolloutBatchSize;
+    b.miniBatchSize = miniBatchSize;
+    b.ppoEpochs = ppoEpochs;
+    b.sampling = sampling;
+    b.klCoefficient = klCoefficient;
+    b.adaptiveKl = adaptiveKl;
+    b.klTarget = klTarget;
+    b.klHorizon = klHorizon;
+    b.klEstimator = klEstimator;
+    b.missingEosScore = missingEosScore;
+    b.gamma = gamma;
+    b.lambda = lambda;
+    b.whitenAdvantages = whitenAdvantages;
+    b.clipRange = clipRange;
+    b.valueClipRange = valueClipRange;
+    b.valueCoefficient = valueCoefficient;
+    b.ptxCoefficient = ptxCoefficient;
+    b.policyOptimizer = policyOptimizer;
+    b.valueOptimizer = valueOptimizer;
+    b.seed = seed;
+    return b;
+  }
+
   /** Builds a {@link PpoConfig}. */
   public static final class Builder {
     private int rolloutBatchSize = 64;

@@ -10,6 +10,7 @@ import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.sft.SftExamples;
 import io.rlhf4j.train.LrSchedule;
@@ -110,7 +111,7 @@ public final class RewardTrainer {
         step++;
         TrainingDivergedException.check(STAGE, step, "loss", m.get("loss"));
         double factor = schedule.factor(step);
-        m.put("grad_norm", optimizer.step(factor));
+        m.put("grad_norm", Steps.apply(optimizer, factor, STAGE, step));
         m.put("lr", config.optimizer().learningRate() * factor);
         if (step == totalSteps && !eval.isEmpty()) {
           Evaluation e = evaluate(eval);

@@ -6,11 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.Scalars;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.TrainingDivergedException;
@@ -103,7 +105,7 @@ public final class SftTrainer {
         step++;
         TrainingDivergedException.check(STAGE, step, "loss", loss);
         double lr = schedule.factor(step);
-        double gradNorm = optimizer.step(lr);
+        double gradNorm = Steps.apply(optimizer, lr, STAGE, step);
         lastLoss = loss;
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", loss);
@@ -157,7 +159,8 @@ public final class SftTrainer {
       }
       try (NDManager scope = model.manager().newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = loss(scope, batch).div((float) config.gradientAccumulation());
+        NDArray sum = loss(scope, batch);
+        NDArray loss = sum.div(Scalars.of(sum, config.gradientAccumulation()));
         collector.backward(loss);
         total += loss.getFloat();
       }

@@ -96,20 +96,6 @@ class DjlPpoTrainerTest {
           tuned[seed] = freshReward(ppo.policy(), pm.tokenizer());
         }
         List<StepMetrics> history = run.history();
-        System.err.println(
-            "seed "
-                + seed
-                + " gn "
-                + run.history().stream()
-                    .map(m -> String.format("%.3g", m.get("policy_grad_norm")))
-                    .toList()
-                + " kl "
-                + history.stream()
-                    .map(
-                        m ->
-                            String.format(
-                                "%.2f/%.3f/%.2f", m.get("kl"), m.get("beta"), m.get("score")))
-                    .toList());
         // The KL to the reference stays within twice the adaptive target.
         for (StepMetrics m : history) {
           assertThat(m.get("kl")).as("seed %s step %s", seed, m.step()).isLessThan(2 * KL_TARGET);
