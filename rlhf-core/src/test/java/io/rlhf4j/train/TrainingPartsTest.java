@@ -66,6 +66,22 @@ class TrainingPartsTest {
   }
 
   @Test
+  void earlyStoppingCountsEvaluationsWithoutImprovement() {
+    EarlyStopping rule = new EarlyStopping(2, 0.01);
+    assertThat(rule.update(3.0)).isFalse(); // first evaluation improves on +inf
+    assertThat(rule.update(2.5)).isFalse();
+    assertThat(rule.update(2.495)).isFalse(); // within minDelta: no improvement (1)
+    assertThat(rule.update(2.6)).isTrue(); // second in a row: stop
+    assertThat(rule.best()).isEqualTo(2.5);
+    EarlyStopping never = new EarlyStopping(0, 0);
+    for (int i = 0; i < 5; i++) {
+      assertThat(never.update(10 + i)).isFalse();
+    }
+    EarlyStopping resumed = new EarlyStopping(2, 0.01, 2.5, 1);
+    assertThat(resumed.update(2.6)).isTrue();
+  }
+
+  @Test
   void divergenceNamesStageAndStep() {
     assertThatThrownBy(
             () -> TrainingDivergedException.check("reward", 12, "loss", Double.POSITIVE_INFINITY))

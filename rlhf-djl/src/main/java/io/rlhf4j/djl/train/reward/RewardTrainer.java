@@ -137,21 +137,32 @@ public final class RewardTrainer {
   /** Held-out pairwise accuracy and reward statistics, pooled over all pairs. */
   public Evaluation evaluate(List<Ranking> rankings) {
     List<double[]> rewards = new ArrayList<>();
-    List<List<Integer>> ranks = new ArrayList<>();
     List<Encoded> encoded = encode(rankings);
     double[] margins = new double[encoded.size()];
+    for (int i = 0; i < encoded.size(); i++) {
+      Encoded e = encoded.get(i);
+      rewards.add(rewardModel.score(e.prompts(), e.responses()));
+      margins[i] = e.margin();
+    }
+    List<List<Integer>> ranks = encoded.stream().map(Encoded::ranks).toList();
+    double[] means = pairMeans(rewards, ranks);
+    return new Evaluation(
+        RankingLoss.accuracy(rewards, ranks),
+        means[0],
+        means[1],
+        RankingLoss.batchLoss(rewards, ranks, margins));
+  }
+
+  // Mean reward of the preferred and of the dispreferred side, pooled over all pairs.
+  private static double[] pairMeans(List<double[]> rewards, List<List<Integer>> ranks) {
     double chosen = 0;
     double rejected = 0;
     long pairs = 0;
-    for (int i = 0; i < encoded.size(); i++) {
-      Encoded e = encoded.get(i);
-      double[] r = rewardModel.score(e.prompts(), e.responses());
-      rewards.add(r);
-      ranks.add(e.ranks());
-      margins[i] = e.margin();
+    for (int i = 0; i < rewards.size(); i++) {
+      double[] r = rewards.get(i);
       for (int w = 0; w < r.length; w++) {
         for (int l = 0; l < r.length; l++) {
-          if (e.ranks().get(w) < e.ranks().get(l)) {
+          if (ranks.get(i).get(w) < ranks.get(i).get(l)) {
             chosen += r[w];
             rejected += r[l];
             pairs++;
@@ -159,11 +170,7 @@ public final class RewardTrainer {
         }
       }
     }
-    return new Evaluation(
-        RankingLoss.accuracy(rewards, ranks),
-        chosen / pairs,
-        rejected / pairs,
-        RankingLoss.batchLoss(rewards, ranks, margins));
+    return new double[] {chosen / pairs, rejected / pairs};
   }
 
   private NDArray forward(NDManager scope, List<Encoded> batch) {
@@ -185,31 +192,21 @@ public final class RewardTrainer {
   private static Map<String, Double> batchMetrics(double loss, float[] flat, List<Encoded> batch) {
     List<double[]> rewards = new ArrayList<>();
     int k = 0;
-    double chosen = 0;
-    double rejected = 0;
-    long pairs = 0;
     for (Encoded e : batch) {
       double[] r = new double[e.responses().size()];
       for (int i = 0; i < r.length; i++) {
         r[i] = flat[k++];
       }
       rewards.add(r);
-      for (int w = 0; w < r.length; w++) {
-        for (int l = 0; l < r.length; l++) {
-          if (e.ranks().get(w) < e.ranks().get(l)) {
-            chosen += r[w];
-            rejected += r[l];
-            pairs++;
-          }
-        }
-      }
     }
+    List<List<Integer>> ranks = batch.stream().map(Encoded::ranks).toList();
+    double[] means = pairMeans(rewards, ranks);
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("loss", loss);
-    m.put("accuracy", RankingLoss.accuracy(rewards, batch.stream().map(Encoded::ranks).toList()));
-    m.put("chosen_reward", chosen / pairs);
-    m.put("rejected_reward", rejected / pairs);
-    m.put("margin", (chosen - rejected) / pairs);
+    m.put("accuracy", RankingLoss.accuracy(rewards, ranks));
+    m.put("chosen_reward", means[0]);
+    m.put("rejected_reward", means[1]);
+    m.put("margin", means[0] - means[1]);
     return m;
   }
 

@@ -14,6 +14,7 @@ import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.train.EarlyStopping;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.TrainingDivergedException;
 import java.io.IOException;
@@ -77,19 +78,21 @@ public final class SftTrainer {
     model.setTrainable(true);
     try (AdamW optimizer = new AdamW(config.optimizer(), model.parameters(), model.manager())) {
       long step = 0;
-      double bestEval = Double.POSITIVE_INFINITY;
-      int evalsWithoutImprovement = 0;
+      EarlyStopping stopping = new EarlyStopping(config.earlyStoppingPatience(), 1e-6);
       if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
         Checkpoint c = Checkpoint.load(checkpointDir);
         model.loadTensors(c.weights());
         optimizer.restore(c.optimizer(), c.optimizerStep());
         step = c.optimizerStep();
         // JSON has no infinity: a run that had not evaluated yet stored null.
-        bestEval =
-            c.state().get("best_eval_loss") instanceof Number n
-                ? n.doubleValue()
-                : Double.POSITIVE_INFINITY;
-        evalsWithoutImprovement = ((Number) c.state().get("evals_without_improvement")).intValue();
+        stopping =
+            new EarlyStopping(
+                config.earlyStoppingPatience(),
+                1e-6,
+                c.state().get("best_eval_loss") instanceof Number n
+                    ? n.doubleValue()
+                    : Double.POSITIVE_INFINITY,
+                ((Number) c.state().get("evals_without_improvement")).intValue());
         LOG.info("resuming SFT from {} at step {}", checkpointDir, step);
       }
       run.start(STAGE, totalSteps);
@@ -119,15 +122,7 @@ public final class SftTrainer {
           evalLoss = evaluateEncoded(evalExamples);
           m.put("eval_loss", evalLoss);
           m.put("eval_perplexity", Math.exp(evalLoss));
-          if (evalLoss < bestEval - 1e-6) {
-            bestEval = evalLoss;
-            evalsWithoutImprovement = 0;
-          } else {
-            evalsWithoutImprovement++;
-            stoppedEarly =
-                config.earlyStoppingPatience() > 0
-                    && evalsWithoutImprovement >= config.earlyStoppingPatience();
-          }
+          stoppedEarly = stopping.update(evalLoss);
         }
         // Checkpoint before reporting: listeners only ever see steps that are already durable.
         if (checkpointDir != null
@@ -135,7 +130,7 @@ public final class SftTrainer {
                 || stoppedEarly
                 || (config.checkpointEverySteps() > 0
                     && step % config.checkpointEverySteps() == 0))) {
-          save(checkpointDir, optimizer, bestEval, evalsWithoutImprovement);
+          save(checkpointDir, optimizer, stopping);
         }
         run.report(STAGE, step, m);
       }
@@ -202,12 +197,12 @@ public final class SftTrainer {
     return nll / tokens;
   }
 
-  private void save(Path dir, AdamW optimizer, double bestEval, int evalsWithoutImprovement) {
+  private void save(Path dir, AdamW optimizer, EarlyStopping stopping) {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("stage", STAGE);
     state.put("seed", config.seed());
-    state.put("best_eval_loss", bestEval);
-    state.put("evals_without_improvement", evalsWithoutImprovement);
+    state.put("best_eval_loss", stopping.best());
+    state.put("evals_without_improvement", stopping.withoutImprovement());
     try {
       Checkpoint.save(dir, model, tokenizer, optimizer, state);
     } catch (IOException e) {
