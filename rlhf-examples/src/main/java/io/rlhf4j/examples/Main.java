@@ -24,6 +24,7 @@ public final class Main {
     Map<String, Command> commands = new LinkedHashMap<>();
     commands.put("generate", new GenerateCommand());
     commands.put("convert", new ConvertCommand());
+    commands.put("hh-reward", new HhRewardCommand());
     commands.put("inspect", new InspectCommand());
     return commands;
   }

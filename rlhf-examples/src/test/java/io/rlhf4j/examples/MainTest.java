@@ -1,12 +1,16 @@
 package io.rlhf4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import io.rlhf4j.data.read.HhRlhf;
+import io.rlhf4j.data.read.ReadOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +78,39 @@ class MainTest {
     String first = stdout(args);
     assertThat(first).contains("--- sample 3");
     assertThat(stdout(args)).isEqualTo(first);
+  }
+
+  @Test
+  void hhRewardPrintsAccuracyNextToTheLongerReplyBaseline() throws Exception {
+    String data =
+        Path.of(System.getProperty("rlhf4j.shared", "../../shared"), "data/hh-rlhf").toString();
+    String out =
+        stdout(
+            "hh-reward",
+            "--model",
+            STORIES,
+            "--data",
+            data,
+            "--train-pairs",
+            "16",
+            "--eval-pairs",
+            "16",
+            "--max-length",
+            "48");
+    List<String> rows = out.lines().filter(l -> l.matches("^[a-z-]+.*\\d+\\.\\d%\\s*$")).toList();
+    assertThat(rows).hasSize(4);
+    assertThat(rows.get(1)).startsWith("helpful-online");
+  }
+
+  @Test
+  void longerReplyBaselineReproducesThePublishedFigure() {
+    Path file =
+        Path.of(
+            System.getProperty("rlhf4j.shared", "../../shared"),
+            "data/hh-rlhf/helpful-online-test.jsonl.gz");
+    var pairs = HhRlhf.comparisons(file, ReadOptions.strict()).readAll();
+    // shared/data/hh-rlhf/README.md: 42.6 % of helpful-online's chosen replies are longer.
+    assertThat(100 * HhRewardCommand.longerReply(pairs)).isCloseTo(42.6, within(0.05));
   }
 
   @Test

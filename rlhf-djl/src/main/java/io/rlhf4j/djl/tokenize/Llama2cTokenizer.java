@@ -101,25 +101,73 @@ public final class Llama2cTokenizer implements SavableTokenizer {
       i = end;
     }
     int first = addBos ? 1 : 0;
-    while (true) { // merge the best-scoring adjacent pair until none merges
-      float best = Float.NEGATIVE_INFINITY;
-      int bestId = -1;
-      int bestAt = -1;
-      for (int k = first; k + 1 < tokens.size(); k++) {
-        Integer merged = ids.get(pieces[tokens.get(k)] + pieces[tokens.get(k + 1)]);
-        if (merged != null && scores[merged] > best) {
-          best = scores[merged];
-          bestId = merged;
-          bestAt = k;
-        }
-      }
-      if (bestAt < 0) {
-        break;
-      }
-      tokens.set(bestAt, bestId);
-      tokens.remove(bestAt + 1);
+    return merge(tokens.stream().mapToInt(Integer::intValue).toArray(), first);
+  }
+
+  /**
+   * Repeatedly merges the adjacent pair whose concatenation is the highest-scoring token (the
+   * leftmost on ties), as llama2.c does, in O(n log n): a priority queue of candidate pairs over a
+   * linked list of symbols, with stale candidates skipped when popped.
+   */
+  private int[] merge(int[] ids, int first) {
+    int n = ids.length;
+    int[] next = new int[n];
+    int[] prev = new int[n];
+    boolean[] alive = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
+      alive[i] = i >= first;
     }
-    return tokens.stream().mapToInt(Integer::intValue).toArray();
+    if (first < n) {
+      prev[first] = -1;
+    }
+    // Candidate: {left position, merged id, left id, right id}, best score first, then leftmost.
+    java.util.PriorityQueue<int[]> queue =
+        new java.util.PriorityQueue<>(
+            (a, b) -> {
+              int byScore = Float.compare(scores[b[1]], scores[a[1]]);
+              return byScore != 0 ? byScore : Integer.compare(a[0], b[0]);
+            });
+    for (int i = first; i + 1 < n; i++) {
+      offer(queue, ids, i, i + 1);
+    }
+    while (!queue.isEmpty()) {
+      int[] c = queue.poll();
+      int left = c[0];
+      int right = alive[left] ? next[left] : -1;
+      if (right < 0 || ids[left] != c[2] || ids[right] != c[3]) {
+        continue; // stale: one side has merged since this candidate was queued
+      }
+      ids[left] = c[1];
+      alive[right] = false;
+      next[left] = next[right];
+      if (next[right] >= 0) {
+        prev[next[right]] = left;
+      }
+      if (prev[left] >= 0) {
+        offer(queue, ids, prev[left], left);
+      }
+      if (next[left] >= 0) {
+        offer(queue, ids, left, next[left]);
+      }
+    }
+    int[] out = new int[n];
+    int count = 0;
+    for (int i = 0; i < first; i++) {
+      out[count++] = ids[i];
+    }
+    for (int i = first; i >= 0 && i < n; i = next[i]) {
+      out[count++] = ids[i];
+    }
+    return java.util.Arrays.copyOf(out, count);
+  }
+
+  private void offer(java.util.PriorityQueue<int[]> queue, int[] ids, int left, int right) {
+    Integer merged = this.ids.get(pieces[ids[left]] + pieces[ids[right]]);
+    if (merged != null) {
+      queue.add(new int[] {left, merged, ids[left], ids[right]});
+    }
   }
 
   private static int utf8Length(char lead) {

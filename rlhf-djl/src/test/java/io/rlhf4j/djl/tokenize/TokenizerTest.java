@@ -69,6 +69,25 @@ class TokenizerTest {
   }
 
   @Test
+  void llama2cMergesMatchHuggingFaceTokenizersOnLongRealDialogues() throws IOException {
+    Llama2cTokenizer tok = stories();
+    Path file = dir.resolve("tokenizer.json");
+    Files.writeString(file, tok.tokenizerJson());
+    List<io.rlhf4j.data.Comparison> pairs =
+        io.rlhf4j.data.read.HhRlhf.comparisons(
+                TestModels.shared("data/hh-rlhf/helpful-online-test.jsonl.gz"),
+                io.rlhf4j.data.read.ReadOptions.strict())
+            .readAll()
+            .subList(0, 200);
+    try (HfTokenizer hf = HfTokenizer.load(file, 512, 1, 2)) {
+      for (io.rlhf4j.data.Comparison c : pairs) {
+        String text = c.prompt() + c.chosen();
+        assertThat(tok.encode(text, true)).containsExactly(hf.encode(text, true));
+      }
+    }
+  }
+
+  @Test
   void exportedGpt2TokenizerJsonAgreesWithHuggingFaceTokenizers() throws IOException {
     Gpt2Tokenizer tok = Gpt2Tokenizer.load(TestModels.shared("tokenizers/gpt2"));
     Path file = dir.resolve("tokenizer.json");

@@ -136,13 +136,23 @@ public final class RewardTrainer {
 
   /** Held-out pairwise accuracy and reward statistics, pooled over all pairs. */
   public Evaluation evaluate(List<Ranking> rankings) {
-    List<double[]> rewards = new ArrayList<>();
     List<Encoded> encoded = encode(rankings);
+    // Score every response of every ranking in one batched pass, then regroup per prompt.
+    List<int[]> prompts = new ArrayList<>();
+    List<int[]> responses = new ArrayList<>();
+    for (Encoded e : encoded) {
+      prompts.addAll(e.prompts());
+      responses.addAll(e.responses());
+    }
+    double[] flat = rewardModel.score(prompts, responses);
+    List<double[]> rewards = new ArrayList<>();
     double[] margins = new double[encoded.size()];
+    int offset = 0;
     for (int i = 0; i < encoded.size(); i++) {
-      Encoded e = encoded.get(i);
-      rewards.add(rewardModel.score(e.prompts(), e.responses()));
-      margins[i] = e.margin();
+      int k = encoded.get(i).responses().size();
+      rewards.add(java.util.Arrays.copyOfRange(flat, offset, offset + k));
+      offset += k;
+      margins[i] = encoded.get(i).margin();
     }
     List<List<Integer>> ranks = encoded.stream().map(Encoded::ranks).toList();
     double[] means = pairMeans(rewards, ranks);
