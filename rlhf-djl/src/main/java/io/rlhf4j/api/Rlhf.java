@@ -72,8 +72,12 @@ public final class Rlhf {
       AutoCloseable resources)
       implements AutoCloseable {
     @Override
-    public void close() throws Exception {
-      resources.close();
+    public void close() {
+      try {
+        resources.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing the pipeline's models failed", e);
+      }
     }
   }
 
