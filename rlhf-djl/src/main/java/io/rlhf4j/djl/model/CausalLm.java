@@ -326,10 +326,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   public NDArray score(NDArray hidden, NDArray index) {
     checkArgument(hasScalarHead(), "this model has no scalar head");
     long b = hidden.getShape().get(0);
-    long t = hidden.getShape().get(1);
-    NDArray rowStart = index.getManager().arange(0L, b * t, t, DataType.INT64);
-    NDArray flat = index.add(rowStart);
-    NDArray picked = embed(flat, hidden.reshape(b * t, config.hiddenSize()));
+    NDArray picked = SequenceBatch.gatherPositions(hidden, index.reshape(b, 1)).reshape(b, -1);
     return linear(picked, array("score.weight"), array("score.bias")).reshape(b);
   }
 
@@ -369,7 +366,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     // Query head j reads key head j / rep: fold the rep query heads of a group into its rows.
     NDArray scores =
         q.reshape(b, kvHeads, rep * t, hd)
-            .matMul(inStep(k.transpose(0, 1, 3, 2), step))
+            .matMul(Scopes.into(k.transpose(0, 1, 3, 2), step))
             .mul(Scalars.of(q, 1.0 / Math.sqrt(hd)))
             .reshape(b, kvHeads, rep, t, s)
             .add(bias);
@@ -442,11 +439,6 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
             .lte(querySlot)
             .logicalAnd(keyValid.reshape(b, 1, s).toType(DataType.BOOLEAN, false));
     return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED).reshape(b, 1, 1, t, s);
-  }
-
-  private static NDArray inStep(NDArray array, NDManager step) {
-    array.attach(step);
-    return array;
   }
 
   private static NDArray[] ropeTables(ModelConfig c, NDManager manager) {

@@ -60,7 +60,7 @@ public final class KvCache implements AutoCloseable {
    * Validity of the filled slots plus the ones just appended, [B, S], as a view in {@code step}.
    */
   NDArray validUpTo(long end, NDManager step) {
-    return inStep(keyValid.get(slots(2, 0, end)), step);
+    return Scopes.into(keyValid.get(slots(2, 0, end)), step);
   }
 
   /** Writes this step's keys and values, returning views of everything cached so far. */
@@ -71,7 +71,7 @@ public final class KvCache implements AutoCloseable {
     values[layer].set(fresh, v);
     NDIndex filled = slots(3, 0, end);
     return new NDArray[] {
-      inStep(keys[layer].get(filled), step), inStep(values[layer].get(filled), step)
+      Scopes.into(keys[layer].get(filled), step), Scopes.into(values[layer].get(filled), step)
     };
   }
 
@@ -88,11 +88,6 @@ public final class KvCache implements AutoCloseable {
       index.addAllDim();
     }
     return index.addSliceDim(from, to);
-  }
-
-  private static NDArray inStep(NDArray view, NDManager step) {
-    view.attach(step);
-    return view;
   }
 
   @Override

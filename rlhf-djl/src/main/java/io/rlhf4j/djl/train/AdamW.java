@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.model.Scopes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,7 +79,7 @@ public final class AdamW implements AutoCloseable {
       List<NDArray> grads = new ArrayList<>(params.size());
       double squares = 0;
       for (NDArray p : params) {
-        NDArray g = scoped(p.getGradient(), scope);
+        NDArray g = Scopes.into(p.getGradient(), scope);
         grads.add(g);
         squares +=
             g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
@@ -116,8 +117,8 @@ public final class AdamW implements AutoCloseable {
         m.muli((float) config.beta1()).addi(g.mul((float) (1 - config.beta1())));
         v.muli((float) config.beta2()).addi(g.square().mul((float) (1 - config.beta2())));
         NDArray denominator =
-            scoped(v.div((float) bias2), scope).sqrt().add((float) config.epsilon());
-        NDArray update = scoped(m.div(denominator), scope).mul((float) (lr / bias1));
+            Scopes.into(v.div((float) bias2), scope).sqrt().add((float) config.epsilon());
+        NDArray update = Scopes.into(m.div(denominator), scope).mul((float) (lr / bias1));
         p.subi(update);
         grads.get(i).subi(grads.get(i)); // zero for the next accumulation
       }
@@ -138,11 +139,6 @@ public final class AdamW implements AutoCloseable {
     public double norm() {
       return norm;
     }
-  }
-
-  private static NDArray scoped(NDArray array, NDManager scope) {
-    array.attach(scope);
-    return array;
   }
 
   /** The moments as tensors ({@code exp_avg.NAME}, {@code exp_avg_sq.NAME}), for checkpoints. */
