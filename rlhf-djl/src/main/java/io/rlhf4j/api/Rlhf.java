@@ -32,8 +32,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.function.ToDoubleBiFunction;
 
 /**
  * The InstructGPT pipeline in one fluent call, in the shape of the paper:
@@ -87,6 +90,7 @@ public final class Rlhf {
     private final List<Demonstration> demonstrations;
     private final SftConfig sftConfig;
     private PreferenceDataset preferences;
+    private boolean labelSftSamples;
     private RewardConfig rewardConfig;
     private List<String> prompts;
     private PpoConfig ppoConfig;
@@ -94,6 +98,8 @@ public final class Rlhf {
     private int rounds = 1;
     private Labeler labeler;
     private int k = 4;
+    private int labelPrompts = 64;
+    private final Map<String, ToDoubleBiFunction<String, String>> tracked = new LinkedHashMap<>();
     private Device device = Engine.getInstance().defaultDevice();
     private List<MetricsListener> listeners = List.of();
     private int checkpointEvery = 1;
@@ -109,6 +115,21 @@ public final class Rlhf {
     /** Step 2: a reward model on human preferences (comparisons or K-wise rankings). */
     public Pipeline thenRewardModel(PreferenceDataset data, RewardConfig config) {
       this.preferences = checkNotNull(data, "data");
+      this.rewardConfig = checkNotNull(config, "config");
+      return this;
+    }
+
+    /**
+     * Step 2 as InstructGPT ran it: {@code labeler} ranks K samples of the SFT model for each of
+     * {@link #labelPrompts} prompts, and the reward model is fit on those rankings. Later rounds
+     * (see {@link #rounds(int)}) ask the same labeler about samples of the current policy.
+     */
+    public Pipeline thenRewardModel(Labeler labeler, int k, RewardConfig config) {
+      checkArgument(k >= 2, "k must be >= 2");
+      this.labeler = checkNotNull(labeler, "labeler");
+      this.k = k;
+      this.labelSftSamples = true;
+      this.preferences = PreferenceDataset.of(List.of());
       this.rewardConfig = checkNotNull(config, "config");
       return this;
     }
@@ -130,6 +151,32 @@ public final class Rlhf {
       this.rounds = rounds;
       this.labeler = rounds > 1 ? checkNotNull(labeler, "labeler") : labeler;
       this.k = k;
+      return this;
+    }
+
+    /**
+     * Iterated RLHF with the labeler given to {@link #thenRewardModel(Labeler, int, RewardConfig)}.
+     */
+    public Pipeline rounds(int rounds) {
+      checkArgument(rounds >= 1, "rounds must be >= 1");
+      checkState(labeler != null || rounds == 1, "later rounds need a labeler");
+      this.rounds = rounds;
+      return this;
+    }
+
+    /** How many prompts a round labels (K samples each); default 64, capped by the prompts. */
+    public Pipeline labelPrompts(int n) {
+      checkArgument(n >= 1, "labelPrompts must be >= 1");
+      this.labelPrompts = n;
+      return this;
+    }
+
+    /**
+     * Reports the mean of {@code metric} over each PPO rollout's texts under {@code name}, e.g. a
+     * rater's hidden score; see {@link DjlPpoTrainer#track}.
+     */
+    public Pipeline track(String name, ToDoubleBiFunction<String, String> metric) {
+      tracked.put(checkNotNull(name, "name"), checkNotNull(metric, "metric"));
       return this;
     }
 
@@ -176,31 +223,44 @@ public final class Rlhf {
       DjlRewardModel reward = new DjlRewardModel(rewardNet, 64);
       List<Ranking> rankings = new ArrayList<>(preferences.stream().toList());
       List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
+      double beta = ppoConfig.klCoefficient();
       for (int round = 1; round <= rounds; round++) {
         Path dir = out.resolve("round-" + round);
-        if (round > 1) {
+        TrainingRun roundRun = run.scoped("round-" + round);
+        if (round > 1 || labelSftSamples) {
           rankings.addAll(labels(dir.resolve("rankings.jsonl"), policy, tokenizer, round));
         }
         // 2. Reward model, refit on every ranking collected so far.
         List<List<Ranking>> split = split(rankings);
-        new RewardTrainer(reward, tokenizer, rewardConfig, run)
+        new RewardTrainer(reward, tokenizer, rewardConfig, roundRun)
             .train(split.get(0), split.get(1), dir.resolve("reward"));
         normalize(reward, sft, tokenizer, promptIds);
         // 3. PPO against it, value model initialised from it, KL to the SFT model.
         try (CausalLm value = rewardNet.copy(device);
             DjlPpoTrainer ppo =
                 new DjlPpoTrainer(
-                    policy, sft, value, reward, tokenizer, roundConfig(round), List.of(), run)) {
+                    policy,
+                    sft,
+                    value,
+                    reward,
+                    tokenizer,
+                    roundConfig(round, beta),
+                    List.of(),
+                    roundRun)) {
+          tracked.forEach(ppo::track);
           Path checkpoint = dir.resolve("ppo");
           if (DjlPpoTrainer.hasCheckpoint(checkpoint)) {
             ppo.resume(checkpoint);
           }
+          roundRun.start(DjlPpoTrainer.STAGE, ppoIterations);
           while (ppo.iteration() < ppoIterations) {
             ppo.step(batch(promptIds, ppo.iteration()));
             if (ppo.iteration() % checkpointEvery == 0 || ppo.iteration() == ppoIterations) {
               ppo.save(checkpoint);
             }
           }
+          roundRun.end(DjlPpoTrainer.STAGE);
+          beta = ppo.beta();
         }
       }
       Path policyFolder = out.resolve("policy");
@@ -214,11 +274,16 @@ public final class Rlhf {
       return new Result(policy, tokenizer, reward, run.history(), policyFolder, resources);
     }
 
-    // Each round draws its own rollouts; round 1 keeps the configured seed.
-    private PpoConfig roundConfig(int round) {
+    // Each round draws its own rollouts (round 1 keeps the configured seed) and starts from the β
+    // the previous round ended with: the policy is as far from the SFT model as it was then, so
+    // restarting the adaptive controller at its initial β would let the KL overshoot again.
+    private PpoConfig roundConfig(int round, double beta) {
       return round == 1
           ? ppoConfig
-          : ppoConfig.toBuilder().seed(ppoConfig.seed() + 7919L * round).build();
+          : ppoConfig.toBuilder()
+              .seed(ppoConfig.seed() + 7919L * round)
+              .klCoefficient(beta)
+              .build();
     }
 
     // K samples per prompt from the current policy, ranked by the labeler; saved so a rerun
@@ -228,10 +293,17 @@ public final class Rlhf {
       if (Files.exists(file)) {
         return Jsonl.rankings(file, ReadOptions.strict()).readAll();
       }
-      int n = Math.min(prompts.size(), 64);
-      List<int[]> batch = new ArrayList<>();
+      // Each round labels its own slice of a seeded shuffle of the prompts.
+      int n = Math.min(prompts.size(), labelPrompts);
+      List<String> order = new ArrayList<>(prompts);
+      Collections.shuffle(order, new Random(seed));
+      List<String> chosen = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        batch.addAll(Collections.nCopies(k, tokenizer.encode(prompts.get(i), true)));
+        chosen.add(order.get((int) (((long) (round - 1) * n + i) % order.size())));
+      }
+      List<int[]> batch = new ArrayList<>();
+      for (String prompt : chosen) {
+        batch.addAll(Collections.nCopies(k, tokenizer.encode(prompt, true)));
       }
       List<Generation> samples =
           new DjlPolicy(policy, tokenizer)
@@ -244,7 +316,7 @@ public final class Rlhf {
         for (int j = 0; j < k; j++) {
           responses.add(tokenizer.decode(samples.get(i * k + j).response()));
         }
-        fresh.add(labeler.rank(prompts.get(i), responses));
+        fresh.add(labeler.rank(chosen.get(i), responses));
       }
       Jsonl.writeRankings(file, fresh);
       return fresh;

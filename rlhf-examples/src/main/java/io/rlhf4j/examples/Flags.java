@@ -44,7 +44,9 @@ final class Flags {
 
   String usage(String command) {
     StringBuilder sb = new StringBuilder("usage: ").append(command).append(" [flags]\n");
-    help.forEach((name, text) -> sb.append(String.format("  --%-16s %s%n", name, text)));
+    int width = help.keySet().stream().mapToInt(String::length).max().orElse(0);
+    help.forEach(
+        (name, text) -> sb.append(String.format("  --%-" + width + "s  %s%n", name, text)));
     return sb.toString();
   }
 

@@ -5,8 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The command-line entry point of {@code rlhf4j.jar}: {@code java -jar rlhf4j.jar COMMAND [flags]}.
- * Each command is a small class; this one only dispatches.
+ * The command-line entry point of {@code rlhf4j.jar}: {@code java -jar rlhf4j.jar COMMAND [flags]};
+ * with no arguments (or only the demo's flags) it runs the demo. Each command is a small class;
+ * this one only dispatches.
  */
 public final class Main {
   private Main() {}
@@ -22,6 +23,7 @@ public final class Main {
 
   private static Map<String, Command> commands() {
     Map<String, Command> commands = new LinkedHashMap<>();
+    commands.put("demo", new DemoCommand());
     commands.put("generate", new GenerateCommand());
     commands.put("convert", new ConvertCommand());
     commands.put("hh-reward", new HhRewardCommand());
@@ -40,18 +42,20 @@ public final class Main {
 
   static int run(String[] args) throws Exception {
     Map<String, Command> commands = commands();
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+    if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
       usage(commands);
-      return args.length == 0 ? 2 : 0;
+      return 0;
     }
-    Command command = commands.get(args[0]);
+    // The main job runs with no arguments, or with just its flags.
+    boolean demo = args.length == 0 || args[0].startsWith("--");
+    Command command = commands.get(demo ? "demo" : args[0]);
     if (command == null) {
       System.err.println("unknown command: " + args[0]);
       usage(commands);
       return 2;
     }
     try {
-      return command.run(Arrays.copyOfRange(args, 1, args.length));
+      return command.run(demo ? args : Arrays.copyOfRange(args, 1, args.length));
     } catch (IllegalArgumentException | io.rlhf4j.djl.io.ModelFormatException e) {
       System.err.println("error: " + e.getMessage());
       return 2;

@@ -126,4 +126,27 @@ class MainTest {
                 }))
         .isEqualTo(1);
   }
+
+  @Test
+  void demoListsItsFlagsAndRefusesBadOnesBeforeWorking() throws Exception {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(Main.run(new String[] {"demo", "--help"})).isZero();
+      assertThat(Main.run(new String[] {"--rounds", "0", "--output", dir.toString()})).isEqualTo(2);
+      assertThat(Main.run(new String[] {"demo", "--batch", "6"})).isEqualTo(2);
+    } finally {
+      System.setErr(saved);
+    }
+    String text = err.toString(StandardCharsets.UTF_8);
+    for (String flag :
+        List.of("--model", "--prompts", "--output", "--seed", "--ppo-iterations", "--rounds")) {
+      assertThat(text).contains(flag);
+    }
+    assertThat(text)
+        .contains("rounds must be >= 1, got 0")
+        .contains("multiple of 4 (four PPO minibatches), got 6");
+    assertThat(dir.resolve("metrics.jsonl")).doesNotExist(); // refused before any work
+  }
 }

@@ -99,11 +99,29 @@ public final class Jsonl {
       JsonWriter.append(sb, line);
       sb.append('\n');
     }
+    writeAtomically(file, sb);
+  }
+
+  /** Writes demonstrations in the format {@link #demonstrations} reads, atomically. */
+  public static void writeDemonstrations(Path file, List<Demonstration> demonstrations)
+      throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (Demonstration d : demonstrations) {
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("prompt", d.prompt());
+      line.put("response", d.response());
+      JsonWriter.append(sb, line);
+      sb.append('\n');
+    }
+    writeAtomically(file, sb);
+  }
+
+  private static void writeAtomically(Path file, CharSequence text) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
     try {
-      Files.writeString(temp, sb, StandardCharsets.UTF_8);
+      Files.writeString(temp, text, StandardCharsets.UTF_8);
       Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(temp);

@@ -228,6 +228,17 @@ class BadInputTest {
   }
 
   @Test
+  void writtenDemonstrationsReadBack() throws IOException {
+    List<io.rlhf4j.data.Demonstration> demos =
+        List.of(
+            new io.rlhf4j.data.Demonstration("", "é \u2603 \"x\"\n"),
+            new io.rlhf4j.data.Demonstration("Once", " upon a time."));
+    Path f = dir.resolve("out/d.jsonl");
+    Jsonl.writeDemonstrations(f, demos);
+    assertThat(Jsonl.demonstrations(f, ReadOptions.strict()).readAll()).isEqualTo(demos);
+  }
+
+  @Test
   void hhTranscriptErrors() throws IOException {
     Path f =
         write(

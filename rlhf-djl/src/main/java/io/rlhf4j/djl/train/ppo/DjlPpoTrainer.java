@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleBiFunction;
 
 /**
  * PPO for RLHF (InstructGPT step 3), one episode per prompt: a contextual bandit whose reward is
@@ -75,6 +76,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
   private final AdamW valueOptimizer;
   private final KlController kl;
   private final List<int[]> pretraining;
+  private final Map<String, ToDoubleBiFunction<String, String>> tracked = new LinkedHashMap<>();
   private long iteration;
 
   /**
@@ -142,6 +144,17 @@ public final class DjlPpoTrainer implements PpoTrainer {
     return kl.beta();
   }
 
+  /**
+   * Also reports, each iteration, the mean of {@code metric} over the rollout's (prompt, response)
+   * texts under {@code name}: a rater's hidden score, a length, anything the reward model does not
+   * see. It only watches; it never enters the reward.
+   */
+  public DjlPpoTrainer track(String name, ToDoubleBiFunction<String, String> metric) {
+    checkArgument(!tracked.containsKey(name), "metric %s is already tracked", name);
+    tracked.put(name, metric);
+    return this;
+  }
+
   /** Iterations done so far. */
   public long iteration() {
     return iteration;
@@ -193,10 +206,22 @@ public final class DjlPpoTrainer implements PpoTrainer {
         "response_length",
         rollout.responses().stream().mapToInt(r -> r.length).average().orElse(0));
     m.put("eos_fraction", fraction(rollout.endedWithEos()));
+    tracked.forEach((name, metric) -> m.put(name, meanOverTexts(metric, rollout)));
     m.put("generate_seconds", (t1 - t0) / 1e9);
     m.put("train_seconds", (t2 - t1) / 1e9);
     kl.update(meanKl, prompts.size());
     return run.report(STAGE, iteration, m);
+  }
+
+  private double meanOverTexts(ToDoubleBiFunction<String, String> metric, Rollout rollout) {
+    double sum = 0;
+    for (int i = 0; i < rollout.prompts().size(); i++) {
+      sum +=
+          metric.applyAsDouble(
+              tokenizer.decode(rollout.prompts().get(i)),
+              tokenizer.decode(rollout.responses().get(i)));
+    }
+    return sum / rollout.prompts().size();
   }
 
   private Rollout score(List<int[]> prompts, List<Generation> generations) {

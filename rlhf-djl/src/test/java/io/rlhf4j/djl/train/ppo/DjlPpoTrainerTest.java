@@ -1,6 +1,7 @@
 package io.rlhf4j.djl.train.ppo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import io.rlhf4j.djl.CheerfulRater;
@@ -129,9 +130,13 @@ class DjlPpoTrainerTest {
   /** A fresh stories260K PPO run (value head seed 5, config seed 7) driven by {@code body}. */
   private static List<StepMetrics> ppoRun(
       java.util.function.BiConsumer<DjlPpoTrainer, List<int[]>> body) {
+    return ppoRun(new TrainingRun(List.of()), body);
+  }
+
+  private static List<StepMetrics> ppoRun(
+      TrainingRun run, java.util.function.BiConsumer<DjlPpoTrainer, List<int[]>> body) {
     try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
         CausalLm value = pm.model().withScalarHead(5, Device.cpu())) {
-      TrainingRun run = new TrainingRun(List.of());
       try (DjlPpoTrainer ppo =
           new DjlPpoTrainer(
               pm.model(),
@@ -180,6 +185,27 @@ class DjlPpoTrainerTest {
         }
       }
     }
+  }
+
+  @Test
+  void trackedTextMetricMatchesTheRewardComputedFromTokens() {
+    // The reward model scores token ids; the tracked metric decodes text itself. Same rule, so the
+    // two means agree, and a scoped run names the stage.
+    List<StepMetrics> history =
+        ppoRun(
+            new TrainingRun(List.of()).scoped("round-7"),
+            (ppo, prompts) -> {
+              ppo.track("cheer", (p, response) -> Math.min(2, CheerfulRater.score("", response)));
+              ppo.track("chars", (p, response) -> response.length());
+              ppo.step(prompts);
+              assertThatThrownBy(() -> ppo.track("cheer", (p, r) -> 0))
+                  .hasMessageContaining("already tracked");
+            });
+    StepMetrics m = history.get(0);
+    assertThat(m.stage()).isEqualTo("round-7/ppo");
+    assertThat(m.get("cheer"))
+        .isCloseTo(m.get("score"), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(m.get("chars")).isGreaterThan(m.get("response_length"));
   }
 
   @Test
