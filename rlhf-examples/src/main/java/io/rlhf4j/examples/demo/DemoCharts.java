@@ -102,7 +102,21 @@ final class DemoCharts {
     rounds
         .plot(new LineChart("Response length", iteration, "tokens"), "response_length", true)
         .writePng(out.resolve("response_length.png"));
-    charts.add(new Chart("response_length.png", "Mean response length of each PPO batch."));
+    boolean allCapped =
+        metrics.stream()
+            .filter(m -> m.stage().endsWith("/ppo"))
+            .allMatch(
+                m -> m.values().getOrDefault("response_length", 0.0) >= settings.maxNewTokens());
+    charts.add(
+        new Chart(
+            "response_length.png",
+            "Mean response length of each PPO batch."
+                + (allCapped
+                    ? " Every response here ran to the "
+                        + settings.maxNewTokens()
+                        + "-token cap (this model's stories run for hundreds of tokens), so the"
+                        + " line is flat; with a model whose answers end, it shows length drift."
+                    : "")));
 
     LineChart updates =
         new LineChart(
