@@ -11,14 +11,10 @@ import io.rlhf4j.djl.io.Tensor;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A training checkpoint: a Hugging Face model folder (loadable by {@code transformers} as it is)
@@ -49,32 +45,25 @@ public record Checkpoint(
       AdamW optimizer,
       Map<String, Object> state)
       throws IOException {
-    Path parent = folder.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path temp = parent.resolve(folder.getFileName() + ".tmp");
-    Path old = parent.resolve(folder.getFileName() + ".old");
-    deleteTree(temp);
-    PretrainedModel.save(model, tokenizer, temp);
-    Safetensors.write(temp.resolve(OPTIMIZER_FILE), optimizer.state(), Map.of());
-    Map<String, Object> withStep = new LinkedHashMap<>(state);
-    withStep.put("optimizer_step", optimizer.stepCount());
-    AtomicFiles.writeString(temp.resolve(STATE_FILE), JsonWriter.write(withStep) + "\n");
-    deleteTree(old);
-    if (Files.exists(folder)) {
-      Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
-    }
-    Files.move(temp, folder, StandardCopyOption.ATOMIC_MOVE);
-    deleteTree(old);
+    AtomicFiles.replaceFolder(
+        folder,
+        temp -> {
+          PretrainedModel.save(model, tokenizer, temp);
+          Safetensors.write(temp.resolve(OPTIMIZER_FILE), optimizer.state(), Map.of());
+          Map<String, Object> withStep = new LinkedHashMap<>(state);
+          withStep.put("optimizer_step", optimizer.stepCount());
+          AtomicFiles.writeString(temp.resolve(STATE_FILE), JsonWriter.write(withStep) + "\n");
+        });
   }
 
   /** Whether {@code folder} (or its pre-swap copy) holds a checkpoint. */
   public static boolean exists(Path folder) {
-    return Files.exists(resolve(folder).resolve(STATE_FILE));
+    return Files.exists(AtomicFiles.recovered(folder).resolve(STATE_FILE));
   }
 
   /** Reads the checkpoint in {@code folder}. */
   public static Checkpoint load(Path folder) {
-    Path dir = resolve(folder);
+    Path dir = AtomicFiles.recovered(folder);
     Path stateFile = dir.resolve(STATE_FILE);
     Map<String, Object> state;
     try {
@@ -94,24 +83,5 @@ public record Checkpoint(
   /** The optimizer step the checkpoint was taken at. */
   public long optimizerStep() {
     return ((Number) state.get("optimizer_step")).longValue();
-  }
-
-  // A crash between the two renames leaves only folder.old: use it.
-  private static Path resolve(Path folder) {
-    Path old = folder.resolveSibling(folder.getFileName() + ".old");
-    return !Files.exists(folder) && Files.exists(old) ? old : folder;
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
   }
 }

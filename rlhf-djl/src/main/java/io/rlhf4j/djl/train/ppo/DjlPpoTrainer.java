@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.rlhf4j.djl.io.AtomicFiles;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.djl.model.Scalars;
@@ -457,8 +458,13 @@ public final class DjlPpoTrainer implements PpoTrainer {
     state.put("beta", kl.beta());
     state.put("seed", config.seed());
     try {
-      Checkpoint.save(dir.resolve("value"), valueModel, tokenizer, valueOptimizer, state);
-      Checkpoint.save(dir.resolve("policy"), policyModel, tokenizer, policyOptimizer, state);
+      // Policy and value are one checkpoint: both are swapped in together or neither is.
+      AtomicFiles.replaceFolder(
+          dir,
+          temp -> {
+            Checkpoint.save(temp.resolve("value"), valueModel, tokenizer, valueOptimizer, state);
+            Checkpoint.save(temp.resolve("policy"), policyModel, tokenizer, policyOptimizer, state);
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot checkpoint to " + dir, e);
     }
@@ -466,13 +472,15 @@ public final class DjlPpoTrainer implements PpoTrainer {
 
   /** Whether {@code dir} holds a PPO checkpoint. */
   public static boolean hasCheckpoint(Path dir) {
-    return Checkpoint.exists(dir.resolve("policy")) && Checkpoint.exists(dir.resolve("value"));
+    Path found = AtomicFiles.recovered(dir);
+    return Checkpoint.exists(found.resolve("policy")) && Checkpoint.exists(found.resolve("value"));
   }
 
   /** Restores a checkpoint written by {@link #save}. */
   public void resume(Path dir) {
-    Checkpoint p = Checkpoint.load(dir.resolve("policy"));
-    Checkpoint v = Checkpoint.load(dir.resolve("value"));
+    Path found = AtomicFiles.recovered(dir);
+    Checkpoint p = Checkpoint.load(found.resolve("policy"));
+    Checkpoint v = Checkpoint.load(found.resolve("value"));
     checkArgument(
         p.state().get("iteration").equals(v.state().get("iteration")),
         "policy and value checkpoints in %s are from different iterations",

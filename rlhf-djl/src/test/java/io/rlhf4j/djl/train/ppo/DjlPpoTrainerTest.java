@@ -160,15 +160,22 @@ class DjlPpoTrainerTest {
               for (int i = 0; i < 4; i++) {
                 ppo.step(prompts);
                 if (i == 1) {
-                  ppo.save(dir);
+                  ppo.save(dir.resolve("ppo"));
                 }
               }
             });
     List<StepMetrics> resumed =
         ppoRun(
             (ppo, prompts) -> {
-              assertThat(DjlPpoTrainer.hasCheckpoint(dir)).isTrue();
-              ppo.resume(dir);
+              // As if the process died between the two renames that swap a checkpoint in.
+              Path checkpoint = dir.resolve("ppo");
+              try {
+                java.nio.file.Files.move(checkpoint, dir.resolve("ppo.old"));
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+              assertThat(DjlPpoTrainer.hasCheckpoint(checkpoint)).isTrue();
+              ppo.resume(checkpoint);
               assertThat(ppo.iteration()).isEqualTo(2);
               ppo.step(prompts);
               ppo.step(prompts);
