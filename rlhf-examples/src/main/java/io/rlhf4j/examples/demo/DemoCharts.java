@@ -33,24 +33,54 @@ final class DemoCharts {
       return new Rounds(byRound);
     }
 
-    LineChart plot(LineChart chart, String metric, boolean withBoundaries) {
-      long offset = 0;
+    /** One series per round, and a labelled line where each later round starts. */
+    LineChart plot(LineChart chart, String metric) {
       int colour = 0;
       for (var e : byRound.entrySet()) {
-        List<StepMetrics> steps = e.getValue();
-        double[] x = new double[steps.size()];
-        double[] y = new double[steps.size()];
-        for (int i = 0; i < steps.size(); i++) {
-          x[i] = offset + steps.get(i).step();
-          y[i] = steps.get(i).values().getOrDefault(metric, Double.NaN);
-        }
-        chart.line("round " + e.getKey(), x, y, LineChart.PALETTE[colour++ % 6]);
-        if (withBoundaries && offset > 0) {
-          chart.vertical(offset + 0.5, "round " + e.getKey());
-        }
-        offset += steps.isEmpty() ? 0 : steps.get(steps.size() - 1).step();
+        chart.line(
+            "round " + e.getKey(),
+            x(e.getKey()),
+            values(e.getValue(), metric),
+            LineChart.PALETTE[colour++ % LineChart.PALETTE.length]);
       }
+      return boundaries(chart);
+    }
+
+    LineChart boundaries(LineChart chart) {
+      byRound.keySet().stream()
+          .skip(1)
+          .forEach(round -> chart.vertical(x(round)[0] - 0.5, "round " + round));
       return chart;
+    }
+
+    /** Every round's values in one array, NaN between rounds so a line breaks there. */
+    double[][] allRounds(String metric) {
+      List<Double> xs = new ArrayList<>();
+      List<Double> ys = new ArrayList<>();
+      for (var e : byRound.entrySet()) {
+        double[] x = x(e.getKey());
+        double[] y = values(e.getValue(), metric);
+        for (int i = 0; i < x.length; i++) {
+          xs.add(x[i]);
+          ys.add(y[i]);
+        }
+        xs.add(Double.NaN);
+        ys.add(Double.NaN);
+      }
+      return new double[][] {
+        xs.stream().mapToDouble(Double::doubleValue).toArray(),
+        ys.stream().mapToDouble(Double::doubleValue).toArray()
+      };
+    }
+
+    // PPO iterations counted across rounds: a round's steps follow the previous round's last.
+    private double[] x(int round) {
+      long offset = 0;
+      for (var e : byRound.headMap(round).values()) {
+        offset += e.isEmpty() ? 0 : e.get(e.size() - 1).step();
+      }
+      long base = offset;
+      return byRound.get(round).stream().mapToDouble(m -> base + m.step()).toArray();
     }
   }
 
@@ -64,8 +94,7 @@ final class DemoCharts {
     rounds
         .plot(
             new LineChart("Learned reward of PPO rollouts", iteration, "reward-model score"),
-            "score",
-            true)
+            "score")
         .horizontal(0, "SFT samples (normalised to 0)")
         .writePng(out.resolve("reward.png"));
     charts.add(
@@ -77,8 +106,7 @@ final class DemoCharts {
     LineChart hidden =
         rounds.plot(
             new LineChart("The rater's hidden score of PPO rollouts", iteration, "hidden score"),
-            Demo.HIDDEN,
-            true);
+            Demo.HIDDEN);
     scores.stream()
         .filter(s -> s.name().equals("SFT"))
         .findFirst()
@@ -90,7 +118,7 @@ final class DemoCharts {
             "What the rater would say of the same rollouts: the score PPO never sees."));
 
     rounds
-        .plot(new LineChart("KL to the SFT model", iteration, "nats per response"), "kl", true)
+        .plot(new LineChart("KL to the SFT model", iteration, "nats per response"), "kl")
         .horizontal(settings.klTarget(), "adaptive KL target")
         .writePng(out.resolve("kl.png"));
     charts.add(
@@ -100,7 +128,7 @@ final class DemoCharts {
                 + " keep it near the target."));
 
     rounds
-        .plot(new LineChart("Response length", iteration, "tokens"), "response_length", true)
+        .plot(new LineChart("Response length", iteration, "tokens"), "response_length")
         .writePng(out.resolve("response_length.png"));
     boolean allCapped =
         metrics.stream()
@@ -118,22 +146,14 @@ final class DemoCharts {
                         + " line is flat; with a model whose answers end, it shows length drift."
                     : "")));
 
+    double[][] approxKl = rounds.allRounds("approx_kl");
+    double[][] clipped = rounds.allRounds("clip_fraction");
     LineChart updates =
-        new LineChart(
-            "PPO update health: approximate KL and clip fraction", iteration, "per update");
-    long offset = 0;
-    for (var e : rounds.byRound().entrySet()) {
-      List<StepMetrics> steps = e.getValue();
-      double[] x = steps.stream().mapToDouble(m -> m.step()).toArray();
-      for (int i = 0; i < x.length; i++) {
-        x[i] += offset;
-      }
-      String suffix = rounds.byRound().size() > 1 ? ", round " + e.getKey() : "";
-      updates.line("approx KL" + suffix, x, values(steps, "approx_kl"), LineChart.PALETTE[0]);
-      updates.dashed(
-          "clip fraction" + suffix, x, values(steps, "clip_fraction"), LineChart.PALETTE[1]);
-      offset += steps.isEmpty() ? 0 : steps.get(steps.size() - 1).step();
-    }
+        rounds.boundaries(
+            new LineChart(
+                    "PPO update health: approximate KL and clip fraction", iteration, "per update")
+                .line("approx KL", approxKl[0], approxKl[1], LineChart.PALETTE[0])
+                .dashed("clip fraction", clipped[0], clipped[1], LineChart.PALETTE[1]));
     updates.writePng(out.resolve("ppo_updates.png"));
     charts.add(
         new Chart(
