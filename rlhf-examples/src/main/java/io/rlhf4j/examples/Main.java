@@ -56,7 +56,9 @@ public final class Main {
     }
     try {
       return command.run(demo ? args : Arrays.copyOfRange(args, 1, args.length));
-    } catch (IllegalArgumentException | io.rlhf4j.djl.io.ModelFormatException e) {
+    } catch (IllegalArgumentException
+        | io.rlhf4j.djl.io.ModelFormatException
+        | io.rlhf4j.data.DataFormatException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
     }

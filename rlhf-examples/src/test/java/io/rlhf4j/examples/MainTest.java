@@ -136,6 +136,13 @@ class MainTest {
       assertThat(Main.run(new String[] {"demo", "--help"})).isZero();
       assertThat(Main.run(new String[] {"--rounds", "0", "--output", dir.toString()})).isEqualTo(2);
       assertThat(Main.run(new String[] {"demo", "--batch", "6"})).isEqualTo(2);
+      Files.writeString(dir.resolve("one.txt"), "just one prompt\n");
+      assertThat(
+              Main.run(
+                  new String[] {
+                    "--prompts", dir.resolve("one.txt").toString(), "--output", dir.toString()
+                  }))
+          .isEqualTo(2);
     } finally {
       System.setErr(saved);
     }
@@ -147,6 +154,7 @@ class MainTest {
     assertThat(text)
         .contains("rounds must be >= 1, got 0")
         .contains("multiple of 4 (four PPO minibatches), got 6");
+    assertThat(text).contains("one.txt:1: field 'prompt': need at least 2 prompts");
     assertThat(dir.resolve("metrics.jsonl")).doesNotExist(); // refused before any work
   }
 }

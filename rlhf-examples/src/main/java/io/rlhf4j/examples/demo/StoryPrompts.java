@@ -2,6 +2,8 @@ package io.rlhf4j.examples.demo;
 
 import io.rlhf4j.data.DataFormatException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,10 +48,10 @@ public final class StoryPrompts {
   /**
    * One prompt per non-blank line of a UTF-8 text file.
    *
-   * @throws DataFormatException when the file has fewer than two prompts
+   * @throws DataFormatException when a line is not UTF-8 or the file has fewer than two prompts
    */
   public static List<String> read(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    List<String> lines = lines(file);
     List<String> out = new ArrayList<>();
     for (String line : lines) {
       if (!line.isBlank()) {
@@ -64,5 +66,31 @@ public final class StoryPrompts {
           "need at least 2 prompts (one per line), got " + out.size());
     }
     return out;
+  }
+
+  // Strict UTF-8 line by line, so a bad byte is reported with its line number.
+  private static List<String> lines(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    List<String> lines = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i <= bytes.length; i++) {
+      if (i == bytes.length || bytes[i] == '\n') {
+        if (i == bytes.length && start == i) {
+          break;
+        }
+        try {
+          lines.add(
+              StandardCharsets.UTF_8
+                  .newDecoder()
+                  .decode(ByteBuffer.wrap(bytes, start, i - start))
+                  .toString());
+        } catch (CharacterCodingException e) {
+          throw new DataFormatException(
+              file, lines.size() + 1, "prompt", "not valid UTF-8 text", e);
+        }
+        start = i + 1;
+      }
+    }
+    return lines;
   }
 }

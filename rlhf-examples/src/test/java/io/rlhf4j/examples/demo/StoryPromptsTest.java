@@ -25,4 +25,12 @@ class StoryPromptsTest {
     assertThatThrownBy(() -> StoryPrompts.read(one))
         .hasMessage(one + ":2: field 'prompt': need at least 2 prompts (one per line), got 1");
   }
+
+  @Test
+  void aBadByteIsReportedWithItsLine() throws Exception {
+    Path f = dir.resolve("latin1.txt");
+    Files.write(f, new byte[] {'o', 'k', '\n', 'c', 'a', 'f', (byte) 0xe9, '\n', 'x', '\n'});
+    assertThatThrownBy(() -> StoryPrompts.read(f))
+        .hasMessage(f + ":2: field 'prompt': not valid UTF-8 text");
+  }
 }
