@@ -234,7 +234,11 @@ public final class Rlhf {
         List<List<Ranking>> split = split(rankings);
         new RewardTrainer(reward, tokenizer, rewardConfig, roundRun)
             .train(split.get(0), split.get(1), dir.resolve("reward"));
-        normalize(reward, sft, tokenizer, promptIds);
+        // Reference responses (SFT samples) score mean 0 under the reward model.
+        reward.normalizeOn(
+            new DjlPolicy(sft, tokenizer),
+            promptIds.subList(0, Math.min(64, promptIds.size())),
+            ppoConfig.sampling().toBuilder().seed(seed).build());
         // 3. PPO against it, value model initialised from it, KL to the SFT model.
         try (CausalLm value = rewardNet.copy(device);
             DjlPpoTrainer ppo =
@@ -248,18 +252,7 @@ public final class Rlhf {
                     List.of(),
                     roundRun)) {
           tracked.forEach(ppo::track);
-          Path checkpoint = dir.resolve("ppo");
-          if (DjlPpoTrainer.hasCheckpoint(checkpoint)) {
-            ppo.resume(checkpoint);
-          }
-          roundRun.start(DjlPpoTrainer.STAGE, ppoIterations);
-          while (ppo.iteration() < ppoIterations) {
-            ppo.step(batch(promptIds, ppo.iteration()));
-            if (ppo.iteration() % checkpointEvery == 0 || ppo.iteration() == ppoIterations) {
-              ppo.save(checkpoint);
-            }
-          }
-          roundRun.end(DjlPpoTrainer.STAGE);
+          ppo.train(promptIds, ppoIterations, dir.resolve("ppo"), checkpointEvery, seed);
           beta = ppo.beta();
         }
       }
@@ -320,28 +313,6 @@ public final class Rlhf {
       }
       Jsonl.writeRankings(file, fresh);
       return fresh;
-    }
-
-    // Reference responses (SFT samples) score mean 0 under the reward model.
-    private void normalize(
-        DjlRewardModel reward, CausalLm sft, SavableTokenizer tokenizer, List<int[]> promptIds) {
-      List<int[]> some = promptIds.subList(0, Math.min(64, promptIds.size()));
-      List<Generation> samples =
-          new DjlPolicy(sft, tokenizer)
-              .generate(some, ppoConfig.sampling().toBuilder().seed(seed).build());
-      reward.normalize(some, samples.stream().map(Generation::response).toList());
-    }
-
-    // Iteration i's prompts: consecutive rows of a seeded shuffle, wrapping around.
-    private List<int[]> batch(List<int[]> promptIds, long iteration) {
-      List<int[]> order = new ArrayList<>(promptIds);
-      Collections.shuffle(order, new Random(seed));
-      List<int[]> out = new ArrayList<>();
-      long start = iteration * ppoConfig.rolloutBatchSize();
-      for (int i = 0; i < ppoConfig.rolloutBatchSize(); i++) {
-        out.add(order.get((int) ((start + i) % order.size())));
-      }
-      return out;
     }
 
     // A seeded 90/10 split (at least one held-out item when there are two or more).

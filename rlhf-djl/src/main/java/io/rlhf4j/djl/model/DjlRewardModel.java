@@ -4,6 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.rlhf4j.generate.Generation;
+import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardModel;
 import java.util.List;
 
@@ -63,5 +66,16 @@ public final class DjlRewardModel implements RewardModel {
     NDArray bias = model.parameters().get("score.bias").getArray();
     bias.subi((float) mean);
     return mean;
+  }
+
+  /**
+   * {@link #normalize} on fresh samples of {@code reference} (the SFT model) for {@code prompts}.
+   *
+   * @return the mean score before the shift
+   */
+  public double normalizeOn(Policy reference, List<int[]> prompts, SamplingConfig sampling) {
+    List<int[]> responses =
+        reference.generate(prompts, sampling).stream().map(Generation::response).toList();
+    return normalize(prompts, responses);
   }
 }

@@ -18,7 +18,6 @@ import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.generate.BestOfN;
-import io.rlhf4j.generate.Generation;
 import io.rlhf4j.generate.SamplingConfig;
 import io.rlhf4j.model.TextRewardModel;
 import io.rlhf4j.train.JsonlMetricsWriter;
@@ -252,12 +251,10 @@ public final class Demo {
       rewardNet.loadTensors(Checkpoint.load(out.resolve("round-1/reward")).weights());
       DjlRewardModel reward = new DjlRewardModel(rewardNet, 64);
       List<int[]> ids = prompts.stream().map(p -> sft.tokenizer().encode(p, true)).toList();
-      List<int[]> some = ids.subList(0, Math.min(64, ids.size()));
-      reward.normalize(
-          some,
-          new DjlPolicy(reference, sft.tokenizer())
-              .generate(some, sampling()).stream().map(Generation::response).toList());
-      Path checkpoint = out.resolve("low-kl/ppo");
+      reward.normalizeOn(
+          new DjlPolicy(reference, sft.tokenizer()),
+          ids.subList(0, Math.min(64, ids.size())),
+          sampling());
       try (CausalLm value = rewardNet.copy(device);
           DjlPpoTrainer ppo =
               new DjlPpoTrainer(
@@ -270,24 +267,8 @@ public final class Demo {
                   List.of(),
                   run)) {
         ppo.track(HIDDEN, StoryRater::score);
-        if (DjlPpoTrainer.hasCheckpoint(checkpoint)) {
-          ppo.resume(checkpoint);
-        }
-        List<int[]> order = new ArrayList<>(ids);
-        Collections.shuffle(order, new Random(settings.seed() + 5));
-        run.start(DjlPpoTrainer.STAGE, settings.lowKlIterations());
-        while (ppo.iteration() < settings.lowKlIterations()) {
-          List<int[]> batch = new ArrayList<>();
-          for (int i = 0; i < settings.rolloutBatch(); i++) {
-            batch.add(
-                order.get((int) ((ppo.iteration() * settings.rolloutBatch() + i) % order.size())));
-          }
-          ppo.step(batch);
-          if (ppo.iteration() % 5 == 0 || ppo.iteration() == settings.lowKlIterations()) {
-            ppo.save(checkpoint);
-          }
-        }
-        run.end(DjlPpoTrainer.STAGE);
+        ppo.train(
+            ids, settings.lowKlIterations(), out.resolve("low-kl/ppo"), 5, settings.seed() + 5);
       }
     }
   }

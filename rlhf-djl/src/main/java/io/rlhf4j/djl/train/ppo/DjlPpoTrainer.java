@@ -35,6 +35,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +160,40 @@ public final class DjlPpoTrainer implements PpoTrainer {
   /** Iterations done so far. */
   public long iteration() {
     return iteration;
+  }
+
+  /**
+   * Runs PPO until {@code iterations} are done, resuming from {@code checkpoint} when one is there.
+   * Iteration i takes the next {@code rolloutBatchSize} rows of a seeded shuffle of {@code
+   * prompts}, wrapping around; the trainer checkpoints every {@code checkpointEvery} iterations and
+   * after the last.
+   */
+  public void train(
+      List<int[]> prompts,
+      long iterations,
+      Path checkpoint,
+      int checkpointEvery,
+      long shuffleSeed) {
+    checkArgument(!prompts.isEmpty(), "PPO needs prompts");
+    checkArgument(checkpointEvery >= 1, "checkpointEvery must be >= 1");
+    if (hasCheckpoint(checkpoint)) {
+      resume(checkpoint);
+    }
+    List<int[]> order = new ArrayList<>(prompts);
+    Collections.shuffle(order, new Random(shuffleSeed));
+    run.start(STAGE, iterations);
+    while (iteration < iterations) {
+      List<int[]> batch = new ArrayList<>();
+      long start = iteration * config.rolloutBatchSize();
+      for (int i = 0; i < config.rolloutBatchSize(); i++) {
+        batch.add(order.get((int) ((start + i) % order.size())));
+      }
+      step(batch);
+      if (iteration % checkpointEvery == 0 || iteration == iterations) {
+        save(checkpoint);
+      }
+    }
+    run.end(STAGE);
   }
 
   /** One rollout batch after scoring: everything the updates need, on the host. */
