@@ -3,7 +3,7 @@ package io.rlhf4j.bench;
 import ai.djl.engine.Engine;
 import io.rlhf4j.djl.generate.Generator;
 import io.rlhf4j.djl.io.PretrainedModel;
-import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.SamplingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

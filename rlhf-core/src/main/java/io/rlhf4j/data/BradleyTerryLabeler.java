@@ -3,6 +3,9 @@ package io.rlhf4j.data;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import com.google.common.hash.Hasher;
+import com.google.common.hash.Hashing;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,13 +20,16 @@ import java.util.function.ToDoubleBiFunction;
  * Bradley-Terry model the reward model's loss assumes. Small τ approaches {@link Labeler#byScore};
  * large τ approaches coin flips.
  *
- * <p>Draws come from one seeded stream, so a run with the same seed and the same calls gives the
- * same labels. Calls are serialised.
+ * <p>Each ranking is drawn from its own stream, seeded by the labeler's seed and the prompt and
+ * responses it ranks: the same item always gets the same ranking, whatever was ranked before it. A
+ * run resumed after its first round's labels were saved therefore ranks the second round exactly as
+ * an uninterrupted run does (one shared stream would have been left unadvanced by the labels read
+ * back from disk). Thread-safe.
  */
 public final class BradleyTerryLabeler implements Labeler {
   private final ToDoubleBiFunction<String, String> score;
   private final double temperature;
-  private final SplittableRandom random;
+  private final long seed;
 
   /**
    * @param score the rater's hidden judgement, higher is better
@@ -35,11 +41,11 @@ public final class BradleyTerryLabeler implements Labeler {
     checkArgument(temperature > 0 && Double.isFinite(temperature), "temperature must be > 0");
     this.score = checkNotNull(score, "score");
     this.temperature = temperature;
-    this.random = new SplittableRandom(seed);
+    this.seed = seed;
   }
 
   @Override
-  public synchronized Ranking rank(String prompt, List<String> responses) {
+  public Ranking rank(String prompt, List<String> responses) {
     checkArgument(responses.size() >= 2, "need at least 2 responses, got %s", responses.size());
     int k = responses.size();
     double[] logits = new double[k];
@@ -48,21 +54,33 @@ public final class BradleyTerryLabeler implements Labeler {
       checkArgument(Double.isFinite(s), "the score of response %s is %s", i, (Object) s);
       logits[i] = s / temperature;
     }
+    SplittableRandom random = new SplittableRandom(streamSeed(prompt, responses));
     Integer[] ranks = new Integer[k];
     List<Integer> left = new ArrayList<>();
     for (int i = 0; i < k; i++) {
       left.add(i);
     }
     for (int place = 1; place <= k; place++) {
-      int chosen = draw(left, logits);
+      int chosen = draw(left, logits, random);
       ranks[chosen] = place;
       left.remove(Integer.valueOf(chosen));
     }
     return Ranking.of(prompt, responses, Arrays.asList(ranks));
   }
 
+  // The seed of this item's stream: a stable hash of the labeler's seed and the item, lengths
+  // included so that no two items run together.
+  private long streamSeed(String prompt, List<String> responses) {
+    Hasher h = Hashing.murmur3_128().newHasher().putLong(seed);
+    h.putInt(prompt.length()).putString(prompt, StandardCharsets.UTF_8);
+    for (String r : responses) {
+      h.putInt(r.length()).putString(r, StandardCharsets.UTF_8);
+    }
+    return h.hash().asLong();
+  }
+
   // Inverse-CDF draw from softmax over the remaining logits (shifted by the max for stability).
-  private int draw(List<Integer> left, double[] logits) {
+  private static int draw(List<Integer> left, double[] logits, SplittableRandom random) {
     double max = left.stream().mapToDouble(i -> logits[i]).max().orElseThrow();
     double total = 0;
     for (int i : left) {

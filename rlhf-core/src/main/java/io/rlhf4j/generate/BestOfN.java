@@ -3,9 +3,12 @@ package io.rlhf4j.generate;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardModel;
+import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
+import io.rlhf4j.train.Examples;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -40,7 +43,8 @@ public final class BestOfN {
       batch.addAll(Collections.nCopies(n, prompt));
     }
     List<Generation> gens = policy.generate(batch, config);
-    double[] scores = rewardModel.score(batch, gens.stream().map(Generation::response).toList());
+    // Read as every stage reads a sample: with EOS if and only if it ended.
+    double[] scores = rewardModel.score(batch, Examples.forScoring(policy.tokenizer(), gens));
     List<Choice> out = new ArrayList<>(prompts.size());
     for (int p = 0; p < prompts.size(); p++) {
       int best = p * n;
@@ -57,7 +61,8 @@ public final class BestOfN {
   }
 
   /**
-   * Rejection-sampled demonstrations: each prompt's best response as text, for SFT.
+   * Rejection-sampled demonstrations: each prompt's best response as text, for SFT, marked
+   * truncated when it hit the length cap (SFT then does not teach the model to stop there).
    *
    * @param promptTexts the prompts as text (encoded with BOS)
    */
@@ -67,10 +72,10 @@ public final class BestOfN {
     List<Choice> choices = choose(prompts, config);
     List<Demonstration> out = new ArrayList<>(choices.size());
     for (int i = 0; i < choices.size(); i++) {
-      int[] response = choices.get(i).best().response();
-      String text = tokenizer.decode(response);
+      Generation best = choices.get(i).best();
+      String text = tokenizer.decode(best.response());
       if (!text.isEmpty()) {
-        out.add(new Demonstration(promptTexts.get(i), text));
+        out.add(new Demonstration(promptTexts.get(i), text, !best.endedWithEos()));
       }
     }
     return out;

@@ -1,7 +1,5 @@
 package io.rlhf4j.model;
 
-import io.rlhf4j.generate.Generation;
-import io.rlhf4j.generate.SamplingConfig;
 import java.util.List;
 
 /**

@@ -19,7 +19,8 @@ class BradleyTerryLabelerTest {
     int n = 20_000;
     int longerWins = 0;
     for (int i = 0; i < n; i++) {
-      Ranking r = rater.rank("p", List.of("aaa", "bb"));
+      // A different item each time (the score ignores the prompt): each draw is its own.
+      Ranking r = rater.rank("p" + i, List.of("aaa", "bb"));
       if (r.ranks().get(0) == 1) {
         longerWins++;
       }
@@ -37,7 +38,7 @@ class BradleyTerryLabelerTest {
     int exact = 0;
     int cFirst = 0;
     for (int i = 0; i < n; i++) {
-      List<Integer> ranks = rater.rank("p", List.of("aa", "b", "")).ranks();
+      List<Integer> ranks = rater.rank("p" + i, List.of("aa", "b", "")).ranks();
       if (ranks.equals(List.of(1, 2, 3))) {
         exact++;
       }
@@ -63,8 +64,36 @@ class BradleyTerryLabelerTest {
     BradleyTerryLabeler a = new BradleyTerryLabeler(BradleyTerryLabelerTest::length, 3, 42);
     BradleyTerryLabeler b = new BradleyTerryLabeler(BradleyTerryLabelerTest::length, 3, 42);
     for (int i = 0; i < 20; i++) {
-      assertThat(a.rank("p", responses).ranks()).isEqualTo(b.rank("p", responses).ranks());
+      assertThat(a.rank("p" + i, responses).ranks()).isEqualTo(b.rank("p" + i, responses).ranks());
     }
+  }
+
+  @Test
+  void anItemsRankingDoesNotDependOnWhatWasRankedBefore() {
+    // A resumed run reads round 1's labels from disk and ranks round 2 without ranking round 1
+    // again: round 2 must come out as in the uninterrupted run.
+    BradleyTerryLabeler straight = new BradleyTerryLabeler(BradleyTerryLabelerTest::length, 3, 7);
+    BradleyTerryLabeler resumed = new BradleyTerryLabeler(BradleyTerryLabelerTest::length, 3, 7);
+    List<String> responses = List.of("aa", "aaaa", "a", "aaa");
+    List<List<Integer>> roundTwo = new java.util.ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      straight.rank("round one " + i, responses);
+    }
+    for (int i = 0; i < 30; i++) {
+      roundTwo.add(straight.rank("round two " + i, responses).ranks());
+    }
+    for (int i = 29; i >= 0; i--) { // another order too
+      assertThat(resumed.rank("round two " + i, responses).ranks()).isEqualTo(roundTwo.get(i));
+    }
+    // Not a constant: the 30 items do not all get the same ranking.
+    assertThat(new java.util.HashSet<>(roundTwo)).hasSizeGreaterThan(1);
+    // And another seed is another rater.
+    BradleyTerryLabeler other = new BradleyTerryLabeler(BradleyTerryLabelerTest::length, 3, 8);
+    long same = 0;
+    for (int i = 0; i < 30; i++) {
+      same += other.rank("round two " + i, responses).ranks().equals(roundTwo.get(i)) ? 1 : 0;
+    }
+    assertThat(same).isLessThan(30);
   }
 
   @Test

@@ -6,7 +6,11 @@ import static com.google.common.base.Preconditions.checkState;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import com.google.common.hash.Hasher;
+import com.google.common.hash.Hashing;
+import com.google.gson.JsonObject;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.HeldOutSplit;
 import io.rlhf4j.data.Labeler;
 import io.rlhf4j.data.PreferenceDataset;
 import io.rlhf4j.data.Ranking;
@@ -16,7 +20,10 @@ import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.djl.model.DjlRewardModel;
+import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.djl.train.RunSettings;
+import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
@@ -24,19 +31,29 @@ import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.djl.train.reward.RewardTrainer;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
-import io.rlhf4j.generate.Generation;
+import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.model.Generation;
+import io.rlhf4j.train.ConsoleProgress;
+import io.rlhf4j.train.JsonlMetricsWriter;
+import io.rlhf4j.train.MetricsFile;
 import io.rlhf4j.train.MetricsListener;
+import io.rlhf4j.train.Seeds;
 import io.rlhf4j.train.StepMetrics;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.ToDoubleBiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The InstructGPT pipeline in one fluent call, in the shape of the paper:
@@ -53,11 +70,39 @@ import java.util.function.ToDoubleBiFunction;
  * <p>Round 1 runs SFT, fits the reward model on the given preferences and runs PPO. Each later
  * round samples K responses per prompt from the current policy, asks the {@link Labeler} to rank
  * them, refits the reward model on all rankings so far and runs PPO again, always penalising the KL
- * to the SFT model. Every stage checkpoints under the output folder and a rerun of the same
- * pipeline resumes where it stopped; labels of later rounds are saved, so a rerun never asks the
- * labeler again. The final policy is written as a Hugging Face folder to {@code out/policy}.
+ * to the SFT model.
+ *
+ * <ul>
+ *   <li>The reward model is refit, not warm-started: each round starts it afresh from the SFT model
+ *       (a new scalar head, same seed) and trains it on every training-side ranking collected so
+ *       far, so no ranking is trained on for more epochs than configured.
+ *   <li>Held-out data is chosen once, by a seeded hash of the prompt ({@link HeldOutSplit}, 10 %),
+ *       so a ranking held out in one round is held out in all; each round reports {@code
+ *       eval_accuracy} on its own newly collected held-out rankings.
+ *   <li>Every stage checkpoints under the output folder and a rerun of the same pipeline resumes
+ *       where it stopped; labels are saved, so a rerun never asks the labeler again. The folder
+ *       records the run's settings ({@code settings.json}) and refuses a rerun with other settings.
+ *   <li>Stage progress goes to stderr unless {@link #listeners} are given; every step is also kept
+ *       in {@code out/history.jsonl}, so {@link Result#history()} is complete after a resume too.
+ *   <li>{@link #run} may be called on any thread, but one training runs at a time per JVM (DJL's
+ *       PyTorch engine has one gradient collector per JVM); a second fails at once.
+ * </ul>
+ *
+ * <p>The final policy is written as a Hugging Face folder to {@code out/policy}, swapped in whole.
  */
 public final class Rlhf {
+  /** The pipeline's own record of every step, in the output folder. */
+  public static final String HISTORY = "history.jsonl";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Rlhf.class);
+  private static final int SCORING_BATCH = 64;
+  private static final int NORMALIZATION_PROMPTS = 64;
+  // Rankings are sampled at temperature 1, a broader distribution than the rollouts' 0.7, so the
+  // reward model also sees responses PPO samples rarely (InstructGPT sampled comparisons broadly).
+  private static final double LABEL_TEMPERATURE = 1.0;
+  private static final long LABEL_SEED = 1;
+  private static final long ROUND_SEED = 2;
+
   private Rlhf() {}
 
   /** Starts a pipeline: supervised fine-tuning of {@code baseModel} on demonstrations. */
@@ -65,7 +110,16 @@ public final class Rlhf {
     return new Pipeline(baseModel, demonstrations, config);
   }
 
-  /** What a pipeline run produced. Close it to free the models. */
+  /**
+   * What a pipeline run produced. Close it to free the models.
+   *
+   * @param policy the trained policy
+   * @param tokenizer its tokenizer
+   * @param rewardModel the last round's reward model
+   * @param history every step of every stage, this run's and those of the runs it resumed
+   * @param policyFolder where the policy was saved as a Hugging Face folder
+   * @param resources what {@link #close()} frees
+   */
   public record Result(
       CausalLm policy,
       SavableTokenizer tokenizer,
@@ -74,6 +128,11 @@ public final class Rlhf {
       Path policyFolder,
       AutoCloseable resources)
       implements AutoCloseable {
+    Result withHistory(List<StepMetrics> steps) {
+      return new Result(
+          policy, tokenizer, rewardModel, List.copyOf(steps), policyFolder, resources);
+    }
+
     @Override
     public void close() {
       try {
@@ -104,6 +163,7 @@ public final class Rlhf {
     private List<MetricsListener> listeners = List.of();
     private int checkpointEvery = 1;
     private long seed = 0;
+    private HeldOutSplit heldOut = new HeldOutSplit(0.1, 0);
 
     private Pipeline(Path baseModel, List<Demonstration> demonstrations, SftConfig config) {
       this.baseModel = checkNotNull(baseModel, "baseModel");
@@ -186,7 +246,10 @@ public final class Rlhf {
       return this;
     }
 
-    /** Who hears about every step. */
+    /**
+     * Who hears about every step, instead of the default console progress. The pipeline does not
+     * close them: they are the caller's.
+     */
     public Pipeline listeners(List<MetricsListener> value) {
       this.listeners = List.copyOf(value);
       return this;
@@ -199,48 +262,102 @@ public final class Rlhf {
       return this;
     }
 
-    /** Seeds data splits, label sampling and prompt order. */
+    /** Seeds the held-out split, label sampling and prompt order. */
     public Pipeline seed(long value) {
       this.seed = value;
+      this.heldOut = new HeldOutSplit(heldOut.fraction(), value);
       return this;
     }
 
-    /** Runs (or resumes) the pipeline, writing everything under {@code out}. */
+    /** The share of prompts whose demonstrations and rankings are held out (default 0.1). */
+    public Pipeline heldOutFraction(double fraction) {
+      this.heldOut = new HeldOutSplit(fraction, seed);
+      return this;
+    }
+
+    /**
+     * Runs (or resumes) the pipeline, writing everything under {@code out}.
+     *
+     * @throws IllegalArgumentException when {@code out} holds a run made with other settings
+     * @throws IllegalStateException when another training is running in this JVM
+     */
     public Result run(Path out) throws IOException {
       checkState(preferences != null, "call thenRewardModel before run");
       checkState(prompts != null, "call thenPpo before run");
-      Files.createDirectories(out);
-      TrainingRun run = new TrainingRun(listeners);
-      PretrainedModel base = PretrainedModel.load(baseModel, device);
+      try (TrainingLock lock = TrainingLock.acquire("the pipeline writing " + out)) {
+        GradMode.offOnThisThread();
+        Files.createDirectories(out);
+        // A crash may have left a checkpoint half swapped in or a temporary half written.
+        AtomicFiles.sweep(out);
+        RunSettings.checkOrRecord(out, settings());
+        // The history is written first: a step is on record before any other listener sees it.
+        List<MetricsListener> owned = new ArrayList<>();
+        owned.add(new JsonlMetricsWriter(out.resolve(HISTORY)));
+        if (listeners.isEmpty()) {
+          owned.add(ConsoleProgress.onStderr("loss", "eval_accuracy", "score", "kl"));
+        }
+        List<MetricsListener> all = new ArrayList<>(owned);
+        all.addAll(listeners);
+        Models models = new Models();
+        try {
+          Result result = run(out, new TrainingRun(all), models);
+          closeAll(owned);
+          return result.withHistory(MetricsFile.read(out.resolve(HISTORY)));
+        } catch (IOException | RuntimeException | Error e) {
+          models.close();
+          closeAll(owned);
+          throw e;
+        }
+      }
+    }
+
+    private Result run(Path out, TrainingRun run, Models models) throws IOException {
+      PretrainedModel base = models.add(PretrainedModel.load(baseModel, device));
       CausalLm policy = base.model();
       SavableTokenizer tokenizer = base.tokenizer();
+      warnIfRewardModelSeesLess(tokenizer);
       // 1. Supervised fine-tuning.
-      List<List<Demonstration>> demos = split(demonstrations);
+      HeldOutSplit.Parts<Demonstration> demos =
+          heldOut.split(demonstrations, Demonstration::prompt);
       new SftTrainer(policy, tokenizer, sftConfig, run)
-          .train(demos.get(0), demos.get(1), out.resolve("sft"));
-      CausalLm sft = policy.copy(device); // the KL anchor of every round
-      CausalLm rewardNet = policy.withScalarHead(rewardConfig.headSeed(), device);
-      DjlRewardModel reward = new DjlRewardModel(rewardNet, 64);
-      List<Ranking> rankings = new ArrayList<>(preferences.stream().toList());
+          .train(demos.train(), demos.heldOut(), out.resolve("sft"));
+      CausalLm sft = models.add(policy.copy(device)); // the KL anchor of every round
+      HeldOutSplit.Parts<Ranking> given =
+          heldOut.split(preferences.stream().toList(), Ranking::prompt);
+      List<Ranking> trainRankings = new ArrayList<>(given.train());
       List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
       double beta = ppoConfig.klCoefficient();
+      DjlRewardModel reward = null;
       for (int round = 1; round <= rounds; round++) {
         Path dir = out.resolve("round-" + round);
         TrainingRun roundRun = run.scoped("round-" + round);
+        // Each ranking's side of the split is fixed when it is collected: held out in this round
+        // means held out in every round.
+        List<Ranking> roundHeldOut = new ArrayList<>(round == 1 ? given.heldOut() : List.of());
         if (round > 1 || labelSftSamples) {
-          rankings.addAll(labels(dir.resolve("rankings.jsonl"), policy, tokenizer, round));
+          HeldOutSplit.Parts<Ranking> fresh =
+              heldOut.split(
+                  labels(dir.resolve("rankings.jsonl"), policy, tokenizer, round), Ranking::prompt);
+          trainRankings.addAll(fresh.train());
+          roundHeldOut.addAll(fresh.heldOut());
         }
-        // 2. Reward model, refit on every ranking collected so far.
-        List<List<Ranking>> split = split(rankings);
+        // 2. Reward model, refit from the SFT model on every training ranking so far, evaluated on
+        // this round's own held-out rankings.
+        if (reward != null) {
+          models.closeNow(reward.model());
+        }
+        reward =
+            new DjlRewardModel(
+                models.add(sft.withScalarHead(rewardConfig.headSeed(), device)), SCORING_BATCH);
         new RewardTrainer(reward, tokenizer, rewardConfig, roundRun)
-            .train(split.get(0), split.get(1), dir.resolve("reward"));
+            .train(trainRankings, roundHeldOut, dir.resolve("reward"));
         // Reference responses (SFT samples) score mean 0 under the reward model.
         reward.normalizeOn(
             new DjlPolicy(sft, tokenizer),
-            promptIds.subList(0, Math.min(64, promptIds.size())),
+            promptIds.subList(0, Math.min(NORMALIZATION_PROMPTS, promptIds.size())),
             ppoConfig.sampling().toBuilder().seed(seed).build());
         // 3. PPO against it, value model initialised from it, KL to the SFT model.
-        try (CausalLm value = rewardNet.copy(device);
+        try (CausalLm value = reward.model().copy(device);
             DjlPpoTrainer ppo =
                 new DjlPpoTrainer(
                     policy,
@@ -257,14 +374,55 @@ public final class Rlhf {
         }
       }
       Path policyFolder = out.resolve("policy");
-      PretrainedModel.save(policy, tokenizer, policyFolder);
-      AutoCloseable resources =
-          () -> {
-            rewardNet.close();
-            sft.close();
-            base.close();
-          };
-      return new Result(policy, tokenizer, reward, run.history(), policyFolder, resources);
+      AtomicFiles.replaceFolder(
+          policyFolder, temp -> PretrainedModel.save(policy, tokenizer, temp));
+      return new Result(policy, tokenizer, reward, List.of(), policyFolder, models);
+    }
+
+    // The reward model reads prompt + response + EOS in PPO; if its training length is shorter,
+    // training saw less of each sequence than PPO shows it.
+    private void warnIfRewardModelSeesLess(SavableTokenizer tokenizer) {
+      int longestPrompt =
+          prompts.stream().mapToInt(p -> tokenizer.encode(p, true).length).max().orElse(0);
+      int needed = longestPrompt + ppoConfig.sampling().maxNewTokens() + 1;
+      if (rewardConfig.maxLength() < needed) {
+        LOG.warn(
+            "reward maxLength {} is shorter than the longest PPO sequence ({} prompt + {} new"
+                + " tokens + EOS = {}): the reward model is trained on truncated sequences but"
+                + " scores whole ones in PPO",
+            rewardConfig.maxLength(),
+            longestPrompt,
+            ppoConfig.sampling().maxNewTokens(),
+            needed);
+      }
+    }
+
+    // Everything that decides what the run computes; see RunSettings.
+    private JsonObject settings() {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("base_model", baseModel.toString());
+      s.put("seed", seed);
+      s.put("demonstrations", fingerprint(demonstrations));
+      s.put("preferences", fingerprint(preferences.stream().toList()));
+      s.put("prompts", fingerprint(prompts));
+      s.put("label_sft_samples", labelSftSamples);
+      s.put("k", k);
+      s.put("label_prompts", labelPrompts);
+      s.put("rounds", rounds);
+      s.put("ppo_iterations", ppoIterations);
+      s.put("sft", sftConfig);
+      s.put("reward", rewardConfig);
+      s.put("ppo", ppoConfig);
+      return RunSettings.of(s);
+    }
+
+    private static String fingerprint(List<?> items) {
+      Hasher h = Hashing.sha256().newHasher().putInt(items.size());
+      for (Object item : items) {
+        String text = String.valueOf(item);
+        h.putInt(text.length()).putString(text, StandardCharsets.UTF_8);
+      }
+      return items.size() + " items, sha256 " + h.hash().toString().substring(0, 16);
     }
 
     // Each round draws its own rollouts (round 1 keeps the configured seed) and starts from the β
@@ -274,13 +432,13 @@ public final class Rlhf {
       return round == 1
           ? ppoConfig
           : ppoConfig.toBuilder()
-              .seed(ppoConfig.seed() + 7919L * round)
+              .seed(Seeds.derive(ppoConfig.seed(), ROUND_SEED, round))
               .klCoefficient(beta)
               .build();
     }
 
     // K samples per prompt from the current policy, ranked by the labeler; saved so a rerun
-    // reuses them instead of asking again.
+    // reuses them instead of asking again. Each sample keeps whether it ended.
     private List<Ranking> labels(Path file, CausalLm policy, SavableTokenizer tokenizer, int round)
         throws IOException {
       if (Files.exists(file)) {
@@ -302,27 +460,67 @@ public final class Rlhf {
           new DjlPolicy(policy, tokenizer)
               .generate(
                   batch,
-                  ppoConfig.sampling().toBuilder().temperature(1.0).seed(seed + round).build());
+                  ppoConfig.sampling().toBuilder()
+                      .temperature(LABEL_TEMPERATURE)
+                      .seed(Seeds.derive(seed, LABEL_SEED, round))
+                      .build());
       List<Ranking> fresh = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         List<String> responses = new ArrayList<>();
+        List<Boolean> truncated = new ArrayList<>();
         for (int j = 0; j < k; j++) {
-          responses.add(tokenizer.decode(samples.get(i * k + j).response()));
+          Generation g = samples.get(i * k + j);
+          responses.add(tokenizer.decode(g.response()));
+          truncated.add(!g.endedWithEos());
         }
-        fresh.add(labeler.rank(chosen.get(i), responses));
+        Ranking ranked = labeler.rank(chosen.get(i), responses);
+        checkState(
+            ranked.prompt().equals(chosen.get(i)) && ranked.responses().equals(responses),
+            "the labeler must rank the prompt and responses it was given, in their order");
+        fresh.add(ranked.withTruncated(truncated));
       }
       Jsonl.writeRankings(file, fresh);
       return fresh;
     }
 
-    // A seeded 90/10 split (at least one held-out item when there are two or more).
-    private <T> List<List<T>> split(List<T> items) {
-      List<T> shuffled = new ArrayList<>(items);
-      Collections.shuffle(shuffled, new Random(seed));
-      int heldOut = items.size() < 2 ? 0 : Math.max(1, items.size() / 10);
-      return List.of(
-          List.copyOf(shuffled.subList(heldOut, shuffled.size())),
-          List.copyOf(shuffled.subList(0, heldOut)));
+    private static void closeAll(List<MetricsListener> listeners) {
+      for (MetricsListener l : listeners) {
+        l.close();
+      }
+    }
+  }
+
+  /**
+   * The native models of a run: closed together when the run's {@link Result} is closed, or at once
+   * when a stage throws, so a failed run leaks nothing.
+   */
+  private static final class Models implements AutoCloseable {
+    private final Deque<AutoCloseable> open = new ArrayDeque<>();
+
+    <T extends AutoCloseable> T add(T resource) {
+      open.push(resource);
+      return resource;
+    }
+
+    void closeNow(AutoCloseable resource) {
+      if (open.remove(resource)) {
+        closeQuietly(resource);
+      }
+    }
+
+    @Override
+    public void close() {
+      while (!open.isEmpty()) {
+        closeQuietly(open.pop());
+      }
+    }
+
+    private static void closeQuietly(AutoCloseable resource) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed: {}", resource, e.toString());
+      }
     }
   }
 }

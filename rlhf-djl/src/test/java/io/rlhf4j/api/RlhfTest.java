@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import io.rlhf4j.data.BradleyTerryLabeler;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.HeldOutSplit;
 import io.rlhf4j.data.Labeler;
 import io.rlhf4j.data.PreferenceDataset;
+import io.rlhf4j.data.Ranking;
+import io.rlhf4j.data.read.Jsonl;
+import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.CheerfulRater;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.io.PretrainedModel;
@@ -14,19 +19,22 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.djl.train.sft.SftConfig;
-import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.StepMetrics;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalDouble;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The fluent pipeline end to end on stories260K, with two rounds and a resumed PPO stage. */
+/** The fluent pipeline end to end on stories260K: two rounds, crashes, resumes, reruns. */
 class RlhfTest {
-  @TempDir Path out;
+  @TempDir Path dir;
 
   private static List<Demonstration> demonstrations() {
     List<Demonstration> demos = new ArrayList<>();
@@ -37,15 +45,62 @@ class RlhfTest {
     return demos;
   }
 
-  private static Rlhf.Pipeline pipeline(List<MetricsListener> listeners) {
-    Labeler labeler = Labeler.byScore(CheerfulRater::score);
-    List<String> prompts = List.of(CheerfulRater.STARTS);
+  private static List<String> prompts() {
+    List<String> prompts = new ArrayList<>();
+    for (String name : List.of("Lily", "Tom", "Sue", "Ben", "Mia", "Max", "Anna", "Sam")) {
+      for (String start : CheerfulRater.STARTS) {
+        prompts.add(start + ", " + name);
+      }
+    }
+    return prompts;
+  }
+
+  /** Records the steps of one run only (the pipeline's history spans resumed runs). */
+  private static final class Steps implements MetricsListener {
+    final List<StepMetrics> seen = new ArrayList<>();
+
+    @Override
+    public void onStep(StepMetrics m) {
+      seen.add(m);
+    }
+  }
+
+  /** Throws at the n-th step of stages ending in {@code suffix}, like a process killed there. */
+  private static MetricsListener crashAt(String suffix, int n) {
+    return new MetricsListener() {
+      private int count;
+
+      @Override
+      public void onStep(StepMetrics m) {
+        if (m.stage().endsWith(suffix) && ++count == n) {
+          throw new IllegalStateException("simulated crash");
+        }
+      }
+    };
+  }
+
+  /** Round 1 ranks SFT samples too (InstructGPT's form), so both rounds collect labels. */
+  private static Rlhf.Pipeline labelling(Labeler labeler, long seed, List<MetricsListener> l) {
+    return pipeline(labeler, seed, l)
+        .thenRewardModel(
+            labeler,
+            4,
+            RewardConfig.builder()
+                .promptsPerBatch(4)
+                .maxLength(48)
+                .optimizer(AdamWConfig.of(1e-3))
+                .build())
+        .labelPrompts(20);
+  }
+
+  private static Rlhf.Pipeline pipeline(Labeler labeler, long seed, List<MetricsListener> l) {
     PreferenceDataset comparisons =
         PreferenceDataset.of(
             List.of(
-                labeler.rank("Lily", List.of(" was happy and had fun with a friend.", " was sad.")),
-                labeler.rank("Tom had a", List.of(" big dog.", " fun day and smiled.")),
-                labeler.rank("One day", List.of(" it rained.", " they played and laughed."))));
+                Labeler.byScore(CheerfulRater::score)
+                    .rank("Lily", List.of(" was happy and had fun with a friend.", " was sad.")),
+                Labeler.byScore(CheerfulRater::score)
+                    .rank("Tom had a", List.of(" big dog.", " fun day and smiled."))));
     return Rlhf.sft(
             TestModels.stories(),
             demonstrations(),
@@ -63,52 +118,144 @@ class RlhfTest {
                 .optimizer(AdamWConfig.of(1e-3))
                 .build())
         .thenPpo(
-            prompts,
+            prompts(),
             PpoConfig.builder()
                 .rolloutBatchSize(8)
                 .miniBatchSize(4)
                 .ppoEpochs(2)
                 .sampling(SamplingConfig.builder().temperature(0.7).maxNewTokens(16).build())
-                .missingEosScore(OptionalDouble.empty())
                 .policyOptimizer(AdamWConfig.of(1e-4))
                 .valueOptimizer(AdamWConfig.of(1e-4))
                 .build(),
             3)
         .rounds(2, labeler, 4)
+        .labelPrompts(20)
+        .seed(seed)
         .device(Device.cpu())
-        .listeners(listeners);
+        .listeners(l);
+  }
+
+  private static Labeler rater() {
+    return new BradleyTerryLabeler(CheerfulRater::score, 0.5, 3);
+  }
+
+  private static float[] policyWeights(Path out) {
+    try (PretrainedModel p = PretrainedModel.load(out.resolve("policy"), Device.cpu())) {
+      return p.model().toTensors().get("layers.0.mlp.up.weight").data();
+    }
   }
 
   @Test
-  void runsAllStagesAndResumesAnInterruptedPpoStage() throws Exception {
-    // First attempt: killed during round 2's second PPO iteration.
-    MetricsListener crash =
-        new MetricsListener() {
-          private int ppoSteps;
-
-          @Override
-          public void onStep(StepMetrics m) {
-            if (m.stage().endsWith("/ppo") && ++ppoSteps == 5) {
-              throw new IllegalStateException("simulated crash");
-            }
-          }
-        };
-    assertThatThrownBy(() -> pipeline(List.of(crash)).run(out))
+  void resumesAnInterruptedPpoStageOnAnotherThreadWithTheWholeHistory() throws Exception {
+    Path out = dir.resolve("run");
+    // First attempt: killed when round 2's second PPO iteration reports (it is already durable).
+    assertThatThrownBy(() -> pipeline(rater(), 0, List.of(crashAt("/ppo", 5))).run(out))
         .hasMessageContaining("simulated crash");
     assertThat(out.resolve("round-2/rankings.jsonl")).exists();
-    assertThat(out.resolve("round-2/ppo/policy/config.json")).exists();
-
-    // Second attempt: every finished stage is skipped, PPO continues at round 2, iteration 2.
-    try (Rlhf.Result result = pipeline(List.of()).run(out)) {
+    // Second attempt, built here and run on a pool thread, as an application would.
+    Steps steps = new Steps();
+    Rlhf.Pipeline pipeline = pipeline(rater(), 0, List.of(steps));
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (Rlhf.Result result = pool.submit(() -> pipeline.run(out)).get()) {
+      // Only round 2's last iteration ran again: SFT, reward models and labels were reused.
+      assertThat(steps.seen).extracting(StepMetrics::stage).containsOnly("round-2/ppo");
+      assertThat(steps.seen).extracting(StepMetrics::step).containsExactly(3L);
+      // The history is the whole run's, across both attempts, once per step.
       List<StepMetrics> history = result.history();
-      assertThat(history).noneMatch(m -> m.stage().equals("sft") || m.stage().endsWith("reward"));
-      assertThat(history).extracting(StepMetrics::step).containsExactly(2L, 3L);
-      assertThat(history).allMatch(m -> m.stage().equals("round-2/ppo"));
-      assertThat(result.policyFolder().resolve("model.safetensors")).exists();
+      assertThat(history).anyMatch(m -> m.stage().equals("sft"));
+      assertThat(
+              history.stream()
+                  .filter(m -> m.stage().endsWith("/ppo"))
+                  .map(m -> m.stage() + "#" + m.step()))
+          .containsExactly(
+              "round-1/ppo#1",
+              "round-1/ppo#2",
+              "round-1/ppo#3",
+              "round-2/ppo#1",
+              "round-2/ppo#2",
+              "round-2/ppo#3");
+      // Round 2's fresh rankings have a held-out share (round 1's two comparisons do not).
+      assertThat(history)
+          .filteredOn(m -> m.values().containsKey("eval_accuracy"))
+          .extracting(StepMetrics::stage)
+          .containsExactly("round-2/reward");
       try (PretrainedModel saved = PretrainedModel.load(result.policyFolder(), Device.cpu())) {
         assertThat(saved.model().toTensors().get("norm.weight").data())
             .containsExactly(result.policy().toTensors().get("norm.weight").data());
       }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
+  void aRunKilledBetweenTheTwoRoundsOfLabelsEndsExactlyAsAnUninterruptedOne() throws Exception {
+    Path straight = dir.resolve("straight");
+    labelling(rater(), 0, List.of()).run(straight).close();
+    Path killed = dir.resolve("killed");
+    // Killed during round 1's PPO: round 1's labels are on disk, round 2's not yet drawn.
+    assertThatThrownBy(() -> labelling(rater(), 0, List.of(crashAt("round-1/ppo", 1))).run(killed))
+        .hasMessageContaining("simulated crash");
+    assertThat(killed.resolve("round-1/rankings.jsonl")).exists();
+    assertThat(killed.resolve("round-2/rankings.jsonl")).doesNotExist();
+    labelling(rater(), 0, List.of()).run(killed).close();
+    assertThat(killed.resolve("round-2/rankings.jsonl"))
+        .hasSameBinaryContentAs(straight.resolve("round-2/rankings.jsonl"));
+    assertThat(policyWeights(killed)).containsExactly(policyWeights(straight));
+  }
+
+  @Test
+  void eachRoundEvaluatesItsOwnHeldOutRankingsAndNothingElse() throws Exception {
+    Path out = dir.resolve("split");
+    List<StepMetrics> history;
+    try (Rlhf.Result result = labelling(rater(), 5, List.of()).run(out)) {
+      history = result.history();
+    }
+    HeldOutSplit split = new HeldOutSplit(0.1, 5);
+    for (int round = 1; round <= 2; round++) {
+      List<Ranking> labelled =
+          Jsonl.rankings(out.resolve("round-" + round + "/rankings.jsonl"), ReadOptions.strict())
+              .readAll();
+      long expected = labelled.stream().filter(r -> split.isHeldOut(r.prompt())).count();
+      String stage = "round-" + round + "/reward";
+      StepMetrics last =
+          history.stream().filter(m -> m.stage().equals(stage)).reduce((a, b) -> b).orElseThrow();
+      assertThat(last.values().getOrDefault("eval_rankings", 0.0))
+          .as("held-out rankings evaluated in %s", stage)
+          .isEqualTo((double) expected);
+    }
+  }
+
+  @Test
+  void aRerunWithOtherSettingsIsRefusedNamingThem() throws Exception {
+    Path out = dir.resolve("seeded");
+    assertThatThrownBy(() -> pipeline(rater(), 0, List.of(crashAt("sft", 1))).run(out))
+        .hasMessageContaining("simulated crash");
+    assertThatThrownBy(() -> pipeline(rater(), 1, List.of()).run(out))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("holds a run made with other settings")
+        .hasMessageContaining("seed was 0, is now 1");
+  }
+
+  @Test
+  void aCrashBetweenTheRenamesOfACheckpointSwapIsRepaired() throws Exception {
+    Path out = dir.resolve("renames");
+    pipeline(rater(), 0, List.of()).run(out).close();
+    float[] expected = policyWeights(out);
+    // The state a crash between folder → folder.old and folder.tmp → folder leaves, for every
+    // checkpoint a rerun reads, plus temporaries a killed write left behind.
+    for (String folder : List.of("sft", "round-1/reward", "round-2/ppo", "policy")) {
+      Files.move(out.resolve(folder), out.resolve(folder + ".old"));
+    }
+    Files.createDirectories(out.resolve("round-1/ppo.tmp/policy"));
+    Files.writeString(out.resolve("round-2/.rankings.jsonl.tmp"), "half a line");
+    Steps steps = new Steps();
+    pipeline(rater(), 0, List.of(steps)).run(out).close();
+    assertThat(steps.seen).isEmpty(); // everything was finished and is reused
+    assertThat(policyWeights(out)).containsExactly(expected);
+    try (Stream<Path> all = Files.walk(out)) {
+      assertThat(all.map(p -> p.getFileName().toString()))
+          .noneMatch(name -> name.endsWith(".old") || name.endsWith(".tmp"));
     }
   }
 }

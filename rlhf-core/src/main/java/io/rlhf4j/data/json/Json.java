@@ -1,7 +1,9 @@
 package io.rlhf4j.data.json;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,8 @@ public final class Json {
       };
 
   private static final int MAX_DEPTH = 512;
+  private static final String TRUNCATED = "unexpected end of input (truncated line?)";
+  private static final Object OPENED = new Object();
 
   private final String text;
   private int pos;
@@ -81,16 +85,99 @@ public final class Json {
     }
   }
 
+  /**
+   * Reads one value with an explicit stack of open containers rather than recursion, so the depth a
+   * document may nest to does not depend on the thread's stack size (a pooled thread with a small
+   * stack parses the same documents as the main thread).
+   */
   private Object readValue() {
-    if (pos >= text.length()) {
-      throw error("unexpected end of input (truncated line?)");
+    Deque<Object> open = new ArrayDeque<>(); // Map or List being filled
+    Deque<String> keys = new ArrayDeque<>(); // for each open Map, the key whose value comes next
+    while (true) {
+      Object value = readScalarOrOpen(open, keys);
+      if (value == OPENED) {
+        continue; // a container was opened and its first element is next
+      }
+      // Attach the finished value to its container; close containers that end here.
+      while (true) {
+        if (open.isEmpty()) {
+          return value;
+        }
+        Object container = open.peek();
+        skipWhitespace();
+        if (container instanceof Map<?, ?>) {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> map = (Map<String, Object>) container;
+          String key = keys.pop();
+          if (map.put(key, value) != null) {
+            throw error("duplicate field \"" + key + "\"");
+          }
+          skipWhitespace();
+          char c = peek();
+          if (c == ',') {
+            pos++;
+            keys.push(readKey());
+            break;
+          } else if (c == '}') {
+            pos++;
+            open.pop();
+            depth--;
+            value = Collections.unmodifiableMap(map);
+          } else {
+            throw error(atEnd() ? TRUNCATED : "expected ',' or '}'");
+          }
+        } else {
+          @SuppressWarnings("unchecked")
+          List<Object> list = (List<Object>) container;
+          list.add(value);
+          char c = peek();
+          if (c == ',') {
+            pos++;
+            break;
+          } else if (c == ']') {
+            pos++;
+            open.pop();
+            depth--;
+            value = Collections.unmodifiableList(list);
+          } else {
+            throw error(atEnd() ? TRUNCATED : "expected ',' or ']'");
+          }
+        }
+      }
+    }
+  }
+
+  // A scalar, an empty container, or OPENED after pushing a non-empty container.
+  private Object readScalarOrOpen(Deque<Object> open, Deque<String> keys) {
+    skipWhitespace();
+    if (atEnd()) {
+      throw error(TRUNCATED);
     }
     char c = text.charAt(pos);
     switch (c) {
       case '{':
-        return readObject();
+        enter();
+        pos++;
+        skipWhitespace();
+        if (peek() == '}') {
+          pos++;
+          depth--;
+          return Collections.unmodifiableMap(new LinkedHashMap<>());
+        }
+        open.push(new LinkedHashMap<String, Object>());
+        keys.push(readKey());
+        return OPENED;
       case '[':
-        return readArray();
+        enter();
+        pos++;
+        skipWhitespace();
+        if (peek() == ']') {
+          pos++;
+          depth--;
+          return Collections.unmodifiableList(new ArrayList<>());
+        }
+        open.push(new ArrayList<Object>());
+        return OPENED;
       case '"':
         return readString();
       case 't':
@@ -107,77 +194,20 @@ public final class Json {
     }
   }
 
-  private Map<String, Object> readObject() {
-    enter();
-    pos++; // '{'
-    Map<String, Object> map = new LinkedHashMap<>();
+  // A field name and its colon.
+  private String readKey() {
     skipWhitespace();
-    if (peek() == '}') {
-      pos++;
-      depth--;
-      return Collections.unmodifiableMap(map);
+    if (peek() != '"') {
+      throw error(atEnd() ? TRUNCATED : "expected a field name");
     }
-    while (true) {
-      skipWhitespace();
-      if (peek() != '"') {
-        throw error(
-            pos >= text.length()
-                ? "unexpected end of input (truncated line?)"
-                : "expected a field name");
-      }
-      String key = readString();
-      skipWhitespace();
-      expect(':');
-      skipWhitespace();
-      Object value = readValue();
-      if (map.put(key, value) != null) {
-        throw error("duplicate field \"" + key + "\"");
-      }
-      skipWhitespace();
-      char c = peek();
-      if (c == ',') {
-        pos++;
-      } else if (c == '}') {
-        pos++;
-        depth--;
-        return Collections.unmodifiableMap(map);
-      } else {
-        throw error(
-            pos >= text.length()
-                ? "unexpected end of input (truncated line?)"
-                : "expected ',' or '}'");
-      }
-    }
+    String key = readString();
+    skipWhitespace();
+    expect(':');
+    return key;
   }
 
-  private List<Object> readArray() {
-    enter();
-    pos++; // '['
-    List<Object> list = new ArrayList<>();
-    skipWhitespace();
-    if (peek() == ']') {
-      pos++;
-      depth--;
-      return Collections.unmodifiableList(list);
-    }
-    while (true) {
-      skipWhitespace();
-      list.add(readValue());
-      skipWhitespace();
-      char c = peek();
-      if (c == ',') {
-        pos++;
-      } else if (c == ']') {
-        pos++;
-        depth--;
-        return Collections.unmodifiableList(list);
-      } else {
-        throw error(
-            pos >= text.length()
-                ? "unexpected end of input (truncated line?)"
-                : "expected ',' or ']'");
-      }
-    }
+  private boolean atEnd() {
+    return pos >= text.length();
   }
 
   private String readString() {
@@ -211,47 +241,71 @@ public final class Json {
     }
   }
 
-  private char readEscape() {
+  private String readEscape() {
     if (pos >= text.length()) {
       throw error("unterminated escape (truncated line?)");
     }
     char c = text.charAt(pos++);
     switch (c) {
       case '"':
-        return '"';
+        return "\"";
       case '\\':
-        return '\\';
+        return "\\";
       case '/':
-        return '/';
+        return "/";
       case 'b':
-        return '\b';
+        return "\b";
       case 'f':
-        return '\f';
+        return "\f";
       case 'n':
-        return '\n';
+        return "\n";
       case 'r':
-        return '\r';
+        return "\r";
       case 't':
-        return '\t';
+        return "\t";
       case 'u':
-        if (pos + 4 > text.length()) {
-          throw error("truncated \\u escape");
-        }
-        int code = 0;
-        for (int i = 0; i < 4; i++) {
-          int digit = Character.digit(text.charAt(pos + i), 16);
-          if (digit < 0) {
-            throw error("invalid hex digit in \\u escape");
+        char unit = readHex4();
+        if (Character.isHighSurrogate(unit)) {
+          // A character outside the BMP arrives as two escapes; a half alone is not text.
+          if (!text.startsWith("\\u", pos)) {
+            throw error("lone surrogate in \\u escape");
           }
-          code = code * 16 + digit;
+          pos += 2;
+          char low = readHex4();
+          if (!Character.isLowSurrogate(low)) {
+            throw error("lone surrogate in \\u escape");
+          }
+          return new String(new char[] {unit, low});
         }
-        pos += 4;
-        // Surrogate pairs arrive as two escapes; appending the halves in order rebuilds them.
-        return (char) code;
+        if (Character.isLowSurrogate(unit)) {
+          throw error("lone surrogate in \\u escape");
+        }
+        return String.valueOf(unit);
       default:
         pos--;
         throw error("invalid escape '\\" + printable(c) + "'");
     }
+  }
+
+  // Four hexadecimal digits, ASCII only (Character.digit would also take Arabic-Indic digits).
+  private char readHex4() {
+    if (pos + 4 > text.length()) {
+      throw error("truncated \\u escape");
+    }
+    int code = 0;
+    for (int i = 0; i < 4; i++) {
+      char h = text.charAt(pos + i);
+      int digit =
+          h >= '0' && h <= '9'
+              ? h - '0'
+              : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+      if (digit < 0) {
+        throw error("invalid hex digit in \\u escape");
+      }
+      code = code * 16 + digit;
+    }
+    pos += 4;
+    return (char) code;
   }
 
   private Object readNumber() {
@@ -293,10 +347,20 @@ public final class Json {
       }
     }
     String literal = text.substring(start, pos);
-    if (integral && literal.length() < 19) {
-      return Long.parseLong(literal);
+    if (integral) {
+      try {
+        return Long.parseLong(literal); // every integer a long holds, seeds included, exactly
+      } catch (NumberFormatException beyondLong) {
+        // Falls through to a double, as JavaScript would read it.
+      }
     }
-    return Double.parseDouble(literal);
+    double value = Double.parseDouble(literal);
+    if (Double.isInfinite(value)) {
+      // 1e999 would become Infinity and slip past every "is it >= 0" check downstream.
+      pos = start;
+      throw error("number out of range");
+    }
+    return value;
   }
 
   private Object readLiteral(String word, Object value) {

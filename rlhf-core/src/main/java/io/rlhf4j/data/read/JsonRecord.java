@@ -68,7 +68,58 @@ public final class JsonRecord {
     if (!(value instanceof Number n)) {
       throw wrongType(field, "a number", value);
     }
+    if (!Double.isFinite(n.doubleValue())) {
+      throw error(field, "must be a finite number, got " + n);
+    }
     return OptionalDouble.of(n.doubleValue());
+  }
+
+  /** An optional boolean; absent or JSON null gives {@code fallback}. */
+  public boolean optionalBoolean(String field, boolean fallback) {
+    Object value = fields.get(field);
+    if (value == null || value == Json.NULL) {
+      return fallback;
+    }
+    if (!(value instanceof Boolean b)) {
+      throw wrongType(field, "true or false", value);
+    }
+    return b;
+  }
+
+  /**
+   * An optional array of {@code size} booleans; absent or JSON null gives {@code size} times {@code
+   * fallback}.
+   */
+  public List<Boolean> optionalBooleans(String field, int size, boolean fallback) {
+    Object value = fields.get(field);
+    if (value == null || value == Json.NULL) {
+      return java.util.Collections.nCopies(size, fallback);
+    }
+    List<?> list = array(field);
+    if (list.size() != size) {
+      throw error(field, "has " + list.size() + " entries, expected " + size);
+    }
+    List<Boolean> out = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      if (!(list.get(i) instanceof Boolean b)) {
+        throw wrongType(field + "[" + i + "]", "true or false", list.get(i));
+      }
+      out.add(b);
+    }
+    return out;
+  }
+
+  /** A required array of strings, which may be empty strings. */
+  public List<String> strings(String field) {
+    List<?> list = array(field);
+    List<String> out = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof String s)) {
+        throw wrongType(field + "[" + i + "]", "a string", list.get(i));
+      }
+      out.add(s);
+    }
+    return out;
   }
 
   /** A required integer field. */
@@ -78,23 +129,6 @@ public final class JsonRecord {
       throw wrongType(field, "an integer", value);
     }
     return l;
-  }
-
-  /** A required array of non-empty strings. */
-  public List<String> nonEmptyStrings(String field) {
-    List<?> list = array(field);
-    List<String> out = new ArrayList<>(list.size());
-    for (int i = 0; i < list.size(); i++) {
-      Object item = list.get(i);
-      if (!(item instanceof String s)) {
-        throw wrongType(field + "[" + i + "]", "a string", item);
-      }
-      if (s.isEmpty()) {
-        throw error(field + "[" + i + "]", "must not be empty");
-      }
-      out.add(s);
-    }
-    return out;
   }
 
   /** A required array of integers. */

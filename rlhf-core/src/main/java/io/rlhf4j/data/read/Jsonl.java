@@ -4,11 +4,9 @@ import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,15 +16,20 @@ import java.util.OptionalDouble;
  * The plain JSONL formats of rlhf4j (one JSON object per line, UTF-8, gzip allowed):
  *
  * <ul>
- *   <li>demonstrations: {@code {"prompt": "...", "response": "..."}}
+ *   <li>demonstrations: {@code {"prompt": "...", "response": "..."}} (optional {@code "truncated":
+ *       true} for a sampled response cut off at the length cap)
  *   <li>comparisons: {@code {"prompt": "...", "chosen": "...", "rejected": "...", "margin": 0.5}}
  *       ({@code margin} optional)
  *   <li>rankings: {@code {"prompt": "...", "responses": ["a", "b", "c"], "ranks": [2, 1, 2]}} (rank
- *       1 is best; equal ranks are ties; optional {@code margin})
+ *       1 is best; equal ranks are ties; optional {@code margin}; optional {@code "truncated":
+ *       [false, true, false]}, one flag per response)
  * </ul>
  *
- * <p>Responses must be non-empty strings; prompts may be empty. Unknown fields are ignored, as TRL
- * and OpenRLHF datasets often carry extra metadata columns.
+ * <p>Prompts may be empty. A demonstration's response must not be empty (there would be nothing to
+ * learn); a compared or ranked response may be, since a model that stops at once gave a real answer
+ * that people judge (HH-RLHF and LLMFAO hold such answers). Without {@code truncated} a response is
+ * finished, as text people write is. Unknown fields are ignored, as TRL and OpenRLHF datasets often
+ * carry extra metadata columns.
  */
 public final class Jsonl {
   private Jsonl() {}
@@ -38,7 +41,10 @@ public final class Jsonl {
         options,
         (f, line, text) -> {
           JsonRecord r = JsonRecord.parse(f, line, text);
-          return new Demonstration(r.string("prompt"), r.nonEmptyString("response"));
+          return new Demonstration(
+              r.string("prompt"),
+              r.nonEmptyString("response"),
+              r.optionalBoolean("truncated", false));
         });
   }
 
@@ -50,10 +56,7 @@ public final class Jsonl {
         (f, line, text) -> {
           JsonRecord r = JsonRecord.parse(f, line, text);
           return new Comparison(
-              r.string("prompt"),
-              r.nonEmptyString("chosen"),
-              r.nonEmptyString("rejected"),
-              margin(r));
+              r.string("prompt"), r.string("chosen"), r.string("rejected"), margin(r));
         });
   }
 
@@ -65,7 +68,7 @@ public final class Jsonl {
         (f, line, text) -> {
           JsonRecord r = JsonRecord.parse(f, line, text);
           String prompt = r.string("prompt");
-          List<String> responses = r.nonEmptyStrings("responses");
+          List<String> responses = r.strings("responses");
           if (responses.size() < 2) {
             throw r.error("responses", "a ranking needs K >= 2 responses, got " + responses.size());
           }
@@ -80,7 +83,12 @@ public final class Jsonl {
               throw r.error("ranks[" + i + "]", "ranks start at 1 (best), got " + ranks.get(i));
             }
           }
-          return new Ranking(prompt, responses, ranks, margin(r));
+          return new Ranking(
+              prompt,
+              responses,
+              ranks,
+              margin(r),
+              r.optionalBooleans("truncated", responses.size(), false));
         });
   }
 
@@ -96,6 +104,9 @@ public final class Jsonl {
       line.put("responses", r.responses());
       line.put("ranks", r.ranks());
       r.margin().ifPresent(m -> line.put("margin", m));
+      if (r.anyTruncated()) {
+        line.put("truncated", r.truncated());
+      }
       JsonWriter.append(sb, line);
       sb.append('\n');
     }
@@ -110,6 +121,9 @@ public final class Jsonl {
       Map<String, Object> line = new LinkedHashMap<>();
       line.put("prompt", d.prompt());
       line.put("response", d.response());
+      if (d.truncated()) {
+        line.put("truncated", true);
+      }
       JsonWriter.append(sb, line);
       sb.append('\n');
     }
@@ -117,20 +131,12 @@ public final class Jsonl {
   }
 
   private static void writeAtomically(Path file, CharSequence text) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path temp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-    try {
-      Files.writeString(temp, text, StandardCharsets.UTF_8);
-      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFiles.writeString(file, text);
   }
 
   private static OptionalDouble margin(JsonRecord r) {
     OptionalDouble margin = r.optionalNumber("margin");
-    if (margin.isPresent() && !(margin.getAsDouble() >= 0)) {
+    if (margin.isPresent() && margin.getAsDouble() < 0) {
       throw r.error("margin", "must be >= 0, got " + margin.getAsDouble());
     }
     return margin;

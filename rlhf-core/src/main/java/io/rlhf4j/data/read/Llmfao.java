@@ -27,6 +27,8 @@ public final class Llmfao {
   private static final List<String> VOTE_COLUMNS =
       List.of("id", "prompt", "model_x", "model_y", "worker", "winner");
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Llmfao.class);
+
   private Llmfao() {}
 
   /** One vote: which side a worker preferred. {@code left} is always {@code model_x}. */
@@ -53,10 +55,17 @@ public final class Llmfao {
   public static final class Corpus {
     private final ImmutableMap<Long, Pair> pairs;
     private final ImmutableList<Vote> votes;
+    private final ReadReport report;
 
-    Corpus(Map<Long, Pair> pairs, List<Vote> votes) {
+    Corpus(Map<Long, Pair> pairs, List<Vote> votes, ReadReport report) {
       this.pairs = ImmutableMap.copyOf(pairs);
       this.votes = ImmutableList.copyOf(votes);
+      this.report = report;
+    }
+
+    /** The votes accepted and, when reading with skipping, the lines skipped and why. */
+    public ReadReport report() {
+      return report;
     }
 
     /** The pairs by id, in file order. */
@@ -118,22 +127,46 @@ public final class Llmfao {
 
   /** Reads and joins an LLMFAO folder; strict: any bad line fails with its location. */
   public static Corpus read(Path folder) {
+    return read(folder, ReadOptions.strict());
+  }
+
+  /**
+   * Reads and joins an LLMFAO folder. With {@link ReadOptions#skipping()} a bad pair or vote line
+   * is skipped, counted in {@code report} and logged; a bad header, or a file that cannot be read
+   * at all, still fails.
+   */
+  public static Corpus read(Path folder, ReadOptions options) {
+    return read(folder, options, new ReadReport());
+  }
+
+  static Corpus read(Path folder, ReadOptions options, ReadReport report) {
+    if (!java.nio.file.Files.isDirectory(folder)) {
+      throw new DataFormatException(
+          folder,
+          0,
+          null,
+          "expected the LLMFAO folder holding " + PAIRS_FILE + " and " + VOTES_FILE);
+    }
     Path pairsFile = folder.resolve(PAIRS_FILE);
     Map<Long, Pair> pairs = new LinkedHashMap<>();
-    try (RecordReader<Pair> reader =
-        RecordReader.open(pairsFile, ReadOptions.strict(), Llmfao::parsePair)) {
+    try (RecordReader<Pair> reader = RecordReader.open(pairsFile, options, Llmfao::parsePair)) {
       while (reader.hasNext()) {
         Pair p = reader.next();
-        if (pairs.put(p.id(), p) != null) {
-          throw new DataFormatException(
-              pairsFile, reader.report().records(), "id", "duplicate pair id " + p.id());
+        if (pairs.putIfAbsent(p.id(), p) != null) {
+          DataFormatException e =
+              new DataFormatException(
+                  pairsFile, reader.lineNumber(), "id", "duplicate pair id " + p.id());
+          if (!options.skipInvalid()) {
+            throw e;
+          }
+          report.skip(e);
         }
       }
     }
     Path votesFile = folder.resolve(VOTES_FILE);
     List<Vote> votes = new ArrayList<>();
-    try (LineSource lines = new LineSource(votesFile, ReadOptions.DEFAULT_MAX_LINE_BYTES)) {
-      String header = lines.next();
+    try (LineSource lines = new LineSource(votesFile, options.maxLineBytes())) {
+      String header = nextLine(lines);
       if (header == null) {
         throw new DataFormatException(votesFile, 0, null, "file is empty");
       }
@@ -146,14 +179,37 @@ public final class Llmfao {
               votesFile, 1, VOTE_COLUMNS.get(c), "column missing from the header");
         }
       }
-      String text;
-      while ((text = nextLine(lines)) != null) {
-        if (!text.isBlank()) {
+      while (true) {
+        String text;
+        try {
+          text = lines.next(); // a corrupt file (not just a bad line) ends reading with an error
+        } catch (LineSource.BadLineException e) {
+          skipOrThrow(e.problem, options, report);
+          continue;
+        }
+        if (text == null) {
+          break;
+        }
+        if (text.isBlank()) {
+          continue;
+        }
+        try {
           votes.add(parseVote(votesFile, lines.lineNumber(), text, column, names.size(), pairs));
+          report.accept();
+        } catch (DataFormatException e) {
+          skipOrThrow(e, options, report);
         }
       }
     }
-    return new Corpus(pairs, votes);
+    return new Corpus(pairs, votes, report);
+  }
+
+  private static void skipOrThrow(DataFormatException e, ReadOptions options, ReadReport report) {
+    if (!options.skipInvalid()) {
+      throw e;
+    }
+    report.skip(e);
+    LOG.warn("skipping record: {}", e.getMessage());
   }
 
   private static String nextLine(LineSource lines) {

@@ -41,6 +41,8 @@ public final class RecordReader<T> implements Iterator<T>, AutoCloseable {
   private final ReadOptions options;
   private final ReadReport report = new ReadReport();
   private T next;
+  private long nextLine;
+  private long recordLine;
   private boolean closed;
 
   RecordReader(Path file, ReadOptions options, LineParser<T> parser) {
@@ -74,8 +76,14 @@ public final class RecordReader<T> implements Iterator<T>, AutoCloseable {
       try {
         next = parser.parse(source.file(), source.lineNumber(), line);
         report.accept();
+        nextLine = source.lineNumber();
       } catch (DataFormatException e) {
         handle(e);
+      } catch (IllegalArgumentException e) {
+        // A record type's own validation (a Ranking's ranks, a margin) is a problem of this line
+        // too: located like any other, and skippable.
+        handle(
+            new DataFormatException(source.file(), source.lineNumber(), null, e.getMessage(), e));
       }
     }
     return next != null;
@@ -97,6 +105,7 @@ public final class RecordReader<T> implements Iterator<T>, AutoCloseable {
     }
     T value = next;
     next = null;
+    recordLine = nextLine;
     return value;
   }
 
@@ -117,6 +126,26 @@ public final class RecordReader<T> implements Iterator<T>, AutoCloseable {
       }
     }
     return all;
+  }
+
+  /**
+   * Reads every remaining record without keeping any, and closes the file: validation in constant
+   * memory, whatever the file's size.
+   *
+   * @return the complete report
+   */
+  public ReadReport validate() {
+    try (this) {
+      while (hasNext()) {
+        next();
+      }
+    }
+    return report;
+  }
+
+  /** The 1-based line of the record {@link #next} returned last (0 before the first). */
+  public long lineNumber() {
+    return recordLine;
   }
 
   /** Counts so far; complete once the reader is exhausted. */

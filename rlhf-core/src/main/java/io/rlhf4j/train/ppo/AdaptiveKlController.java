@@ -50,7 +50,7 @@ public final class AdaptiveKlController implements KlController {
     beta *= 1 + error * nSteps / horizon;
   }
 
-  /** Restores β from a checkpoint. */
+  @Override
   public void restore(double savedBeta) {
     checkArgument(savedBeta > 0 && Double.isFinite(savedBeta), "beta must be > 0");
     this.beta = savedBeta;

@@ -21,4 +21,8 @@ public final class FixedKlController implements KlController {
   public void update(double observedKl, long nSteps) {
     // Fixed by definition.
   }
+
+  /** Nothing to restore: a fixed β is configuration, not state. */
+  @Override
+  public void restore(double savedBeta) {}
 }

@@ -15,4 +15,7 @@ public interface KlController {
    * @param nSteps the number of episodes (batch size) that iteration consumed
    */
   void update(double observedKl, long nSteps);
+
+  /** Puts back the β a checkpoint saved, so a resumed run continues where it stopped. */
+  void restore(double savedBeta);
 }

@@ -49,6 +49,68 @@ class JsonTest {
   }
 
   @Test
+  void validDeepNestingParsesOnASmallThreadStack() throws Exception {
+    // 512 levels, the limit, on a 64 KiB stack: a recursive parser overflows long before.
+    String doc = "[".repeat(511) + "{\"a\":1}" + "]".repeat(511);
+    Object[] result = new Object[1];
+    Throwable[] failure = new Throwable[1];
+    Thread small =
+        new Thread(
+            null,
+            () -> {
+              try {
+                result[0] = Json.parse(doc);
+              } catch (Throwable t) {
+                failure[0] = t;
+              }
+            },
+            "small-stack",
+            64 * 1024);
+    small.start();
+    small.join();
+    assertThat(failure[0]).isNull();
+    Object inner = result[0];
+    for (int i = 0; i < 511; i++) {
+      inner = ((List<?>) inner).get(0);
+    }
+    assertThat(inner).isEqualTo(Map.of("a", 1L));
+    assertThatThrownBy(() -> Json.parse("[".repeat(513) + "]".repeat(513)))
+        .hasMessageContaining("nesting deeper than 512");
+  }
+
+  @Test
+  void refusesWhatIsNotText() {
+    assertThatThrownBy(() -> Json.parse("\"\\ud800\"")).hasMessageContaining("lone surrogate");
+    assertThatThrownBy(() -> Json.parse("\"\\udc00x\"")).hasMessageContaining("lone surrogate");
+    assertThatThrownBy(() -> Json.parse("\"\\ud800\\u0041\""))
+        .hasMessageContaining("lone surrogate");
+    // Arabic-Indic digits are digits to Character.digit, not to JSON.
+    assertThatThrownBy(() -> Json.parse("\"\\u\u0660\u0660\u0664\u0661\""))
+        .hasMessageContaining("invalid hex digit");
+    assertThat(Json.parse("\"\\u00E9\"")).isEqualTo("é");
+  }
+
+  @Test
+  void numbersBeyondDoubleAreRefusedNotInfinite() {
+    assertThatThrownBy(() -> Json.parse("{\"margin\": 1e999}"))
+        .hasMessageContaining("number out of range")
+        .hasMessageContaining("column 12");
+    assertThatThrownBy(() -> Json.parse("-1e999")).hasMessageContaining("out of range");
+    assertThat(Json.parse("1e-999")).isEqualTo(0.0);
+    assertThat(Json.parse("1e308")).isEqualTo(1e308);
+  }
+
+  @Test
+  void everyLongRoundTripsExactly() {
+    // 19-digit seeds were once read as doubles and came back rounded.
+    for (long v : new long[] {4021198743987924088L, Long.MAX_VALUE, Long.MIN_VALUE, -1L, 0L}) {
+      assertThat(Json.parse(JsonWriter.write(java.util.Map.of("seed", v))))
+          .isEqualTo(java.util.Map.of("seed", v));
+    }
+    assertThat(Json.parse("9223372036854775808")).isEqualTo(9.223372036854775808e18);
+  }
+
+  @Test
   void writerRoundTrips() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("text", "line1\nline2 \"q\" \u0001 é");

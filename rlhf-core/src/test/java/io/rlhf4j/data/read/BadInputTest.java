@@ -83,11 +83,13 @@ class BadInputTest {
   }
 
   @Test
-  void emptyResponse() throws IOException {
-    DataFormatException e =
-        comparisonError("{\"prompt\":\"p\",\"chosen\":\"a\",\"rejected\":\"\"}");
-    assertThat(e.field()).isEqualTo("rejected");
-    assertThat(e.problem()).contains("must not be empty");
+  void emptyResponseIsAJudgedAnswerButNotADemonstration() throws IOException {
+    // A model that stopped at once gave an answer people rank; there is nothing to imitate in it.
+    Path c = write("c.jsonl", "{\"prompt\":\"p\",\"chosen\":\"a\",\"rejected\":\"\"}\n");
+    assertThat(Jsonl.comparisons(c, ReadOptions.strict()).readAll().get(0).rejected()).isEmpty();
+    Path r = write("r.jsonl", "{\"prompt\":\"p\",\"responses\":[\"\",\"b\"],\"ranks\":[2,1]}\n");
+    assertThat(Jsonl.rankings(r, ReadOptions.strict()).readAll().get(0).responses())
+        .containsExactly("", "b");
     Path d = write("d.jsonl", "{\"prompt\":\"p\",\"response\":\"\"}\n");
     assertThatThrownBy(() -> Jsonl.demonstrations(d, ReadOptions.strict()).readAll())
         .hasMessage(d + ":1: field 'response': must not be empty");
@@ -190,7 +192,7 @@ class BadInputTest {
             GOOD
                 + "\n\n{bad\n"
                 + GOOD
-                + "\r\n{\"prompt\":\"p\",\"chosen\":\"\",\"rejected\":\"b\"}\n");
+                + "\r\n{\"prompt\":\"p\",\"chosen\":7,\"rejected\":\"b\"}\n");
     RecordReader<Comparison> reader = Jsonl.comparisons(f, ReadOptions.skipping());
     assertThat(reader.readAll()).hasSize(2).allMatch(c -> c.rejected().equals("b"));
     assertThat(reader.report().skipped()).isEqualTo(2);

@@ -7,9 +7,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.model.KvCache;
-import io.rlhf4j.generate.Generation;
-import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.Generation;
+import io.rlhf4j.model.SamplingConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -47,6 +48,7 @@ public final class Generator {
    */
   public List<Generation> generate(List<int[]> prompts, SamplingConfig config, boolean useCache) {
     checkArgument(!prompts.isEmpty(), "no prompts");
+    GradMode.offOnThisThread();
     int b = prompts.size();
     int promptLength = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
     checkArgument(

@@ -1,6 +1,6 @@
 package io.rlhf4j.djl.generate;
 
-import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.SamplingConfig;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -54,30 +54,32 @@ final class TokenSampler {
 
   private int sample(double[] z, int banned, SplittableRandom random) {
     int vocab = z.length;
+    // A banned token (EOS before min-new-tokens) leaves the candidates before top-k chooses, as
+    // Hugging Face's logits processors run before its warpers: top-k 1 then picks the best allowed
+    // token instead of an empty set.
     Integer[] order = null;
     int keep = vocab;
-    if (config.topK() > 0 && config.topK() < vocab || config.topP() < 1) {
-      order = new Integer[vocab];
-      for (int i = 0; i < vocab; i++) {
-        order[i] = i;
+    if (config.topK() > 0 && config.topK() < vocab || config.topP() < 1 || banned >= 0) {
+      order = new Integer[vocab - (banned >= 0 ? 1 : 0)];
+      for (int i = 0, r = 0; i < vocab; i++) {
+        if (i != banned) {
+          order[r++] = i;
+        }
       }
       Arrays.sort(order, (a, b) -> Double.compare(z[b], z[a]));
+      keep = order.length;
       if (config.topK() > 0) {
         keep = Math.min(keep, config.topK());
       }
     }
     double max = Double.NEGATIVE_INFINITY;
     for (int r = 0; r < keep; r++) {
-      int i = order == null ? r : order[r];
-      if (i != banned) {
-        max = Math.max(max, z[i]);
-      }
+      max = Math.max(max, z[order == null ? r : order[r]]);
     }
     double[] p = new double[keep];
     double total = 0;
     for (int r = 0; r < keep; r++) {
-      int i = order == null ? r : order[r];
-      p[r] = i == banned ? 0 : Math.exp(z[i] - max);
+      p[r] = Math.exp(z[order == null ? r : order[r]] - max);
       total += p[r];
     }
     if (config.topP() < 1) { // smallest prefix of the sorted tokens with mass ≥ top_p

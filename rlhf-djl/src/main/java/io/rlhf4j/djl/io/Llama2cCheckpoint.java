@@ -125,7 +125,7 @@ public final class Llama2cCheckpoint {
             .ropeTheta(10000)
             .tieEmbeddings(tied)
             .bosTokenId(1)
-            .eosTokenId(2)
+            .eosTokenId(1) // a llama2.c model ends a text with BOS, as run.c expects
             .build();
     return new Contents(config, t);
   }

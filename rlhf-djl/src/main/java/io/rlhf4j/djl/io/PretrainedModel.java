@@ -7,6 +7,7 @@ import io.rlhf4j.djl.tokenize.Gpt2Tokenizer;
 import io.rlhf4j.djl.tokenize.HfTokenizer;
 import io.rlhf4j.djl.tokenize.Llama2cTokenizer;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -3,8 +3,8 @@ package io.rlhf4j.djl.io;
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.io.AtomicFiles;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -219,11 +219,5 @@ public final class Safetensors {
           }
           out.write(chunk.array(), 0, chunk.position());
         });
-  }
-
-  /** Writes to an output stream; may throw I/O errors. */
-  @FunctionalInterface
-  interface StreamWriter {
-    void write(OutputStream out) throws IOException;
   }
 }

@@ -41,8 +41,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, Parameter> params = new LinkedHashMap<>();
   private final List<Layer> layers = new ArrayList<>();
-  private final NDArray ropeCos;
-  private final NDArray ropeSin;
+  private final NDArray ropeFrequencies;
   private final NDArray ropeRotation;
 
   /** One transformer block's arrays (biases and the gate may be null). */
@@ -68,43 +67,47 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   private CausalLm(ModelConfig config, Map<String, Tensor> tensors, Device device) {
     this.config = config;
     this.manager = NDManager.newBaseManager(device);
-    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-      Tensor t = e.getValue();
-      NDArray array = manager.create(t.data(), new Shape(t.shape()));
-      Parameter p =
-          Parameter.builder()
-              .setName(e.getKey())
-              .setType(e.getKey().endsWith(".bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT)
-              .optArray(array)
-              .build();
-      params.put(e.getKey(), addParameter(p));
+    try {
+      for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+        Tensor t = e.getValue();
+        NDArray array = manager.create(t.data(), new Shape(t.shape()));
+        Parameter p =
+            Parameter.builder()
+                .setName(e.getKey())
+                .setType(e.getKey().endsWith(".bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT)
+                .optArray(array)
+                .build();
+        params.put(e.getKey(), addParameter(p));
+      }
+      for (int i = 0; i < config.numLayers(); i++) {
+        String p = "layers." + i + ".";
+        layers.add(
+            new Layer(
+                array(p + "attn_norm.weight"),
+                array(p + "attn_norm.bias"),
+                array(p + "attn.q.weight"),
+                array(p + "attn.q.bias"),
+                array(p + "attn.k.weight"),
+                array(p + "attn.k.bias"),
+                array(p + "attn.v.weight"),
+                array(p + "attn.v.bias"),
+                array(p + "attn.o.weight"),
+                array(p + "attn.o.bias"),
+                array(p + "mlp_norm.weight"),
+                array(p + "mlp_norm.bias"),
+                array(p + "mlp.gate.weight"),
+                array(p + "mlp.up.weight"),
+                array(p + "mlp.up.bias"),
+                array(p + "mlp.down.weight"),
+                array(p + "mlp.down.bias")));
+      }
+      this.ropeFrequencies = ropeFrequencies(config, manager);
+      this.ropeRotation = ropeRotation(config.headDim(), manager);
+    } catch (RuntimeException | Error e) {
+      // Every weight is in native memory by now: free it, or each failed load leaks a model.
+      manager.close();
+      throw e;
     }
-    for (int i = 0; i < config.numLayers(); i++) {
-      String p = "layers." + i + ".";
-      layers.add(
-          new Layer(
-              array(p + "attn_norm.weight"),
-              array(p + "attn_norm.bias"),
-              array(p + "attn.q.weight"),
-              array(p + "attn.q.bias"),
-              array(p + "attn.k.weight"),
-              array(p + "attn.k.bias"),
-              array(p + "attn.v.weight"),
-              array(p + "attn.v.bias"),
-              array(p + "attn.o.weight"),
-              array(p + "attn.o.bias"),
-              array(p + "mlp_norm.weight"),
-              array(p + "mlp_norm.bias"),
-              array(p + "mlp.gate.weight"),
-              array(p + "mlp.up.weight"),
-              array(p + "mlp.up.bias"),
-              array(p + "mlp.down.weight"),
-              array(p + "mlp.down.bias")));
-    }
-    NDArray[] rope = ropeTables(config, manager);
-    this.ropeCos = rope[0];
-    this.ropeSin = rope[1];
-    this.ropeRotation = rope[2];
   }
 
   /**
@@ -115,6 +118,19 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    */
   public static CausalLm fromTensors(
       ModelConfig config, Map<String, Tensor> tensors, Device device) {
+    // Compare the layer count with the tensors first: a config claiming 10^7 layers must not make
+    // a layout of 10^7 entries before anything is checked.
+    long layersPresent =
+        tensors.keySet().stream()
+            .filter(n -> n.matches("layers\\.\\d+\\..*"))
+            .map(n -> n.substring(0, n.indexOf('.', "layers.".length())))
+            .distinct()
+            .count();
+    checkArgument(
+        layersPresent == config.numLayers(),
+        "the config has %s layers but the weights hold %s",
+        config.numLayers(),
+        layersPresent);
     Map<String, long[]> expected = new LinkedHashMap<>(ParameterLayout.of(config));
     if (tensors.containsKey("score.weight") || tensors.containsKey("score.bias")) {
       expected.putAll(ParameterLayout.scalarHead(config));
@@ -134,7 +150,22 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     for (String name : tensors.keySet()) {
       checkArgument(expected.containsKey(name), "unexpected tensor '%s' for this config", name);
     }
+    for (Map.Entry<String, Tensor> e : ordered.entrySet()) {
+      checkFinite(e.getKey(), e.getValue());
+    }
     return new CausalLm(config, ordered, device);
+  }
+
+  // A NaN or infinite weight turns every output into NaN (empty generations, NaN losses) far from
+  // the file that caused it: refuse it at load, naming the tensor.
+  private static void checkFinite(String name, Tensor t) {
+    float[] data = t.data();
+    for (int i = 0; i < data.length; i++) {
+      if (!Float.isFinite(data[i])) {
+        throw new IllegalArgumentException(
+            "tensor '" + name + "' holds a non-finite value (" + data[i] + ") at index " + i);
+      }
+    }
   }
 
   /**
@@ -280,13 +311,22 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       cache.appendValid(valid);
       keyValid = cache.validUpTo(past + t, step);
     }
-    // A token's position counts the real tokens before it, so left padding does not shift it.
+    // Positions past the context would have no embedding (GPT-2) or an untrained rotation: refuse
+    // them by shape (no device round trip), since a sequence's positions are below past + t.
+    checkArgument(
+        past + t <= config.maxPositions(),
+        "a sequence of %s tokens exceeds the model's context of %s positions",
+        past + t,
+        config.maxPositions());
+    // A token's position counts the real tokens before it, so left padding does not shift it. A
+    // padding slot before the first real token gets -1; clipping to 0 keeps its (masked) lookup
+    // in range.
     NDArray positions =
         valid
             .cumSum(1)
             .add(seenBefore)
             .sub(1)
-            .clip(0, config.maxPositions() - 1)
+            .clip(0, Integer.MAX_VALUE)
             .toType(DataType.INT64, false);
     NDArray bias = attentionBias(step, keyValid, past, t);
 
@@ -296,8 +336,11 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     if (config.family() == ModelConfig.Family.GPT2) {
       x = x.add(embed(positions, array("pos_embed.weight")));
     } else {
-      cos = embed(positions, ropeCos).expandDims(1); // [B, 1, T, hd]
-      sin = embed(positions, ropeSin).expandDims(1);
+      // Rotation angles pos·θ_i, computed per forward as Hugging Face does: no position table.
+      NDArray angles =
+          positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(ropeFrequencies);
+      cos = angles.cos().expandDims(1); // [B, 1, T, hd]
+      sin = angles.sin().expandDims(1);
     }
     for (int i = 0; i < layers.size(); i++) {
       Layer l = layers.get(i);
@@ -441,29 +484,26 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED).reshape(b, 1, 1, t, s);
   }
 
-  private static NDArray[] ropeTables(ModelConfig c, NDManager manager) {
+  // θ_i = theta^(−2i/hd) for i < hd/2, repeated for the second half (rotate-half layout), so that
+  // positions [B, T, 1] × frequencies [hd] gives every angle at once.
+  private static NDArray ropeFrequencies(ModelConfig c, NDManager manager) {
     int hd = c.headDim();
     int half = hd / 2;
-    int positions = c.family() == ModelConfig.Family.GPT2 ? 1 : c.maxPositions();
-    float[] cos = new float[positions * hd];
-    float[] sin = new float[positions * hd];
-    for (int p = 0; p < positions; p++) {
-      for (int i = 0; i < half; i++) {
-        double angle = p * Math.pow(c.ropeTheta(), -2.0 * i / hd);
-        cos[p * hd + i] = cos[p * hd + i + half] = (float) Math.cos(angle);
-        sin[p * hd + i] = sin[p * hd + i + half] = (float) Math.sin(angle);
-      }
+    float[] frequencies = new float[hd];
+    for (int i = 0; i < half; i++) {
+      frequencies[i] = frequencies[i + half] = (float) Math.pow(c.ropeTheta(), -2.0 * i / hd);
     }
+    return manager.create(frequencies, new Shape(hd));
+  }
+
+  private static NDArray ropeRotation(int hd, NDManager manager) {
+    int half = hd / 2;
     float[] rotation = new float[hd * hd]; // x·R = [−x₂, x₁]
     for (int j = 0; j < half; j++) {
       rotation[(j + half) * hd + j] = -1;
       rotation[j * hd + j + half] = 1;
     }
-    return new NDArray[] {
-      manager.create(cos, new Shape(positions, hd)),
-      manager.create(sin, new Shape(positions, hd)),
-      manager.create(rotation, new Shape(hd, hd))
-    };
+    return manager.create(rotation, new Shape(hd, hd));
   }
 
   // ---------------------------------------------------------------------------------------------

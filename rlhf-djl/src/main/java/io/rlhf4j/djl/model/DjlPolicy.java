@@ -3,9 +3,9 @@ package io.rlhf4j.djl.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.rlhf4j.djl.generate.Generator;
-import io.rlhf4j.generate.Generation;
-import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Policy;
+import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
 import java.util.List;
 
@@ -39,17 +39,11 @@ public final class DjlPolicy implements Policy {
 
   @Override
   public float[][] logProbs(List<int[]> prompts, List<int[]> responses, double temperature) {
+    GradMode.offOnThisThread();
     try (NDManager step = model.manager().newSubManager()) {
       SequenceBatch batch = SequenceBatch.of(step, prompts, responses);
       NDArray logits = model.logits(model.hidden(batch.tokens(), batch.valid(), null));
-      float[] flat = batch.responseLogProbs(logits, temperature).toFloatArray();
-      int width = (int) batch.targets().getShape().get(1);
-      float[][] out = new float[prompts.size()][];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = new float[responses.get(i).length];
-        System.arraycopy(flat, i * width, out[i], 0, out[i].length);
-      }
-      return out;
+      return HostArrays.ragged(batch.responseLogProbs(logits, temperature), responses);
     }
   }
 }

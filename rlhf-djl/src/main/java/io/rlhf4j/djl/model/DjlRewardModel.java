@@ -4,15 +4,17 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.rlhf4j.generate.Generation;
-import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardModel;
+import io.rlhf4j.model.SamplingConfig;
+import io.rlhf4j.train.Examples;
 import java.util.List;
 
 /**
  * A {@link CausalLm} with a scalar head as a {@link RewardModel}: r(x, y) is the head read at the
- * last token of y (EOS, for a finished response). Scored in batches of {@code batchSize}.
+ * last token of y: EOS for a finished response, the last word's token for one cut off at the length
+ * cap (see {@link io.rlhf4j.train.Examples}). Scored in batches of {@code batchSize}.
  */
 public final class DjlRewardModel implements RewardModel {
   private final CausalLm model;
@@ -34,6 +36,7 @@ public final class DjlRewardModel implements RewardModel {
   @Override
   public double[] score(List<int[]> prompts, List<int[]> responses) {
     checkArgument(prompts.size() == responses.size(), "prompts and responses differ in count");
+    GradMode.offOnThisThread();
     double[] out = new double[prompts.size()];
     for (int from = 0; from < out.length; from += batchSize) {
       int to = Math.min(out.length, from + batchSize);
@@ -64,18 +67,19 @@ public final class DjlRewardModel implements RewardModel {
     double[] scores = score(prompts, responses);
     double mean = java.util.Arrays.stream(scores).average().orElse(0);
     NDArray bias = model.parameters().get("score.bias").getArray();
+    GradMode.offOnThisThread();
     bias.subi((float) mean);
     return mean;
   }
 
   /**
-   * {@link #normalize} on fresh samples of {@code reference} (the SFT model) for {@code prompts}.
+   * {@link #normalize} on fresh samples of {@code reference} (the SFT model) for {@code prompts},
+   * each read as PPO reads a sample ({@link Examples#forScoring}).
    *
    * @return the mean score before the shift
    */
   public double normalizeOn(Policy reference, List<int[]> prompts, SamplingConfig sampling) {
-    List<int[]> responses =
-        reference.generate(prompts, sampling).stream().map(Generation::response).toList();
-    return normalize(prompts, responses);
+    List<Generation> samples = reference.generate(prompts, sampling);
+    return normalize(prompts, Examples.forScoring(reference.tokenizer(), samples));
   }
 }

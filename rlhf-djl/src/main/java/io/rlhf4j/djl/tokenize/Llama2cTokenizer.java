@@ -23,6 +23,11 @@ import java.util.OptionalInt;
  *
  * <p>File: int32 max_token_length, then per token float32 score, int32 byte length, the bytes. Ids
  * 0 {@code <unk>}, 1 {@code <s>}, 2 {@code </s>}, then {@code <0x00>}..{@code <0xFF>} at 3..258.
+ *
+ * <p>The end-of-text token ({@link #eosId()}) is BOS, id 1: llama2.c trains on texts that each
+ * begin with BOS and end with nothing, so its models end a story by starting the next one, and
+ * {@code run.c} stops generating on BOS. {@code </s>} is in the vocabulary but those models never
+ * emit it; a stories260K sample ends with id 1 after about 130 to 470 tokens.
  */
 public final class Llama2cTokenizer implements SavableTokenizer {
   private static final int BOS = 1;
@@ -326,6 +331,6 @@ public final class Llama2cTokenizer implements SavableTokenizer {
 
   @Override
   public OptionalInt eosId() {
-    return OptionalInt.of(EOS);
+    return OptionalInt.of(BOS);
   }
 }

@@ -2,7 +2,6 @@ package io.rlhf4j.djl.train;
 
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonWriter;
-import io.rlhf4j.djl.io.AtomicFiles;
 import io.rlhf4j.djl.io.HfWeights;
 import io.rlhf4j.djl.io.ModelFormatException;
 import io.rlhf4j.djl.io.PretrainedModel;
@@ -10,6 +9,7 @@ import io.rlhf4j.djl.io.Safetensors;
 import io.rlhf4j.djl.io.Tensor;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +78,23 @@ public record Checkpoint(
         HfWeights.toCanonical(
             Safetensors.read(dir.resolve(HfWeights.SINGLE)), config, dir.resolve(HfWeights.SINGLE));
     return new Checkpoint(weights, Safetensors.read(dir.resolve(OPTIMIZER_FILE)), state);
+  }
+
+  /**
+   * Refuses to resume a run under another seed: its checkpoint would carry the old run's draws into
+   * the new one, and the result would belong to neither.
+   */
+  public void requireSeed(long seed, Path folder) {
+    Object saved = state.get("seed");
+    if (saved instanceof Number n && n.longValue() != seed) {
+      throw new IllegalArgumentException(
+          folder
+              + ": this checkpoint was made with seed "
+              + n.longValue()
+              + ", the run now has seed "
+              + seed
+              + "; resume with the same seed or start in another folder");
+    }
   }
 
   /** The optimizer step the checkpoint was taken at. */

@@ -34,6 +34,11 @@ public final class TrainingRun {
     return new TrainingRun(listeners, history, prefix + scope + "/");
   }
 
+  /** The full name of {@code stage} in this run, e.g. {@code round-2/ppo}. */
+  public String name(String stage) {
+    return prefix + stage;
+  }
+
   /** Announces a stage. */
   public void start(String stage, long totalSteps) {
     listeners.forEach(l -> l.onStageStart(prefix + stage, totalSteps));

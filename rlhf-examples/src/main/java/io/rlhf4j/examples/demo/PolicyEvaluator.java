@@ -2,9 +2,9 @@ package io.rlhf4j.examples.demo;
 
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.DjlPolicy;
-import io.rlhf4j.generate.Generation;
-import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.RewardModel;
+import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
 import java.util.ArrayList;
 import java.util.Collections;

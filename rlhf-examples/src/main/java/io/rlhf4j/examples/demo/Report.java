@@ -1,7 +1,7 @@
 package io.rlhf4j.examples.demo;
 
 import io.rlhf4j.data.json.JsonWriter;
-import io.rlhf4j.djl.io.AtomicFiles;
+import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.train.StepMetrics;
 import java.io.IOException;
 import java.nio.file.Path;

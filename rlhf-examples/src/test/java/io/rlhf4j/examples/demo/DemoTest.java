@@ -7,6 +7,7 @@ import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.train.MetricsFile;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

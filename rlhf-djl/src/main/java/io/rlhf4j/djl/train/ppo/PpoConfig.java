@@ -4,7 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.djl.train.AdamWConfig;
-import io.rlhf4j.generate.SamplingConfig;
+import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.ppo.AdaptiveKlController;
 import io.rlhf4j.train.ppo.FixedKlController;
 import io.rlhf4j.train.ppo.KlController;
@@ -19,23 +19,32 @@ import java.util.OptionalDouble;
  * @param miniBatchSize episodes per gradient step; rolloutBatchSize / miniBatchSize steps per epoch
  * @param ppoEpochs passes over each rollout batch (4)
  * @param sampling rollout sampling; temperature 0.7, and log-probabilities of policy and reference
- *     are taken at that same temperature
+ *     are taken at that same temperature. The whole tempered distribution is sampled: top-k, top-p
+ *     and min-new-tokens are refused, since the ratio and the KL penalty are computed under the
+ *     full softmax, and samples from a truncated one would make both biased (TRL fixes top_k = 0,
+ *     top_p = 1 for its PPO rollouts for the same reason)
  * @param klCoefficient β, fixed (0.05) or the adaptive controller's start
  * @param adaptiveKl use Ziegler et al.'s adaptive controller instead of a fixed β
  * @param klTarget the adaptive controller's target KL (nats per sequence)
  * @param klHorizon the adaptive controller's horizon (episodes)
- * @param klEstimator the per-token penalty estimator (k1; k3 selectable)
- * @param missingEosScore the score given to a response that never emitted EOS (−1), or empty to
- *     keep the reward model's score
+ * @param klEstimator the per-token penalty estimator (k1; k2, k3 selectable); the adaptive
+ *     controller and the reported {@code kl} always use k1, whose units its target is in
+ * @param missingEosScore the score given to a response that never emitted EOS, or empty (the
+ *     default) to keep the reward model's score. The reward model is trained on cut-off responses
+ *     as they are (without EOS) and reads them the same way in PPO, so it judges them itself; a
+ *     fixed score (Huang et al. use −1) makes not finishing costly, but where no response can end
+ *     within maxNewTokens it replaces every score and leaves no signal (the trainer warns)
  * @param gamma GAE discount (1)
  * @param lambda GAE λ (0.95)
  * @param whitenAdvantages whiten advantages over the batch (on)
  * @param clipRange ratio clip ε (0.2)
  * @param valueClipRange value clip ε_v (0.2)
- * @param valueCoefficient weight of the value loss (0.1)
  * @param ptxCoefficient γ of PPO-ptx; 0 disables the pretraining term
  * @param policyOptimizer AdamW for the policy
- * @param valueOptimizer AdamW for the value model
+ * @param valueOptimizer AdamW for the value model; its learning rate sets how fast the value model
+ *     learns. There is no value-loss coefficient: the value model has its own AdamW, which is
+ *     invariant to a constant scale on its loss, so TRL's vf_coef would only move the clipping
+ *     threshold here
  * @param seed seeds rollouts and minibatch order; iteration i uses streams derived from (seed, i)
  */
 public record PpoConfig(
@@ -54,7 +63,6 @@ public record PpoConfig(
     boolean whitenAdvantages,
     double clipRange,
     double valueClipRange,
-    double valueCoefficient,
     double ptxCoefficient,
     AdamWConfig policyOptimizer,
     AdamWConfig valueOptimizer,
@@ -71,6 +79,21 @@ public record PpoConfig(
     checkArgument(ppoEpochs >= 1, "ppoEpochs must be >= 1");
     checkNotNull(sampling, "sampling");
     checkArgument(sampling.temperature() > 0, "PPO samples with a temperature > 0");
+    checkArgument(
+        sampling.topK() == 0,
+        "PPO samples the whole distribution: topK must be 0 (got %s), since the ratio and the KL"
+            + " are computed under the full softmax",
+        sampling.topK());
+    checkArgument(
+        sampling.topP() == 1,
+        "PPO samples the whole distribution: topP must be 1 (got %s), since the ratio and the KL"
+            + " are computed under the full softmax",
+        sampling.topP());
+    checkArgument(
+        sampling.minNewTokens() == 0,
+        "PPO samples the whole distribution: minNewTokens must be 0 (got %s), since banning EOS"
+            + " changes the distribution the ratio and the KL assume",
+        sampling.minNewTokens());
     checkArgument(klCoefficient >= 0, "klCoefficient must be >= 0");
     checkArgument(!adaptiveKl || klCoefficient > 0, "the adaptive controller needs beta > 0");
     checkArgument(klTarget > 0 && klHorizon > 0, "klTarget and klHorizon must be > 0");
@@ -78,7 +101,7 @@ public record PpoConfig(
     checkNotNull(missingEosScore, "missingEosScore");
     checkArgument(gamma >= 0 && gamma <= 1 && lambda >= 0 && lambda <= 1, "gamma, lambda in [0,1]");
     checkArgument(clipRange > 0 && valueClipRange > 0, "clip ranges must be > 0");
-    checkArgument(valueCoefficient >= 0 && ptxCoefficient >= 0, "coefficients must be >= 0");
+    checkArgument(ptxCoefficient >= 0, "ptxCoefficient must be >= 0");
     checkNotNull(policyOptimizer, "policyOptimizer");
     checkNotNull(valueOptimizer, "valueOptimizer");
   }
@@ -113,7 +136,6 @@ public record PpoConfig(
     b.whitenAdvantages = whitenAdvantages;
     b.clipRange = clipRange;
     b.valueClipRange = valueClipRange;
-    b.valueCoefficient = valueCoefficient;
     b.ptxCoefficient = ptxCoefficient;
     b.policyOptimizer = policyOptimizer;
     b.valueOptimizer = valueOptimizer;
@@ -133,13 +155,12 @@ public record PpoConfig(
     private double klTarget = 6.0;
     private double klHorizon = 10_000;
     private KlEstimator klEstimator = KlEstimator.K1;
-    private OptionalDouble missingEosScore = OptionalDouble.of(-1.0);
+    private OptionalDouble missingEosScore = OptionalDouble.empty();
     private double gamma = 1.0;
     private double lambda = 0.95;
     private boolean whitenAdvantages = true;
     private double clipRange = 0.2;
     private double valueClipRange = 0.2;
-    private double valueCoefficient = 0.1;
     private double ptxCoefficient = 0.0;
     private AdamWConfig policyOptimizer = AdamWConfig.of(1e-5);
     private AdamWConfig valueOptimizer = AdamWConfig.of(1e-5);
@@ -222,12 +243,6 @@ public record PpoConfig(
       return this;
     }
 
-    /** See {@link PpoConfig#valueCoefficient()}. */
-    public Builder valueCoefficient(double v) {
-      valueCoefficient = v;
-      return this;
-    }
-
     /** See {@link PpoConfig#ptxCoefficient()}. */
     public Builder ptxCoefficient(double v) {
       ptxCoefficient = v;
@@ -270,7 +285,6 @@ public record PpoConfig(
           whitenAdvantages,
           clipRange,
           valueClipRange,
-          valueCoefficient,
           ptxCoefficient,
           policyOptimizer,
           valueOptimizer,

@@ -1,18 +1,20 @@
 package io.rlhf4j.djl.train.reward;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.djl.model.DjlRewardModel;
+import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
+import io.rlhf4j.djl.train.Contexts;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
+import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
-import io.rlhf4j.djl.train.sft.SftExamples;
+import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.TrainingDivergedException;
 import io.rlhf4j.train.reward.RankingLoss;
@@ -44,12 +46,17 @@ public final class RewardTrainer {
   private final RewardConfig config;
   private final TrainingRun run;
 
-  /** Trains {@code rewardModel} (a trunk with a scalar head) in place. */
+  /**
+   * Trains {@code rewardModel} (a trunk with a scalar head) in place.
+   *
+   * @throws IllegalArgumentException when {@code config.maxLength()} exceeds the model's context
+   */
   public RewardTrainer(
       DjlRewardModel rewardModel,
       SavableTokenizer tokenizer,
       RewardConfig config,
       TrainingRun run) {
+    Contexts.check(config.maxLength(), rewardModel.model());
     this.rewardModel = rewardModel;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -74,6 +81,13 @@ public final class RewardTrainer {
    * @param checkpointDir where to checkpoint and resume from; null for none
    */
   public Evaluation train(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
+    try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
+      GradMode.offOnThisThread();
+      return trainLocked(train, eval, checkpointDir);
+    }
+  }
+
+  private Evaluation trainLocked(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
     List<Encoded> examples = encode(train);
     int stepsPerEpoch =
         Math.max(1, (examples.size() + config.promptsPerBatch() - 1) / config.promptsPerBatch());
@@ -87,6 +101,7 @@ public final class RewardTrainer {
       long step = 0;
       if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
         Checkpoint c = Checkpoint.load(checkpointDir);
+        c.requireSeed(config.seed(), checkpointDir);
         rewardModel.model().loadTensors(c.weights());
         optimizer.restore(c.optimizer(), c.optimizerStep());
         step = c.optimizerStep();
@@ -102,7 +117,7 @@ public final class RewardTrainer {
             order.subList(from, Math.min(from + config.promptsPerBatch(), order.size()));
         Map<String, Double> m;
         try (NDManager scope = rewardModel.model().manager().newSubManager();
-            GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            GradientCollector collector = GradMode.collector()) {
           NDArray rewards = forward(scope, batch);
           NDArray loss = Losses.rankingLoss(rewards, pairIndex(batch));
           collector.backward(loss);
@@ -119,6 +134,7 @@ public final class RewardTrainer {
           m.put("eval_chosen_reward", e.chosenMean());
           m.put("eval_rejected_reward", e.rejectedMean());
           m.put("eval_margin", e.margin());
+          m.put("eval_rankings", (double) eval.size());
         }
         if (checkpointDir != null
             && (step == totalSteps
@@ -228,9 +244,10 @@ public final class RewardTrainer {
       }
       List<int[]> prompts = new ArrayList<>();
       List<int[]> responses = new ArrayList<>();
-      for (String response : r.responses()) {
-        SftExamples.Example e =
-            SftExamples.encodeOne(tokenizer, r.prompt(), response, config.maxLength());
+      for (int i = 0; i < r.k(); i++) {
+        Examples.Example e =
+            Examples.encode(
+                tokenizer, r.prompt(), r.responses().get(i), r.truncated(i), config.maxLength());
         prompts.add(e.prompt());
         responses.add(e.response());
       }

@@ -13,7 +13,8 @@ import io.rlhf4j.train.LrSchedule;
  * @param epochs passes over the demonstrations
  * @param batchSize demonstrations per micro-batch
  * @param gradientAccumulation micro-batches per optimizer step
- * @param maxLength the longest BOS + prompt + response + EOS sequence; see {@link SftExamples}
+ * @param maxLength the longest BOS + prompt + response + EOS sequence; see {@link
+ *     io.rlhf4j.train.Examples}
  * @param optimizer AdamW settings
  * @param warmupSteps linear warmup steps before cosine decay
  * @param earlyStoppingPatience stop after this many evaluations without a lower eval loss; 0 off

@@ -1,20 +1,23 @@
 package io.rlhf4j.djl.train.sft;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.model.Scalars;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
+import io.rlhf4j.djl.train.Contexts;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
+import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.train.EarlyStopping;
+import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.TrainingDivergedException;
 import java.io.IOException;
@@ -33,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * Supervised fine-tuning (InstructGPT step 1): minimise the negative log-likelihood of the
  * demonstrated response tokens given the prompt. Prompt tokens are context only: they are masked
  * out of the loss, so they receive no gradient through it.
+ *
+ * <p>An optimizer step takes up to {@code gradientAccumulation} micro-batches; an epoch's last step
+ * takes what is left, so every demonstration trains every epoch. The step's loss is the mean NLL
+ * over all response tokens of its micro-batches, each micro-batch weighted by its share of those
+ * tokens, so accumulating k micro-batches gives the gradient of one batch k times as large.
  */
 public final class SftTrainer {
   /** The stage name in metrics and checkpoints. */
@@ -45,8 +53,13 @@ public final class SftTrainer {
   private final SftConfig config;
   private final TrainingRun run;
 
-  /** Trains {@code model} in place. */
+  /**
+   * Trains {@code model} in place.
+   *
+   * @throws IllegalArgumentException when {@code config.maxLength()} exceeds the model's context
+   */
   public SftTrainer(CausalLm model, SavableTokenizer tokenizer, SftConfig config, TrainingRun run) {
+    Contexts.check(config.maxLength(), model);
     this.model = model;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -68,11 +81,26 @@ public final class SftTrainer {
    *     none
    */
   public Result train(List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
-    List<SftExamples.Example> examples = SftExamples.encode(train, tokenizer, config.maxLength());
-    List<SftExamples.Example> evalExamples =
-        SftExamples.encode(eval, tokenizer, config.maxLength());
-    int microBatches = (examples.size() + config.batchSize() - 1) / config.batchSize();
-    int stepsPerEpoch = Math.max(1, microBatches / config.gradientAccumulation());
+    try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
+      GradMode.offOnThisThread();
+      return trainLocked(train, eval, checkpointDir);
+    }
+  }
+
+  /**
+   * Optimizer steps per epoch for {@code examples}: micro-batches over accumulation, rounded up.
+   */
+  static int stepsPerEpoch(int examples, int batchSize, int accumulation) {
+    int microBatches = (examples + batchSize - 1) / batchSize;
+    return Math.max(1, (microBatches + accumulation - 1) / accumulation);
+  }
+
+  private Result trainLocked(
+      List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
+    List<Examples.Example> examples = Examples.encode(train, tokenizer, config.maxLength());
+    List<Examples.Example> evalExamples = Examples.encode(eval, tokenizer, config.maxLength());
+    int stepsPerEpoch =
+        stepsPerEpoch(examples.size(), config.batchSize(), config.gradientAccumulation());
     long totalSteps = (long) stepsPerEpoch * config.epochs();
     LrSchedule schedule = config.schedule(totalSteps);
     model.setTrainable(true);
@@ -81,6 +109,7 @@ public final class SftTrainer {
       EarlyStopping stopping = new EarlyStopping(config.earlyStoppingPatience(), 1e-6);
       if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
         Checkpoint c = Checkpoint.load(checkpointDir);
+        c.requireSeed(config.seed(), checkpointDir);
         model.loadTensors(c.weights());
         optimizer.restore(c.optimizer(), c.optimizerStep());
         step = c.optimizerStep();
@@ -101,7 +130,7 @@ public final class SftTrainer {
       boolean stoppedEarly = false;
       while (step < totalSteps && !stoppedEarly) {
         int epoch = (int) (step / stepsPerEpoch);
-        List<SftExamples.Example> order = new ArrayList<>(examples);
+        List<Examples.Example> order = new ArrayList<>(examples);
         Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
         int batchInEpoch = (int) (step % stepsPerEpoch);
         double loss = trainStep(order, batchInEpoch);
@@ -140,22 +169,21 @@ public final class SftTrainer {
     }
   }
 
-  // One optimizer step's worth of micro-batches; returns their mean loss.
-  private double trainStep(List<SftExamples.Example> order, int batchInEpoch) {
+  // One optimizer step's micro-batches; returns the mean NLL over all their response tokens.
+  private double trainStep(List<Examples.Example> order, int batchInEpoch) {
+    int from = batchInEpoch * config.gradientAccumulation() * config.batchSize();
+    int to = Math.min(order.size(), from + config.gradientAccumulation() * config.batchSize());
+    List<Examples.Example> step = order.subList(from, to);
+    double stepTokens = tokens(step);
     double total = 0;
-    int first = batchInEpoch * config.gradientAccumulation() * config.batchSize();
-    for (int micro = 0; micro < config.gradientAccumulation(); micro++) {
-      int from = first + micro * config.batchSize();
-      List<SftExamples.Example> batch =
-          order.subList(
-              Math.min(from, order.size()), Math.min(from + config.batchSize(), order.size()));
-      if (batch.isEmpty()) {
-        break;
-      }
+    for (int start = 0; start < step.size(); start += config.batchSize()) {
+      List<Examples.Example> batch =
+          step.subList(start, Math.min(start + config.batchSize(), step.size()));
       try (NDManager scope = model.manager().newSubManager();
-          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray sum = loss(scope, batch);
-        NDArray loss = sum.div(Scalars.of(sum, config.gradientAccumulation()));
+          GradientCollector collector = GradMode.collector()) {
+        NDArray mean = loss(scope, batch);
+        // This micro-batch's token mean, weighted by its share of the step's tokens.
+        NDArray loss = mean.mul(Scalars.of(mean, tokens(batch) / stepTokens));
         collector.backward(loss);
         total += loss.getFloat();
       }
@@ -163,30 +191,34 @@ public final class SftTrainer {
     return total;
   }
 
+  private static double tokens(List<Examples.Example> examples) {
+    return examples.stream().mapToInt(e -> e.response().length).sum();
+  }
+
   /** The response-token NLL of {@code batch}. */
-  private NDArray loss(NDManager scope, List<SftExamples.Example> batch) {
+  private NDArray loss(NDManager scope, List<Examples.Example> batch) {
     SequenceBatch sequences =
         SequenceBatch.of(
             scope,
-            batch.stream().map(SftExamples.Example::prompt).toList(),
-            batch.stream().map(SftExamples.Example::response).toList());
+            batch.stream().map(Examples.Example::prompt).toList(),
+            batch.stream().map(Examples.Example::response).toList());
     NDArray logits = model.logits(model.hidden(sequences.tokens(), sequences.valid(), null));
     return Losses.tokenNll(sequences.responseLogProbs(logits, 1.0), sequences.responseMask());
   }
 
   /** Mean response-token NLL over {@code demonstrations} (weighted by tokens). */
   public double evaluate(List<Demonstration> demonstrations) {
-    return evaluateEncoded(SftExamples.encode(demonstrations, tokenizer, config.maxLength()));
+    return evaluateEncoded(Examples.encode(demonstrations, tokenizer, config.maxLength()));
   }
 
-  private double evaluateEncoded(List<SftExamples.Example> examples) {
+  private double evaluateEncoded(List<Examples.Example> examples) {
     if (examples.isEmpty()) {
       return Double.NaN;
     }
     double nll = 0;
     double tokens = 0;
     for (int from = 0; from < examples.size(); from += config.batchSize()) {
-      List<SftExamples.Example> batch =
+      List<Examples.Example> batch =
           examples.subList(from, Math.min(from + config.batchSize(), examples.size()));
       try (NDManager scope = model.manager().newSubManager()) {
         double count = batch.stream().mapToInt(e -> e.response().length).sum();

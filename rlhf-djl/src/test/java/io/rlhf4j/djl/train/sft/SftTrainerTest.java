@@ -18,11 +18,13 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.StepMetrics;
 import io.rlhf4j.train.TrainingDivergedException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,14 +91,90 @@ class SftTrainerTest {
 
   @Test
   void truncationKeepsBosAndTheTextNearestTheResponse() {
-    SftExamples.Example e =
-        SftExamples.truncate(new int[] {1, 10, 11, 12, 13}, new int[] {20, 21, 2}, 6);
+    Examples.Example e = Examples.truncate(new int[] {1, 10, 11, 12, 13}, new int[] {20, 21, 2}, 6);
     assertThat(e.prompt()).containsExactly(1, 12, 13);
     assertThat(e.response()).containsExactly(20, 21, 2);
-    SftExamples.Example cut =
-        SftExamples.truncate(new int[] {1, 10}, new int[] {20, 21, 22, 23, 2}, 4);
+    Examples.Example cut = Examples.truncate(new int[] {1, 10}, new int[] {20, 21, 22, 23, 2}, 4);
     assertThat(cut.prompt()).containsExactly(1);
     assertThat(cut.response()).containsExactly(20, 21, 22); // cut response loses its EOS
+  }
+
+  @Test
+  void aTruncatedDemonstrationIsTrainedWithoutEos() {
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      int eos = pm.tokenizer().eosId().getAsInt();
+      List<Examples.Example> e =
+          Examples.encode(
+              List.of(
+                  new Demonstration("Lily had a", " ball. She cre", true),
+                  new Demonstration("Lily had a", " ball. She cre", false)),
+              pm.tokenizer(),
+              64);
+      assertThat(e.get(0).response()).doesNotContain(eos);
+      assertThat(e.get(1).response()).endsWith(eos);
+      assertThat(Arrays.copyOf(e.get(1).response(), e.get(1).response().length - 1))
+          .containsExactly(e.get(0).response());
+    }
+  }
+
+  @Test
+  void everyDemonstrationTrainsEveryEpoch() {
+    // 45 examples, micro-batches of 8: 6 micro-batches; 4 per step leaves 2 for a second step.
+    assertThat(SftTrainer.stepsPerEpoch(45, 8, 4)).isEqualTo(2);
+    assertThat(SftTrainer.stepsPerEpoch(45, 8, 8)).isEqualTo(1);
+    assertThat(SftTrainer.stepsPerEpoch(48, 8, 3)).isEqualTo(2);
+    assertThat(SftTrainer.stepsPerEpoch(1, 8, 4)).isEqualTo(1);
+  }
+
+  @Test
+  void accumulatedMicroBatchesEqualOneBigBatch() {
+    // One step over all 45 demonstrations: 6 micro-batches of up to 8 (fewer than the 8 the
+    // accumulation allows), or one batch of 45. Same gradient, so same loss and same weights.
+    List<Demonstration> train = demonstrations(false);
+    SftConfig accumulated = quick().epochs(1).batchSize(8).gradientAccumulation(8).build();
+    SftConfig whole = quick().epochs(1).batchSize(45).gradientAccumulation(1).build();
+    float[] weightsA;
+    float[] weightsB;
+    double lossA;
+    double lossB;
+    double reference;
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      TrainingRun run = new TrainingRun(List.of());
+      SftTrainer trainer = new SftTrainer(pm.model(), pm.tokenizer(), accumulated, run);
+      // The independent number: NLL over every response token of the 45, before the step.
+      reference = trainer.evaluate(train);
+      lossA = trainer.train(train, List.of(), null).finalTrainLoss();
+      assertThat(run.history()).hasSize(1);
+      weightsA = pm.model().toTensors().get("layers.0.attn.q.weight").data();
+    }
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      lossB =
+          new SftTrainer(pm.model(), pm.tokenizer(), whole, new TrainingRun(List.of()))
+              .train(train, List.of(), null)
+              .finalTrainLoss();
+      weightsB = pm.model().toTensors().get("layers.0.attn.q.weight").data();
+    }
+    assertThat(lossA).isCloseTo(reference, org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(lossB).isCloseTo(reference, org.assertj.core.data.Offset.offset(1e-5));
+    for (int i = 0; i < weightsA.length; i++) {
+      assertThat(weightsA[i]).isCloseTo(weightsB[i], org.assertj.core.data.Offset.offset(2e-6f));
+    }
+  }
+
+  @Test
+  void aMaxLengthPastTheContextIsRefused() {
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      assertThatThrownBy(
+              () ->
+                  new SftTrainer(
+                      pm.model(),
+                      pm.tokenizer(),
+                      quick().maxLength(1024).build(),
+                      new TrainingRun(List.of())))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "maxLength 1024 exceeds the model's context of 512 positions; use maxLength <= 512");
+    }
   }
 
   @Test
@@ -110,9 +188,11 @@ class SftTrainerTest {
       assertThat(result.steps()).isEqualTo(2 * 6); // 45 examples / batch 8 = 6 per epoch
       assertThat(run.history()).hasSize(12);
       assertThat(run.history().get(11).values()).containsKeys("eval_loss", "eval_perplexity");
-      // Every demonstration ends in EOS, so the tuned model learned to stop.
-      assertThat(SftExamples.encode(demonstrations(true), pm.tokenizer(), 64))
-          .allMatch(e -> e.response()[e.response().length - 1] == 2);
+      // Every demonstration ends in EOS (id 1 for a llama2.c model), so the model learns to stop.
+      int eos = pm.tokenizer().eosId().getAsInt();
+      assertThat(eos).isEqualTo(1);
+      assertThat(Examples.encode(demonstrations(true), pm.tokenizer(), 64))
+          .allMatch(e -> e.response()[e.response().length - 1] == eos);
     }
   }
 

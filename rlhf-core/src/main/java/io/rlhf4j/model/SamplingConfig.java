@@ -1,11 +1,16 @@
-package io.rlhf4j.generate;
+package io.rlhf4j.model;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
 /**
- * How to sample a response. Temperature 0 is greedy decoding. Log-probabilities reported with a
- * sample are those of the distribution actually sampled from (after temperature, before top-k /
- * top-p truncation renormalises, see {@link Generation#logProbs()}).
+ * How to sample a response. Temperature 0 is greedy decoding; top-k, top-p and min-new-tokens
+ * truncate the distribution, in Hugging Face's order (EOS banned before min-new-tokens, then top-k,
+ * then top-p on what is left).
+ *
+ * <p>The log-probability reported with each sampled token ({@link Generation#logProbs()}) is always
+ * that of the full temperature-scaled softmax, not of the truncated distribution the token was
+ * drawn from: the two agree only when nothing is truncated. That is why PPO, whose ratio and KL use
+ * these log-probabilities, refuses truncated sampling.
  *
  * @param maxNewTokens at most this many response tokens
  * @param minNewTokens EOS is suppressed until this many tokens exist

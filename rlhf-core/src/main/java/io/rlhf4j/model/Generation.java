@@ -1,4 +1,4 @@
-package io.rlhf4j.generate;
+package io.rlhf4j.model;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;

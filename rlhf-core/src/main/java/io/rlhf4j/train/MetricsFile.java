@@ -1,9 +1,8 @@
-package io.rlhf4j.examples.demo;
+package io.rlhf4j.train;
 
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
-import io.rlhf4j.train.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,9 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads back a {@code metrics.jsonl} written by {@link io.rlhf4j.train.JsonlMetricsWriter}. A
- * resumed run appends the steps it redid after its last checkpoint, so a later line for the same
- * stage and step replaces the earlier one. JSON {@code null} (how NaN is written) reads as NaN.
+ * Reads back a {@code metrics.jsonl} written by {@link JsonlMetricsWriter}. The file is
+ * append-only: a resumed run appends again the steps it redid after its last checkpoint, so a later
+ * line for the same stage and step replaces the earlier one here (readers of the raw file should do
+ * the same). JSON {@code null} (how NaN is written) reads as NaN.
  */
 public final class MetricsFile {
   private MetricsFile() {}
@@ -24,6 +24,9 @@ public final class MetricsFile {
   /** Every step in file order, later duplicates replacing earlier ones in place. */
   public static List<StepMetrics> read(Path file) throws IOException {
     Map<String, StepMetrics> byKey = new LinkedHashMap<>();
+    if (!Files.exists(file)) {
+      return new ArrayList<>();
+    }
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).isBlank()) {

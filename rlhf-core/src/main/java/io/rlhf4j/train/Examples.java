@@ -1,0 +1,120 @@
+package io.rlhf4j.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.model.Generation;
+import io.rlhf4j.model.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * (prompt, response) text as the token ids a model trains on or a reward model reads: prompt = BOS
+ * + prompt text, response = response text, + EOS when the response finished. One function for every
+ * stage, so one response always gets one encoding, whether it is an SFT demonstration, a ranked
+ * response in reward training, a reference sample in reward normalisation or a PPO rollout.
+ *
+ * <p>A sampled response keeps whether it ended: one that emitted EOS is scored with EOS, one cut
+ * off at the length cap without, in training and in PPO alike. Appending EOS to a cut-off sample
+ * would teach SFT to stop mid-word and would fit the reward head at a position PPO never shows it.
+ *
+ * <p>The reward model judges text, as the labeler did: a rollout's ids are decoded and re-encoded
+ * here ({@link #forScoring}), so a sample the policy happened to spell with unusual tokens is read
+ * exactly as the same text in a ranking is. The policy's own log-probabilities still use the ids it
+ * sampled.
+ *
+ * <p>Truncation, for sequences longer than {@code maxLength}: the prompt loses tokens from its
+ * start (BOS kept), since the text nearest the response matters most; if the response alone still
+ * does not fit, it is cut at the end and loses its EOS (it did not end there). At least one prompt
+ * token (BOS) always remains, because the first response token is predicted from it.
+ */
+public final class Examples {
+  private Examples() {}
+
+  /** One tokenized (prompt, response) pair. */
+  public record Example(int[] prompt, int[] response) {}
+
+  /** Tokenizes and truncates {@code demonstrations}. */
+  public static List<Example> encode(
+      List<Demonstration> demonstrations, Tokenizer tokenizer, int maxLength) {
+    checkArgument(tokenizer.bosId().isPresent(), "training needs a tokenizer with a BOS token");
+    List<Example> out = new ArrayList<>(demonstrations.size());
+    for (Demonstration d : demonstrations) {
+      out.add(encode(tokenizer, d.prompt(), d.response(), d.truncated(), maxLength));
+    }
+    return out;
+  }
+
+  /**
+   * One (prompt, response) pair: BOS + prompt, response (+ EOS unless {@code truncated}), truncated
+   * to {@code maxLength} tokens.
+   */
+  public static Example encode(
+      Tokenizer tokenizer, String prompt, String response, boolean truncated, int maxLength) {
+    int[] promptIds = tokenizer.encode(prompt, true);
+    return truncate(promptIds, response(tokenizer, promptIds, response, !truncated), maxLength);
+  }
+
+  /**
+   * The response ids a reward model reads for a sampled response: its text re-encoded as {@link
+   * #encode} encodes the same text, with EOS exactly when the sample emitted it.
+   */
+  public static int[] forScoring(Tokenizer tokenizer, Generation generation) {
+    int[] ids = generation.response();
+    int end = generation.endedWithEos() ? ids.length - 1 : ids.length;
+    String text = tokenizer.decode(Arrays.copyOf(ids, Math.max(0, end)));
+    return response(tokenizer, generation.prompt(), text, generation.endedWithEos());
+  }
+
+  /** {@link #forScoring} for each generation. */
+  public static List<int[]> forScoring(Tokenizer tokenizer, List<Generation> generations) {
+    List<int[]> out = new ArrayList<>(generations.size());
+    for (Generation g : generations) {
+      out.add(forScoring(tokenizer, g));
+    }
+    return out;
+  }
+
+  /**
+   * The response's tokens as they follow the prompt, + EOS when {@code finished}. Tokenizers with a
+   * dummy prefix (sentencepiece) would start a separately encoded response with a space token;
+   * encoding prompt + response and removing the prompt's tokens avoids that where the prompt's
+   * tokens are a prefix. The prompt's text is taken from its ids, so a rollout, which only has ids,
+   * gets exactly what a ranking of the same text gets.
+   */
+  static int[] response(Tokenizer tokenizer, int[] promptIds, String text, boolean finished) {
+    int[] ids = inContext(tokenizer, tokenizer.decode(promptIds), text);
+    if (finished && tokenizer.eosId().isPresent()) {
+      ids = Arrays.copyOf(ids, ids.length + 1);
+      ids[ids.length - 1] = tokenizer.eosId().getAsInt();
+    }
+    return ids;
+  }
+
+  private static int[] inContext(Tokenizer tokenizer, String prompt, String response) {
+    if (prompt.isEmpty() || response.isEmpty()) {
+      return tokenizer.encode(response, false);
+    }
+    int[] alone = tokenizer.encode(prompt, false);
+    int[] joined = tokenizer.encode(prompt + response, false);
+    if (joined.length > alone.length && Arrays.equals(Arrays.copyOf(joined, alone.length), alone)) {
+      return Arrays.copyOfRange(joined, alone.length, joined.length);
+    }
+    return tokenizer.encode(response, false);
+  }
+
+  /** Fits prompt + response into {@code maxLength} tokens by the policy in the class comment. */
+  public static Example truncate(int[] prompt, int[] response, int maxLength) {
+    int excess = prompt.length + response.length - maxLength;
+    if (excess <= 0) {
+      return new Example(prompt, response);
+    }
+    int dropFromPrompt = Math.min(excess, prompt.length - 1);
+    int[] shortPrompt = new int[prompt.length - dropFromPrompt];
+    shortPrompt[0] = prompt[0];
+    System.arraycopy(prompt, 1 + dropFromPrompt, shortPrompt, 1, shortPrompt.length - 1);
+    int keep = Math.min(response.length, maxLength - shortPrompt.length);
+    return new Example(shortPrompt, Arrays.copyOf(response, keep));
+  }
+}

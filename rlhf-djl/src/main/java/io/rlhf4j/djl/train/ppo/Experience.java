@@ -1,0 +1,47 @@
+package io.rlhf4j.djl.train.ppo;
+
+import java.util.List;
+
+/**
+ * One PPO rollout batch after scoring: everything the update needs, on the host, row b being one
+ * episode (prompt, sampled response). Per-token arrays are [B][R] with R the longest response;
+ * {@code mask} is 1 on response tokens and 0 on padding.
+ *
+ * @param iteration the iteration that made it (its random streams derive from it)
+ * @param prompts prompt ids per row
+ * @param responses the sampled response ids: the policy's actions, EOS included when emitted
+ * @param endedWithEos whether each response ended by emitting EOS
+ * @param scores the reward model's score of each response (after any missing-EOS replacement)
+ * @param mask response-token mask
+ * @param logProbs log π_old of each sampled token at the rollout temperature
+ * @param refLogProbs log π_ref of each sampled token at the same temperature
+ * @param values V_old(s_t) of the state that emits each token
+ * @param rewards per-token rewards −β·KL_t, with the score added at the last token
+ * @param advantages GAE advantages (whitened when configured)
+ * @param returns GAE returns, advantages + values, before whitening
+ * @param beta the β the rewards were shaped with
+ * @param generateSeconds wall time spent sampling
+ * @param scoreSeconds wall time spent scoring (reward model, log-probabilities, values)
+ */
+public record Experience(
+    long iteration,
+    List<int[]> prompts,
+    List<int[]> responses,
+    boolean[] endedWithEos,
+    double[] scores,
+    double[][] mask,
+    double[][] logProbs,
+    double[][] refLogProbs,
+    double[][] values,
+    double[][] rewards,
+    double[][] advantages,
+    double[][] returns,
+    double beta,
+    double generateSeconds,
+    double scoreSeconds) {
+
+  /** The number of episodes. */
+  public int size() {
+    return prompts.size();
+  }
+}
