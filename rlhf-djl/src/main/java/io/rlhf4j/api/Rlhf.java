@@ -402,6 +402,7 @@ public final class Rlhf {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("base_model", baseModel.toString());
       s.put("seed", seed);
+      s.put("held_out_fraction", heldOut.fraction());
       s.put("demonstrations", fingerprint(demonstrations));
       s.put("preferences", fingerprint(preferences.stream().toList()));
       s.put("prompts", fingerprint(prompts));

@@ -100,9 +100,14 @@ public final class TestModels {
 
   /** A tiny Qwen2-style config: grouped-query attention, q/k/v biases, untied head. */
   public static ModelConfig tinyLlama() {
+    return tinyLlama(11);
+  }
+
+  /** {@link #tinyLlama()} with a vocabulary of {@code vocab} rows. */
+  public static ModelConfig tinyLlama(int vocab) {
     return ModelConfig.llama()
         .modelType("qwen2")
-        .vocabSize(11)
+        .vocabSize(vocab)
         .hiddenSize(16)
         .intermediateSize(24)
         .numLayers(2)

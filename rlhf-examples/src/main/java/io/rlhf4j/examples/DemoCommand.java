@@ -86,11 +86,19 @@ final class DemoCommand implements Main.Command {
             .build();
     Demo.Outcome outcome =
         new Demo(settings, System.err, Engine.getInstance().defaultDevice()).run();
-    System.out.printf("%-18s %14s %9s %9s %7s%n", "policy", "hidden score", "reward", "KL", "len");
+    System.out.printf(
+        "%-18s %14s %9s %9s %7s %9s%n",
+        "policy", "hidden score", "reward", "KL", "len", "finished");
     for (PolicyScores s : outcome.scores()) {
       System.out.printf(
-          "%-18s %7.3f ± %.3f %9.3f %9.3f %7.1f%n",
-          s.name(), s.hidden(), s.hiddenStdErr(), s.reward(), s.klToSft(), s.length());
+          "%-18s %7.3f ± %.3f %9.3f %9.3f %7.1f %8.0f%%%n",
+          s.name(),
+          s.hidden(),
+          s.hiddenStdErr(),
+          s.reward(),
+          s.klToSft(),
+          s.length(),
+          100 * s.finished());
     }
     System.out.println("report: " + outcome.report().toAbsolutePath().normalize());
     return 0;

@@ -6,7 +6,7 @@ import io.rlhf4j.data.read.HhRlhf;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.Llmfao;
 import io.rlhf4j.data.read.ReadOptions;
-import io.rlhf4j.data.read.RecordReader;
+import io.rlhf4j.data.read.ReadReport;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,53 +28,58 @@ final class InspectCommand implements Main.Command {
     ReadOptions options = ReadOptions.strict();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--format" -> format = args[++i];
+        case "--format" -> {
+          if (i + 1 >= args.length) {
+            throw new IllegalArgumentException("flag --format needs a value");
+          }
+          format = args[++i];
+        }
         case "--skip-invalid" -> options = ReadOptions.skipping();
         case "--help", "-h" -> {
-          System.err.println(
-              "usage: inspect --format demonstrations|comparisons|rankings|hh-rlhf|llmfao"
-                  + " [--skip-invalid] PATH");
+          System.err.println(USAGE);
           return 0;
         }
-        default -> path = Path.of(args[i]);
+        default -> {
+          if (args[i].startsWith("--")) {
+            throw new IllegalArgumentException("unknown flag " + args[i] + " (" + USAGE + ")");
+          }
+          path = Path.of(args[i]);
+        }
       }
     }
     if (format == null || path == null) {
-      System.err.println("inspect needs --format and a PATH (see inspect --help)");
-      return 2;
+      throw new IllegalArgumentException("inspect needs --format and a PATH (" + USAGE + ")");
     }
-    try {
-      switch (format) {
-        case "demonstrations" -> report(Jsonl.demonstrations(path, options));
-        case "comparisons" -> report(Jsonl.comparisons(path, options));
-        case "rankings" -> report(Jsonl.rankings(path, options));
-        case "hh-rlhf" -> report(HhRlhf.comparisons(path, options));
-        case "llmfao" -> {
-          Llmfao.Corpus corpus = Llmfao.read(path);
-          List<Ranking> majority = corpus.majority();
-          System.out.printf(
-              "%d votes over %d pairs; majority: %d decided, %d tied%n",
-              corpus.votes().size(),
-              corpus.pairs().size(),
-              majority.stream().filter(r -> !r.pairs().isEmpty()).count(),
-              majority.stream().filter(r -> r.pairs().isEmpty()).count());
-        }
-        default -> {
-          System.err.println("unknown format: " + format);
-          return 2;
-        }
+    // Records are counted as they stream by, so a file of any size is checked in little memory.
+    switch (format) {
+      case "demonstrations" -> report(Jsonl.demonstrations(path, options).validate());
+      case "comparisons" -> report(Jsonl.comparisons(path, options).validate());
+      case "rankings" -> report(Jsonl.rankings(path, options).validate());
+      case "hh-rlhf" -> report(HhRlhf.comparisons(path, options).validate());
+      case "llmfao" -> {
+        Llmfao.Corpus corpus = Llmfao.read(path, options);
+        List<Ranking> majority = corpus.majority();
+        System.out.printf(
+            "%d votes over %d pairs; majority: %d decided, %d tied%n",
+            corpus.votes().size(),
+            corpus.pairs().size(),
+            majority.stream().filter(r -> !r.pairs().isEmpty()).count(),
+            majority.stream().filter(r -> r.pairs().isEmpty()).count());
+        report(corpus.report());
       }
-    } catch (DataFormatException e) {
-      System.err.println("error: " + e.getMessage());
-      return 1;
+      default ->
+          throw new IllegalArgumentException("unknown format '" + format + "' (" + USAGE + ")");
     }
     return 0;
   }
 
-  private static void report(RecordReader<?> reader) {
-    reader.readAll();
-    System.out.println(reader.report());
-    for (DataFormatException problem : reader.report().problems()) {
+  private static final String USAGE =
+      "usage: inspect --format demonstrations|comparisons|rankings|hh-rlhf|llmfao [--skip-invalid]"
+          + " PATH";
+
+  private static void report(ReadReport report) {
+    System.out.println(report);
+    for (DataFormatException problem : report.problems()) {
       System.out.println("  skipped " + problem.getMessage());
     }
   }

@@ -113,18 +113,94 @@ class MainTest {
     assertThat(100 * HhRewardCommand.longerReply(pairs)).isCloseTo(42.6, within(0.05));
   }
 
+  /** The exit status and what went to stderr. */
+  private record Outcome(int status, String stderr) {}
+
+  private static Outcome run(String... args) throws Exception {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      return new Outcome(Main.run(args), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(saved);
+    }
+  }
+
+  /** One line, "error: ...", never a stack trace. */
+  private static void assertOneLineError(Outcome o, int status, String... contains) {
+    assertThat(o.status()).as(o.stderr()).isEqualTo(status);
+    List<String> errors = o.stderr().lines().filter(l -> l.startsWith("error: ")).toList();
+    assertThat(errors).as(o.stderr()).hasSize(1);
+    assertThat(errors.get(0)).contains(contains);
+    assertThat(o.stderr()).doesNotContain("\tat ").doesNotContain("Exception");
+  }
+
   @Test
-  void badFlagsAndBadFoldersExitNonZero() throws Exception {
-    assertThat(Main.run(new String[] {"generate", "--temprature", "1"})).isEqualTo(2);
-    assertThat(Main.run(new String[] {"generate", "--model", dir.toString()})).isEqualTo(2);
-    assertThat(Main.run(new String[] {"nope"})).isEqualTo(2);
+  void usageErrorsExitTwoAndInputErrorsOne() throws Exception {
+    assertOneLineError(
+        run("generate", "--temprature", "1"), Main.USAGE, "unknown flag --temprature");
+    assertOneLineError(run("nope"), Main.USAGE, "unknown command 'nope'");
+    assertOneLineError(run("inspect", "--format"), Main.USAGE, "flag --format needs a value");
+    assertOneLineError(run("generate", "--model"), Main.USAGE, "flag --model needs a value");
+    assertOneLineError(run("generate", "--model", dir.toString()), Main.BAD_INPUT, dir.toString());
     Files.writeString(dir.resolve("x.jsonl"), "{\"prompt\":\"p\"}\n");
-    assertThat(
-            Main.run(
-                new String[] {
-                  "inspect", "--format", "demonstrations", dir.resolve("x.jsonl").toString()
-                }))
-        .isEqualTo(1);
+    assertOneLineError(
+        run("inspect", "--format", "demonstrations", dir.resolve("x.jsonl").toString()),
+        Main.BAD_INPUT,
+        "x.jsonl:1: field 'response': is missing");
+  }
+
+  @Test
+  void everyInputProblemTheReviewFoundIsOneLine() throws Exception {
+    Path missing = dir.resolve("missing.jsonl");
+    assertOneLineError(
+        run("inspect", "--format", "comparisons", missing.toString()),
+        Main.BAD_INPUT,
+        missing + ": no such file or folder");
+    assertOneLineError(
+        run("inspect", "--format", "comparisons", dir.toString()),
+        Main.BAD_INPUT,
+        dir + ": is a directory");
+    Path badGzip = dir.resolve("bad.jsonl.gz");
+    Files.write(badGzip, new byte[] {0x1f, (byte) 0x8b, 7, 0, 0, 0, 0, 0, 0, 0});
+    assertOneLineError(
+        run("inspect", "--format", "comparisons", badGzip.toString()),
+        Main.BAD_INPUT,
+        "bad.jsonl.gz");
+    Path notFolder = dir.resolve("votes.csv");
+    Files.writeString(notFolder, "id\n");
+    assertOneLineError(
+        run("inspect", "--format", "llmfao", notFolder.toString()),
+        Main.BAD_INPUT,
+        "expected the LLMFAO folder");
+    Path margin = dir.resolve("margin.jsonl");
+    Files.writeString(
+        margin, "{\"prompt\":\"p\",\"chosen\":\"a\",\"rejected\":\"b\",\"margin\":1e999}\n");
+    assertOneLineError(
+        run("inspect", "--format", "comparisons", margin.toString()),
+        Main.BAD_INPUT,
+        "margin.jsonl:1:");
+    // A model folder whose config overflows an int, or has no heads.
+    Path hf = dir.resolve("hf");
+    stdout("convert", "--from", STORIES, "--to", hf.toString());
+    String config = Files.readString(hf.resolve("config.json"));
+    Files.writeString(
+        hf.resolve("config.json"),
+        config.replace("\"vocab_size\":512", "\"vocab_size\":1099511627776"));
+    assertOneLineError(run("generate", "--model", hf.toString()), Main.BAD_INPUT, "vocab_size");
+    Files.writeString(
+        hf.resolve("config.json"),
+        config.replace("\"num_attention_heads\":8", "\"num_attention_heads\":0"));
+    assertOneLineError(
+        run("generate", "--model", hf.toString()), Main.BAD_INPUT, "num_attention_heads");
+    // An output folder that cannot be created: a file stands where it should go.
+    Path blocker = dir.resolve("blocker");
+    Files.writeString(blocker, "a file, not a folder");
+    assertOneLineError(
+        run("convert", "--from", STORIES, "--to", blocker.resolve("out").toString()),
+        Main.BAD_INPUT,
+        "blocker");
   }
 
   @Test
@@ -134,15 +210,16 @@ class MainTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
       assertThat(Main.run(new String[] {"demo", "--help"})).isZero();
-      assertThat(Main.run(new String[] {"--rounds", "0", "--output", dir.toString()})).isEqualTo(2);
-      assertThat(Main.run(new String[] {"demo", "--batch", "6"})).isEqualTo(2);
+      assertThat(Main.run(new String[] {"--rounds", "0", "--output", dir.toString()}))
+          .isEqualTo(Main.USAGE);
+      assertThat(Main.run(new String[] {"demo", "--batch", "6"})).isEqualTo(Main.USAGE);
       Files.writeString(dir.resolve("one.txt"), "just one prompt\n");
       assertThat(
               Main.run(
                   new String[] {
                     "--prompts", dir.resolve("one.txt").toString(), "--output", dir.toString()
                   }))
-          .isEqualTo(2);
+          .isEqualTo(Main.BAD_INPUT);
     } finally {
       System.setErr(saved);
     }

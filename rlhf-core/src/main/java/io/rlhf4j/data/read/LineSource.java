@@ -51,7 +51,8 @@ final class LineSource implements Closeable {
       this.in = gzip ? new GzipMembers(peek) : peek;
     } catch (IOException e) {
       closeQuietly(raw);
-      throw new DataFormatException(file, 1, null, "not a readable gzip file (" + e + ")", e);
+      throw new DataFormatException(
+          file, 1, null, "not a readable gzip file (" + e.getMessage() + ")", e);
     }
   }
 

@@ -4,8 +4,8 @@ import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.io.InputFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,13 +26,14 @@ public final class HfConfig {
   public static ModelConfig read(Path file) {
     Map<String, Object> json;
     try {
-      json = Json.parseObject(Files.readString(file));
+      json = Json.parseObject(InputFiles.readUtf8(file));
     } catch (java.nio.file.NoSuchFileException e) {
       throw new ModelFormatException(file, "file not found");
     } catch (IOException e) {
-      throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
+      throw new ModelFormatException(file, "cannot read: " + InputFiles.describe(e), e);
     } catch (JsonParseException e) {
-      throw new ModelFormatException(file, "invalid JSON: " + e.getMessage(), e);
+      // The position only: an untrusted file's bytes are not echoed back.
+      throw new ModelFormatException(file, "invalid JSON at column " + e.column());
     }
     Fields f = new Fields(file, json);
     String architecture = architecture(f);
@@ -88,8 +89,8 @@ public final class HfConfig {
     if (!act.equals("silu")) {
       throw f.unsupported("hidden_act", "activation '" + act + "' (only silu)");
     }
-    int heads = f.integer("num_attention_heads");
-    int hidden = f.integer("hidden_size");
+    int heads = f.positive("num_attention_heads");
+    int hidden = f.positive("hidden_size");
     Object window = f.json.get("sliding_window");
     if (window instanceof Long w
         && w < f.optInt("max_position_embeddings", 2048)
@@ -103,14 +104,14 @@ public final class HfConfig {
     }
     return ModelConfig.llama()
         .modelType(type)
-        .vocabSize(f.integer("vocab_size"))
+        .vocabSize(f.positive("vocab_size"))
         .hiddenSize(hidden)
-        .intermediateSize(f.integer("intermediate_size"))
-        .numLayers(f.integer("num_hidden_layers"))
+        .intermediateSize(f.positive("intermediate_size"))
+        .numLayers(f.positive("num_hidden_layers"))
         .numHeads(heads)
-        .numKvHeads(f.optInt("num_key_value_heads", heads))
-        .headDim(f.optInt("head_dim", hidden / heads))
-        .maxPositions(f.optInt("max_position_embeddings", 2048))
+        .numKvHeads(f.optPositive("num_key_value_heads", heads))
+        .headDim(f.optPositive("head_dim", hidden / heads))
+        .maxPositions(f.optPositive("max_position_embeddings", 2048))
         .normEps(f.optDouble("rms_norm_eps", 1e-6))
         .ropeTheta(f.optDouble("rope_theta", 10000))
         .tieEmbeddings(f.optBool("tie_word_embeddings", false))
@@ -125,15 +126,14 @@ public final class HfConfig {
     if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh")) {
       throw f.unsupported("activation_function", "'" + act + "' (only the tanh GELU)");
     }
-    int hidden = f.integer("n_embd");
-    Object inner = f.json.get("n_inner");
+    int hidden = f.positive("n_embd");
     return ModelConfig.gpt2()
-        .vocabSize(f.integer("vocab_size"))
+        .vocabSize(f.positive("vocab_size"))
         .hiddenSize(hidden)
-        .intermediateSize(inner instanceof Long l ? l.intValue() : 4 * hidden)
-        .numLayers(f.integer("n_layer"))
-        .numHeads(f.integer("n_head"))
-        .maxPositions(f.integer("n_positions"))
+        .intermediateSize(f.optPositive("n_inner", (int) Math.min(Integer.MAX_VALUE, 4L * hidden)))
+        .numLayers(f.positive("n_layer"))
+        .numHeads(f.positive("n_head"))
+        .maxPositions(f.positive("n_positions"))
         .normEps(f.optDouble("layer_norm_epsilon", 1e-5))
         .bosTokenId(f.optTokenId("bos_token_id"))
         .eosTokenId(f.optTokenId("eos_token_id"))
@@ -211,26 +211,53 @@ public final class HfConfig {
 
   /** Typed access to config fields with errors naming the file and the key. */
   private record Fields(Path file, Map<String, Object> json) {
-    int integer(String key) {
+    // Sizes a model could have: a positive int. Larger or smaller values are refused by name
+    // rather than overflowing or dividing by zero somewhere later.
+    int positive(String key) {
       Object v = json.get(key);
       if (!(v instanceof Long l)) {
         throw new ModelFormatException(
             file, "field '" + key + "': expected an integer but found " + Json.typeName(v));
       }
-      return Math.toIntExact(l);
+      if (l < 1 || l > Integer.MAX_VALUE) {
+        throw new ModelFormatException(
+            file, "field '" + key + "': " + l + " is not a size (1 to " + Integer.MAX_VALUE + ")");
+      }
+      return (int) (long) l;
+    }
+
+    int optPositive(String key, int fallback) {
+      Object v = json.get(key);
+      return v == null || v == Json.NULL ? fallback : positive(key);
     }
 
     int optInt(String key, int fallback) {
       Object v = json.get(key);
-      return v == null || v == Json.NULL ? fallback : integer(key);
+      if (v == null || v == Json.NULL) {
+        return fallback;
+      }
+      if (!(v instanceof Long l) || l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+        throw new ModelFormatException(
+            file, "field '" + key + "': expected an integer in int range but found " + v);
+      }
+      return (int) (long) l;
     }
 
     int optTokenId(String key) {
       Object v = json.get(key);
-      if (v instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Long l) {
-        return l.intValue(); // several EOS ids: generation stops on the first
+      if (v instanceof List<?> list && !list.isEmpty()) {
+        // Several EOS ids: generation stops on the first.
+        if (!(list.get(0) instanceof Long l) || l < 0 || l > Integer.MAX_VALUE) {
+          throw new ModelFormatException(
+              file, "field '" + key + "': not a token id: " + list.get(0));
+        }
+        return (int) (long) l;
       }
-      return optInt(key, -1);
+      int id = optInt(key, -1);
+      if (id < -1) {
+        throw new ModelFormatException(file, "field '" + key + "': not a token id: " + id);
+      }
+      return id;
     }
 
     double optDouble(String key, double fallback) {
@@ -238,9 +265,9 @@ public final class HfConfig {
       if (v == null || v == Json.NULL) {
         return fallback;
       }
-      if (!(v instanceof Number n)) {
+      if (!(v instanceof Number n) || !Double.isFinite(n.doubleValue())) {
         throw new ModelFormatException(
-            file, "field '" + key + "': expected a number but found " + Json.typeName(v));
+            file, "field '" + key + "': expected a finite number but found " + Json.typeName(v));
       }
       return n.doubleValue();
     }

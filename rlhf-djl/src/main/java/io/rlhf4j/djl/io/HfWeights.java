@@ -3,6 +3,7 @@ package io.rlhf4j.djl.io;
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.io.InputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,31 +37,62 @@ public final class HfWeights {
     }
     Map<String, Object> map;
     try {
-      map = Json.parseObject(Files.readString(index));
+      map = Json.parseObject(InputFiles.readUtf8(index));
     } catch (IOException e) {
-      throw new ModelFormatException(index, "cannot read: " + e.getMessage(), e);
+      throw new ModelFormatException(index, "cannot read: " + InputFiles.describe(e), e);
     } catch (JsonParseException e) {
-      throw new ModelFormatException(index, "invalid JSON: " + e.getMessage(), e);
+      throw new ModelFormatException(index, "invalid JSON at column " + e.column());
     }
     if (!(map.get("weight_map") instanceof Map<?, ?> weightMap)) {
       throw new ModelFormatException(index, "field 'weight_map' is missing");
     }
+    Map<String, String> shardOf = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : weightMap.entrySet()) {
+      if (!(e.getValue() instanceof String shard)) {
+        throw new ModelFormatException(
+            index, "field 'weight_map': the shard of '" + e.getKey() + "' is not a file name");
+      }
+      shardOf.put(String.valueOf(e.getKey()), shard);
+    }
     Map<String, Tensor> all = new LinkedHashMap<>();
-    for (Object shard : new TreeSet<>(weightMap.values().stream().map(String::valueOf).toList())) {
-      Path shardFile = folder.resolve(String.valueOf(shard));
+    for (String shard : new TreeSet<>(shardOf.values())) {
+      Path shardFile = insideFolder(folder, shard, index);
       Map<String, Tensor> tensors = Safetensors.read(shardFile);
-      for (Map.Entry<?, ?> e : weightMap.entrySet()) {
+      for (Map.Entry<String, String> e : shardOf.entrySet()) {
         if (shard.equals(e.getValue())) {
-          Tensor t = tensors.get(String.valueOf(e.getKey()));
+          Tensor t = tensors.get(e.getKey());
           if (t == null) {
             throw ModelFormatException.tensor(
-                shardFile, String.valueOf(e.getKey()), "listed in " + INDEX + " but absent");
+                shardFile, e.getKey(), "listed in " + INDEX + " but absent");
           }
-          all.put(String.valueOf(e.getKey()), t);
+          all.put(e.getKey(), t);
         }
       }
     }
     return all;
+  }
+
+  /**
+   * A shard named by the index, which must lie inside the model folder: a downloaded folder could
+   * otherwise make the loader read any file on the machine. The check is on the names (no absolute
+   * path, nothing that climbs out with ".."), so symbolic links inside the folder, which the
+   * Hugging Face cache uses for every file, stay allowed.
+   */
+  static Path insideFolder(Path folder, String shard, Path index) {
+    Path name;
+    try {
+      name = Path.of(shard);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new ModelFormatException(index, "shard name is not a file name");
+    }
+    Path root = folder.toAbsolutePath().normalize();
+    Path resolved = root.resolve(name).normalize();
+    if (shard.isEmpty() || name.isAbsolute() || !resolved.startsWith(root)) {
+      throw new ModelFormatException(
+          index,
+          "a shard must be a file inside the model folder, but one is named '" + shard + "'");
+    }
+    return resolved;
   }
 
   /** Hugging Face names and layouts to canonical ones; unknown tensors are reported. */

@@ -1,12 +1,13 @@
 package io.rlhf4j.djl.io;
 
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.io.InputFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,18 +26,25 @@ public final class Llama2cCheckpoint {
   /** The config and canonical tensors of one checkpoint. */
   public record Contents(ModelConfig config, Map<String, Tensor> tensors) {}
 
-  /** Reads {@code file}; the size must match the header exactly. */
+  /**
+   * Reads {@code file}; the size must match the header exactly. Streamed tensor by tensor from the
+   * file, so a checkpoint larger than 2 GiB (one Java array's limit) loads too.
+   */
   public static Contents read(Path file) {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      return read(file, channel);
     } catch (IOException e) {
-      throw new ModelFormatException(file, "cannot read checkpoint: " + e.getMessage(), e);
+      throw new ModelFormatException(file, "cannot read checkpoint: " + InputFiles.describe(e), e);
     }
-    if (bytes.length < HEADER_INTS * 4) {
-      throw new ModelFormatException(file, "truncated: " + bytes.length + " bytes, no header");
+  }
+
+  private static Contents read(Path file, FileChannel channel) throws IOException {
+    long size = channel.size();
+    if (size < HEADER_INTS * 4) {
+      throw new ModelFormatException(file, "truncated: " + size + " bytes, no header");
     }
-    ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    Floats in = new Floats(file, channel);
+    ByteBuffer buffer = in.bytes(HEADER_INTS * 4);
     int dim = buffer.getInt();
     int hidden = buffer.getInt();
     int layers = buffer.getInt();
@@ -45,15 +53,17 @@ public final class Llama2cCheckpoint {
     int vocabField = buffer.getInt();
     int seqLen = buffer.getInt();
     boolean tied = vocabField > 0;
-    int vocab = Math.abs(vocabField);
+    int vocab = vocabField == Integer.MIN_VALUE ? 0 : Math.abs(vocabField);
     if (dim <= 0
         || hidden <= 0
         || layers <= 0
         || heads <= 0
         || kvHeads <= 0
         || seqLen <= 0
+        || vocab <= 0
         || dim % heads != 0
-        || heads % kvHeads != 0) {
+        || heads % kvHeads != 0
+        || (dim / heads) % 2 != 0) {
       throw new ModelFormatException(
           file,
           String.format(
@@ -70,47 +80,34 @@ public final class Llama2cCheckpoint {
             + (long) seqLen * hd
             + (tied ? 0 : (long) vocab * dim);
     long expectedBytes = HEADER_INTS * 4L + expectedFloats * 4;
-    if (bytes.length != expectedBytes) {
+    if (size != expectedBytes) {
       throw new ModelFormatException(
           file,
           "size "
-              + bytes.length
+              + size
               + " bytes does not match the "
               + expectedBytes
               + " its header implies ("
-              + (bytes.length < expectedBytes ? "truncated" : "trailing data")
+              + (size < expectedBytes ? "truncated" : "trailing data")
               + ")");
     }
-    FloatBuffer f = buffer.asFloatBuffer();
-    float[] embed = take(f, vocab * dim);
-    float[] rmsAtt = take(f, layers * dim);
-    float[] wq = take(f, layers * dim * dim);
-    float[] wk = take(f, layers * kv * dim);
-    float[] wv = take(f, layers * kv * dim);
-    float[] wo = take(f, layers * dim * dim);
-    float[] rmsFfn = take(f, layers * dim);
-    float[] w1 = take(f, layers * hidden * dim);
-    float[] w2 = take(f, layers * dim * hidden);
-    float[] w3 = take(f, layers * hidden * dim);
-    float[] rmsFinal = take(f, dim);
-    f.position(f.position() + seqLen * hd); // freq_cis real and imaginary: recomputed instead
+    // The file holds each kind of array for all layers in turn: rms_att for every layer, then wq
+    // for every layer, and so on.
     Map<String, Tensor> t = new LinkedHashMap<>();
-    t.put("embed.weight", tensor(embed, 0, vocab, dim));
-    for (int i = 0; i < layers; i++) {
-      String p = "layers." + i + ".";
-      t.put(p + "attn_norm.weight", vector(rmsAtt, i, dim));
-      t.put(p + "attn.q.weight", interleavedToHalves(tensor(wq, i, dim, dim), heads));
-      t.put(p + "attn.k.weight", interleavedToHalves(tensor(wk, i, kv, dim), kvHeads));
-      t.put(p + "attn.v.weight", tensor(wv, i, kv, dim));
-      t.put(p + "attn.o.weight", tensor(wo, i, dim, dim));
-      t.put(p + "mlp_norm.weight", vector(rmsFfn, i, dim));
-      t.put(p + "mlp.gate.weight", tensor(w1, i, hidden, dim));
-      t.put(p + "mlp.up.weight", tensor(w3, i, hidden, dim));
-      t.put(p + "mlp.down.weight", tensor(w2, i, dim, hidden));
-    }
-    t.put("norm.weight", vector(rmsFinal, 0, dim));
+    t.put("embed.weight", in.matrix(vocab, dim));
+    in.perLayer(layers, t, "attn_norm.weight", l -> in.vector(dim));
+    in.perLayer(layers, t, "attn.q.weight", l -> interleavedToHalves(in.matrix(dim, dim), heads));
+    in.perLayer(layers, t, "attn.k.weight", l -> interleavedToHalves(in.matrix(kv, dim), kvHeads));
+    in.perLayer(layers, t, "attn.v.weight", l -> in.matrix(kv, dim));
+    in.perLayer(layers, t, "attn.o.weight", l -> in.matrix(dim, dim));
+    in.perLayer(layers, t, "mlp_norm.weight", l -> in.vector(dim));
+    in.perLayer(layers, t, "mlp.gate.weight", l -> in.matrix(hidden, dim)); // w1
+    in.perLayer(layers, t, "mlp.down.weight", l -> in.matrix(dim, hidden)); // w2
+    in.perLayer(layers, t, "mlp.up.weight", l -> in.matrix(hidden, dim)); // w3
+    t.put("norm.weight", in.vector(dim));
+    in.skipFloats((long) seqLen * hd); // freq_cis real and imaginary: recomputed instead
     if (!tied) {
-      t.put("lm_head.weight", tensor(take(f, vocab * dim), 0, vocab, dim));
+      t.put("lm_head.weight", in.matrix(vocab, dim));
     }
     ModelConfig config =
         ModelConfig.llama()
@@ -127,7 +124,107 @@ public final class Llama2cCheckpoint {
             .bosTokenId(1)
             .eosTokenId(1) // a llama2.c model ends a text with BOS, as run.c expects
             .build();
-    return new Contents(config, t);
+    return new Contents(config, reorder(t, layers));
+  }
+
+  // Canonical order (layer by layer), as the layout lists parameters.
+  private static Map<String, Tensor> reorder(Map<String, Tensor> t, int layers) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    out.put("embed.weight", t.get("embed.weight"));
+    for (int i = 0; i < layers; i++) {
+      String p = "layers." + i + ".";
+      for (String part :
+          new String[] {
+            "attn_norm.weight",
+            "attn.q.weight",
+            "attn.k.weight",
+            "attn.v.weight",
+            "attn.o.weight",
+            "mlp_norm.weight",
+            "mlp.gate.weight",
+            "mlp.up.weight",
+            "mlp.down.weight"
+          }) {
+        out.put(p + part, t.get(p + part));
+      }
+    }
+    out.put("norm.weight", t.get("norm.weight"));
+    if (t.containsKey("lm_head.weight")) {
+      out.put("lm_head.weight", t.get("lm_head.weight"));
+    }
+    return out;
+  }
+
+  /** Little-endian floats read in order from a file channel, a megabyte at a time. */
+  private static final class Floats {
+    private final Path file;
+    private final FileChannel channel;
+    private final ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    private long position;
+
+    Floats(Path file, FileChannel channel) {
+      this.file = file;
+      this.channel = channel;
+    }
+
+    ByteBuffer bytes(int n) throws IOException {
+      ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+      fill(b);
+      return b.flip();
+    }
+
+    Tensor vector(int n) throws IOException {
+      return new Tensor(new long[] {n}, floats(n));
+    }
+
+    Tensor matrix(int rows, int cols) throws IOException {
+      long n = (long) rows * cols;
+      if (n > Integer.MAX_VALUE - 8) {
+        throw new ModelFormatException(
+            file, "a " + rows + " x " + cols + " matrix is too large for one Java array");
+      }
+      return new Tensor(new long[] {rows, cols}, floats((int) n));
+    }
+
+    void skipFloats(long n) {
+      position += 4 * n;
+    }
+
+    interface LayerTensor {
+      Tensor read(int layer) throws IOException;
+    }
+
+    void perLayer(int layers, Map<String, Tensor> out, String part, LayerTensor tensor)
+        throws IOException {
+      for (int i = 0; i < layers; i++) {
+        out.put("layers." + i + "." + part, tensor.read(i));
+      }
+    }
+
+    private float[] floats(int n) throws IOException {
+      float[] out = new float[n];
+      int filled = 0;
+      while (filled < n) {
+        chunk.clear();
+        chunk.limit((int) Math.min(chunk.capacity(), 4L * (n - filled)));
+        fill(chunk);
+        chunk.flip();
+        int count = chunk.remaining() / 4;
+        chunk.asFloatBuffer().get(out, filled, count);
+        filled += count;
+      }
+      return out;
+    }
+
+    private void fill(ByteBuffer b) throws IOException {
+      while (b.hasRemaining()) {
+        int n = channel.read(b, position);
+        if (n < 0) {
+          throw new ModelFormatException(file, "truncated: ended at byte " + position);
+        }
+        position += n;
+      }
+    }
   }
 
   /**
@@ -150,23 +247,5 @@ public final class Llama2cCheckpoint {
       }
     }
     return new Tensor(w.shape(), out);
-  }
-
-  private static float[] take(FloatBuffer f, int n) {
-    float[] out = new float[n];
-    f.get(out);
-    return out;
-  }
-
-  private static Tensor tensor(float[] all, int index, int rows, int cols) {
-    float[] out = new float[rows * cols];
-    System.arraycopy(all, index * rows * cols, out, 0, rows * cols);
-    return new Tensor(new long[] {rows, cols}, out);
-  }
-
-  private static Tensor vector(float[] all, int index, int n) {
-    float[] out = new float[n];
-    System.arraycopy(all, index * n, out, 0, n);
-    return new Tensor(new long[] {n}, out);
   }
 }

@@ -34,6 +34,8 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
    * checkpoint {@code .bin} with its {@code tok*.bin} / {@code tokenizer.bin}).
    */
   public static PretrainedModel load(Path folder, Device device) {
+    // A checkpoint folder a crash left half swapped in is put back first.
+    AtomicFiles.recovered(folder);
     if (!Files.isDirectory(folder)) {
       throw new ModelFormatException(folder, "not a folder");
     }
@@ -60,6 +62,14 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
               config.eosTokenId());
     } else if (config.family() == ModelConfig.Family.GPT2) {
       tokenizer = Gpt2Tokenizer.load(folder);
+      if (tokenizer.vocabSize() > config.vocabSize()) {
+        throw new ModelFormatException(
+            folder,
+            "the tokenizer has "
+                + tokenizer.vocabSize()
+                + " ids, beyond the model's vocabulary of "
+                + config.vocabSize());
+      }
     } else {
       throw new ModelFormatException(folder, "no tokenizer.json");
     }

@@ -30,7 +30,12 @@ public final class Safetensors {
 
   private Safetensors() {}
 
-  /** Reads every tensor of {@code file} as fp32, in header order. */
+  /**
+   * Reads every tensor of {@code file} as fp32, in header order. The header is checked before any
+   * data is read: offsets must be integers with 0 ≤ begin ≤ end, each tensor's bytes must match its
+   * shape and dtype exactly, and the tensors must cover the data section without gaps or overlaps,
+   * as the format requires. Errors name the file and the tensor and never quote file bytes.
+   */
   public static Map<String, Tensor> read(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new ModelFormatException(file, "file not found");
@@ -45,7 +50,11 @@ public final class Safetensors {
       long headerLength = lengthBytes.flip().getLong();
       if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > size) {
         throw new ModelFormatException(
-            file, "not a safetensors file or truncated (header length " + headerLength + ")");
+            file,
+            "not a safetensors file, or truncated: its first 8 bytes are not a header length that"
+                + " fits a file of "
+                + size
+                + " bytes");
       }
       ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
       readFully(channel, headerBytes, 8, file);
@@ -53,16 +62,21 @@ public final class Safetensors {
       try {
         header = Json.parseObject(new String(headerBytes.array(), StandardCharsets.UTF_8));
       } catch (JsonParseException e) {
-        throw new ModelFormatException(file, "corrupt header: " + e.getMessage(), e);
+        throw new ModelFormatException(
+            file, "corrupt header: not a JSON object (error at header column " + e.column() + ")");
       }
       long dataStart = 8 + headerLength;
-      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      long dataSize = size - dataStart;
+      Map<String, Entry> entries = new LinkedHashMap<>();
       for (Map.Entry<String, Object> e : header.entrySet()) {
-        if (e.getKey().equals("__metadata__")) {
-          continue;
+        if (!e.getKey().equals("__metadata__")) {
+          entries.put(e.getKey(), entry(file, e.getKey(), e.getValue(), dataSize));
         }
-        tensors.put(
-            e.getKey(), readTensor(channel, file, e.getKey(), e.getValue(), dataStart, size));
+      }
+      checkCoverage(file, entries, dataSize);
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      for (Map.Entry<String, Entry> e : entries.entrySet()) {
+        tensors.put(e.getKey(), readTensor(channel, file, e.getValue(), dataStart));
       }
       return tensors;
     } catch (IOException e) {
@@ -70,13 +84,14 @@ public final class Safetensors {
     }
   }
 
-  private static Tensor readTensor(
-      FileChannel channel, Path file, String name, Object entry, long dataStart, long fileSize)
-      throws IOException {
-    if (!(entry instanceof Map<?, ?> info)) {
+  /** One header entry, checked. */
+  private record Entry(String dtype, long[] shape, int count, long begin, long end) {}
+
+  private static Entry entry(Path file, String name, Object value, long dataSize) {
+    if (!(value instanceof Map<?, ?> info)) {
       throw ModelFormatException.tensor(file, name, "header entry is not an object");
     }
-    String dtype = String.valueOf(info.get("dtype"));
+    String dtype = info.get("dtype") instanceof String d ? d : "(none)";
     int width =
         switch (dtype) {
           case "F32" -> 4;
@@ -92,15 +107,31 @@ public final class Safetensors {
     }
     long[] shape = new long[shapeList.size()];
     long count = 1;
-    for (int i = 0; i < shape.length; i++) {
-      if (!(shapeList.get(i) instanceof Long d) || d < 0) {
-        throw ModelFormatException.tensor(file, name, "bad shape " + shapeList);
+    try {
+      for (int i = 0; i < shape.length; i++) {
+        if (!(shapeList.get(i) instanceof Long d) || d < 0) {
+          throw ModelFormatException.tensor(file, name, "bad shape " + shapeList);
+        }
+        shape[i] = d;
+        count = Math.multiplyExact(count, d);
       }
-      shape[i] = d;
-      count *= d;
+    } catch (ArithmeticException e) {
+      throw ModelFormatException.tensor(file, name, "shape " + shapeList + " is too large");
     }
-    long begin = ((Number) offsets.get(0)).longValue();
-    long end = ((Number) offsets.get(1)).longValue();
+    if (!(offsets.get(0) instanceof Long begin) || !(offsets.get(1) instanceof Long end)) {
+      throw ModelFormatException.tensor(file, name, "data_offsets must be two integers");
+    }
+    if (begin < 0 || begin > end) {
+      throw ModelFormatException.tensor(
+          file, name, "data_offsets [" + begin + ", " + end + "] are not 0 <= begin <= end");
+    }
+    if (end > dataSize) {
+      throw ModelFormatException.tensor(
+          file, name, "data runs past the end of the file (truncated?)");
+    }
+    if (count > Integer.MAX_VALUE - 8) {
+      throw ModelFormatException.tensor(file, name, "too large for one Java array");
+    }
     if (end - begin != count * width) {
       throw ModelFormatException.tensor(
           file,
@@ -114,18 +145,42 @@ public final class Safetensors {
               + " bytes but data_offsets span "
               + (end - begin));
     }
-    if (dataStart + end > fileSize) {
-      throw ModelFormatException.tensor(
-          file, name, "data runs past the end of the file (truncated?)");
+    return new Entry(dtype, shape, (int) count, begin, end);
+  }
+
+  // The tensors must tile the data section exactly: no byte shared by two, none left over.
+  private static void checkCoverage(Path file, Map<String, Entry> entries, long dataSize) {
+    List<Map.Entry<String, Entry>> byOffset = new java.util.ArrayList<>(entries.entrySet());
+    byOffset.sort(
+        java.util.Comparator.comparingLong((Map.Entry<String, Entry> e) -> e.getValue().begin())
+            .thenComparingLong(e -> e.getValue().end()));
+    long covered = 0;
+    for (Map.Entry<String, Entry> e : byOffset) {
+      Entry t = e.getValue();
+      if (t.begin() < covered) {
+        throw ModelFormatException.tensor(
+            file, e.getKey(), "data_offsets overlap another tensor's bytes");
+      }
+      if (t.begin() > covered) {
+        throw ModelFormatException.tensor(
+            file, e.getKey(), "data_offsets leave a gap of " + (t.begin() - covered) + " bytes");
+      }
+      covered = t.end();
     }
-    if (count > Integer.MAX_VALUE - 8) {
-      throw ModelFormatException.tensor(file, name, "too large for one Java array");
+    if (covered != dataSize) {
+      throw new ModelFormatException(
+          file, (dataSize - covered) + " bytes after the last tensor belong to none");
     }
-    ByteBuffer bytes = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-    readFully(channel, bytes, dataStart + begin, file);
+  }
+
+  private static Tensor readTensor(FileChannel channel, Path file, Entry e, long dataStart)
+      throws IOException {
+    ByteBuffer bytes =
+        ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(channel, bytes, dataStart + e.begin(), file);
     bytes.flip();
-    float[] data = new float[(int) count];
-    switch (dtype) {
+    float[] data = new float[e.count()];
+    switch (e.dtype()) {
       case "F32" -> bytes.asFloatBuffer().get(data);
       case "F16" -> {
         for (int i = 0; i < data.length; i++) {
@@ -138,7 +193,7 @@ public final class Safetensors {
         }
       }
     }
-    return new Tensor(shape, data);
+    return new Tensor(e.shape(), data);
   }
 
   /** IEEE 754 binary16 to binary32, subnormals, infinities and NaN included. */

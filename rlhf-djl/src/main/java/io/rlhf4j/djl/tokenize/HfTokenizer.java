@@ -1,10 +1,13 @@
 package io.rlhf4j.djl.tokenize;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.rlhf4j.data.json.Json;
+import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.djl.io.ModelFormatException;
+import io.rlhf4j.io.InputFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -38,15 +41,61 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable {
    */
   public static HfTokenizer load(Path file, int vocabSize, int bos, int eos) {
     try {
-      String json = Files.readString(file);
+      String json = InputFiles.readUtf8(file);
+      checkIds(file, json, vocabSize);
       HuggingFaceTokenizer tokenizer =
           HuggingFaceTokenizer.newInstance(
               file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
       return new HfTokenizer(tokenizer, json, vocabSize, bos, eos);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new ModelFormatException(file, "file not found");
-    } catch (IOException | RuntimeException e) {
-      throw new ModelFormatException(file, "not a loadable tokenizer.json: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new ModelFormatException(file, "cannot read: " + InputFiles.describe(e), e);
+    } catch (ModelFormatException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ModelFormatException(file, "not a loadable tokenizer.json", e);
+    }
+  }
+
+  /**
+   * Refuses a tokenizer that can produce an id the model has no embedding row for (a tokenizer of
+   * another model, or ids shifted by a broken export): the first forward pass would otherwise fail
+   * deep in the engine with "index out of range".
+   */
+  private static void checkIds(Path file, String json, int vocabSize) {
+    Map<String, Object> root;
+    try {
+      root = Json.parseObject(json);
+    } catch (JsonParseException e) {
+      throw new ModelFormatException(file, "invalid JSON at column " + e.column());
+    }
+    long max = -1;
+    if (root.get("model") instanceof Map<?, ?> model) {
+      Object vocab = model.get("vocab");
+      if (vocab instanceof Map<?, ?> ids) { // BPE, WordPiece, WordLevel: token -> id
+        for (Object id : ids.values()) {
+          max = Math.max(max, id instanceof Long l ? l : Long.MAX_VALUE);
+        }
+      } else if (vocab instanceof List<?> pieces) { // Unigram: the id is the position
+        max = Math.max(max, pieces.size() - 1L);
+      }
+    }
+    if (root.get("added_tokens") instanceof List<?> added) {
+      for (Object token : added) {
+        if (token instanceof Map<?, ?> t) {
+          max = Math.max(max, t.get("id") instanceof Long l ? l : Long.MAX_VALUE);
+        }
+      }
+    }
+    if (max >= vocabSize) {
+      throw new ModelFormatException(
+          file,
+          "its token ids reach "
+              + (max == Long.MAX_VALUE ? "a non-integer" : String.valueOf(max))
+              + ", beyond the model's vocabulary of "
+              + vocabSize
+              + " (a tokenizer of another model?)");
     }
   }
 

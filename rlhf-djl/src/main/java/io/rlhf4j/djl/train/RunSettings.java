@@ -55,13 +55,19 @@ public final class RunSettings {
   }
 
   /**
-   * Records {@code settings} in {@code folder}, or, when the folder already holds a run, checks
-   * that they are the same.
+   * Records {@code settings} in {@code folder}'s {@value #FILE}, or, when the folder already holds
+   * a run, checks that they are the same.
    *
    * @throws IllegalArgumentException naming each setting that differs from the recorded ones
    */
   public static void checkOrRecord(Path folder, JsonObject settings) throws IOException {
-    Path file = folder.resolve(FILE);
+    checkOrRecord(folder, FILE, settings);
+  }
+
+  /** As {@link #checkOrRecord(Path, JsonObject)}, kept in {@code folder}'s file {@code name}. */
+  public static void checkOrRecord(Path folder, String name, JsonObject settings)
+      throws IOException {
+    Path file = folder.resolve(name);
     if (!Files.exists(file)) {
       AtomicFiles.writeString(file, GSON.toJson(settings) + "\n");
       return;

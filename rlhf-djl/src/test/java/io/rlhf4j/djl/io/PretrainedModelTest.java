@@ -104,7 +104,8 @@ class PretrainedModelTest {
 
   @Test
   void shardedCheckpointLoads() throws IOException {
-    ModelConfig config = TestModels.tinyLlama();
+    // A tiny Qwen2 with stories260K's 512-token vocabulary, so its tokenizer fits it.
+    ModelConfig config = TestModels.tinyLlama(512);
     Path single = dir.resolve("single");
     try (CausalLm model = CausalLm.random(config, 4, Device.cpu());
         PretrainedModel stories = PretrainedModel.load(TestModels.stories(), Device.cpu())) {

@@ -4,6 +4,8 @@ import ai.djl.Device;
 import io.rlhf4j.api.Rlhf;
 import io.rlhf4j.data.BradleyTerryLabeler;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.HeldOutSplit;
+import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.io.PretrainedModel;
@@ -12,6 +14,7 @@ import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.djl.model.DjlRewardModel;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.Checkpoint;
+import io.rlhf4j.djl.train.RunSettings;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
@@ -24,6 +27,7 @@ import io.rlhf4j.train.JsonlMetricsWriter;
 import io.rlhf4j.train.MetricsFile;
 import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.ProgressBar;
+import io.rlhf4j.train.reward.RankingLoss;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,8 +35,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * The main job: the whole InstructGPT loop on a real pretrained model against a simulated rater
@@ -56,7 +62,11 @@ public final class Demo {
   /** The metric name of the rater's hidden score in {@code metrics.jsonl}. */
   public static final String HIDDEN = "hidden_score";
 
+  /** The demo's record of its flags in the output folder. */
+  public static final String SETTINGS_FILE = "demo-settings.json";
+
   private static final int STAGES = 6;
+  private static final double HELD_OUT = 0.1;
   private final DemoSettings settings;
   private final PrintStream console;
   private final Device device;
@@ -78,6 +88,9 @@ public final class Demo {
     long started = System.nanoTime();
     Path out = settings.output();
     Files.createDirectories(out);
+    // A rerun resumes this folder's run only with the same flags; anything else is refused now,
+    // before work that would mix two runs' checkpoints.
+    RunSettings.checkOrRecord(out, SETTINGS_FILE, RunSettings.of(settings.flags()));
     List<String> all =
         settings.prompts().isPresent()
             ? StoryPrompts.read(settings.prompts().get())
@@ -115,6 +128,7 @@ public final class Demo {
               .listeners(listeners)
               .device(device)
               .seed(settings.seed())
+              .heldOutFraction(HELD_OUT)
               .checkpointEvery(5)
               .run(out)) {
         // 5. The over-optimisation run.
@@ -134,7 +148,12 @@ public final class Demo {
         List<PolicyScores> scores = evaluate(out, evalPrompts, result);
         Path report =
             Report.write(
-                out, settings, MetricsFile.read(out.resolve("metrics.jsonl")), scores, evalPrompts);
+                out,
+                settings,
+                MetricsFile.read(out.resolve("metrics.jsonl")),
+                scores,
+                evalPrompts,
+                heldOutCeilings(out));
         console.printf("done in %.1f min: %s%n", (System.nanoTime() - started) / 6e10, report);
         return new Outcome(report, scores);
       }
@@ -181,6 +200,9 @@ public final class Demo {
         .build();
   }
 
+  // The rater writes its demonstrations as a labeler would: it picks its favourite of N base
+  // samples and keeps that story up to its last finished sentence, so every demonstration is a
+  // finished story and SFT learns to end one (with EOS) instead of stopping mid-word.
   private List<Demonstration> demonstrations(Path file, List<String> prompts) throws IOException {
     if (Files.exists(file)) {
       return Jsonl.demonstrations(file, ReadOptions.strict()).readAll();
@@ -189,13 +211,20 @@ public final class Demo {
       BestOfN best =
           new BestOfN(
               new DjlPolicy(base.model(), base.tokenizer()),
-              new TextRewardModel(base.tokenizer(), StoryRater::score),
+              new TextRewardModel(
+                  base.tokenizer(), (p, r) -> StoryRater.score(p, StoryRater.finishedPart(r))),
               settings.candidates());
-      List<Demonstration> demos =
+      List<Demonstration> demos = new ArrayList<>();
+      for (Demonstration d :
           best.demonstrations(
               prompts,
               base.tokenizer(),
-              sampling().toBuilder().temperature(1.0).seed(settings.seed() + 1).build());
+              sampling().toBuilder().temperature(1.0).seed(settings.seed() + 1).build())) {
+        String finished = d.truncated() ? StoryRater.finishedPart(d.response()) : d.response();
+        if (!finished.isEmpty()) {
+          demos.add(new Demonstration(d.prompt(), finished, false));
+        }
+      }
       Jsonl.writeDemonstrations(file, demos);
       return demos;
     }
@@ -272,6 +301,34 @@ public final class Demo {
             ids, settings.lowKlIterations(), out.resolve("low-kl/ppo"), 5, settings.seed() + 5);
       }
     }
+  }
+
+  /**
+   * For each round, how often the rater's noiseless score orders its own held-out rankings as the
+   * noisy rankings do: the most any reward model can reach on them.
+   */
+  private Map<Integer, Double> heldOutCeilings(Path out) {
+    HeldOutSplit split = new HeldOutSplit(HELD_OUT, settings.seed());
+    Map<Integer, Double> ceilings = new TreeMap<>();
+    for (int round = 1; round <= settings.rounds(); round++) {
+      Path file = out.resolve("round-" + round + "/rankings.jsonl");
+      if (!Files.exists(file)) {
+        continue;
+      }
+      List<double[]> scores = new ArrayList<>();
+      List<List<Integer>> ranks = new ArrayList<>();
+      for (Ranking r : Jsonl.rankings(file, ReadOptions.strict()).readAll()) {
+        if (split.isHeldOut(r.prompt())) {
+          scores.add(
+              r.responses().stream().mapToDouble(t -> StoryRater.score(r.prompt(), t)).toArray());
+          ranks.add(r.ranks());
+        }
+      }
+      if (!scores.isEmpty()) {
+        ceilings.put(round, RankingLoss.accuracy(scores, ranks));
+      }
+    }
+    return ceilings;
   }
 
   private List<PolicyScores> evaluate(Path out, List<String> prompts, Rlhf.Result result) {

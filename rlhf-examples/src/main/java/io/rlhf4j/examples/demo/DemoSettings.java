@@ -4,6 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -79,6 +81,35 @@ public record DemoSettings(
     checkArgument(lowKlIterations >= 0, "low-kl-iterations must be >= 0, got %s", lowKlIterations);
     checkArgument(evalPrompts >= 1, "eval-prompts must be >= 1, got %s", evalPrompts);
     checkArgument(evalSamples >= 1, "eval-samples must be >= 1, got %s", evalSamples);
+  }
+
+  /**
+   * Every setting that decides what a run computes, by its command-line flag ({@code --seed}), for
+   * the run folder's record; the output folder itself is not one of them.
+   */
+  public Map<String, Object> flags() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("--model", model.toString());
+    m.put("--prompts", prompts.map(Path::toString).orElse("(built in)"));
+    m.put("--seed", seed);
+    m.put("--candidates", candidates);
+    m.put("--sft-epochs", sftEpochs);
+    m.put("--k", k);
+    m.put("--label-prompts", labelPrompts);
+    m.put("--rater-temperature", raterTemperature);
+    m.put("--reward-epochs", rewardEpochs);
+    m.put("--rounds", rounds);
+    m.put("--ppo-iterations", ppoIterations);
+    m.put("--batch", rolloutBatch);
+    m.put("--max-new-tokens", maxNewTokens);
+    m.put("--lr", policyLearningRate);
+    m.put("--beta", initialBeta);
+    m.put("--kl-target", klTarget);
+    m.put("--low-beta", lowBeta);
+    m.put("--low-kl-iterations", lowKlIterations);
+    m.put("--eval-prompts", evalPrompts);
+    m.put("--eval-samples", evalSamples);
+    return m;
   }
 
   /** The defaults. */

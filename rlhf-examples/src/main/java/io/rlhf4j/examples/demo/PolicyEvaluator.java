@@ -6,6 +6,7 @@ import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
+import io.rlhf4j.train.Examples;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -50,8 +51,8 @@ final class PolicyEvaluator {
       batch.addAll(Collections.nCopies(samplesPerPrompt, tokenizer.encode(prompt, true)));
     }
     DjlPolicy policy = new DjlPolicy(model, tokenizer);
-    List<int[]> responses =
-        policy.generate(batch, sampling).stream().map(Generation::response).toList();
+    List<Generation> generations = policy.generate(batch, sampling);
+    List<int[]> responses = generations.stream().map(Generation::response).toList();
     int n = responses.size();
     double[] hidden = new double[n];
     double[] repetition = new double[n];
@@ -66,7 +67,10 @@ final class PolicyEvaluator {
         firstScores.add(hidden[i]);
       }
     }
-    double[] rewards = reward.score(batch, responses);
+    // Read by the reward model exactly as PPO reads a sample.
+    double[] rewards = reward.score(batch, Examples.forScoring(tokenizer, generations));
+    double finished =
+        generations.stream().filter(Generation::endedWithEos).count() / (double) generations.size();
     float[][] logp = policy.logProbs(batch, responses, sampling.temperature());
     float[][] refLogp =
         new DjlPolicy(sft, tokenizer).logProbs(batch, responses, sampling.temperature());
@@ -91,6 +95,7 @@ final class PolicyEvaluator {
         mean(rewards),
         mean(kl),
         mean(length),
+        finished,
         mean(repetition),
         firstSamples,
         firstScores);

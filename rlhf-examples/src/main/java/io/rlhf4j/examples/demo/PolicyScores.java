@@ -13,6 +13,7 @@ import java.util.List;
  * @param reward mean score of the final reward model (normalised: SFT samples average 0)
  * @param klToSft mean of Σ_t log π(y_t|…) − log π_SFT(y_t|…) over the policy's own samples
  * @param length mean response length in tokens
+ * @param finished share of responses that ended with EOS within the length cap
  * @param repetition mean share of repeated word trigrams
  * @param samples the first response to each held-out prompt
  * @param sampleScores their hidden scores
@@ -24,6 +25,7 @@ public record PolicyScores(
     double reward,
     double klToSft,
     double length,
+    double finished,
     double repetition,
     List<String> samples,
     List<Double> sampleScores) {

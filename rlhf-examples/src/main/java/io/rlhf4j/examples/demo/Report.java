@@ -28,7 +28,8 @@ final class Report {
       DemoSettings settings,
       List<StepMetrics> metrics,
       List<PolicyScores> scores,
-      List<String> evalPrompts)
+      List<String> evalPrompts,
+      Map<Integer, Double> ceilings)
       throws IOException {
     List<DemoCharts.Chart> charts = DemoCharts.write(out, metrics, settings, scores);
     PolicyScores sft = find(scores, "SFT").orElseThrow();
@@ -45,6 +46,9 @@ final class Report {
     Map<String, Object> acc = new LinkedHashMap<>();
     accuracy.forEach((round, a) -> acc.put("round-" + round, a));
     summary.put("reward_model_heldout_accuracy", acc);
+    Map<String, Object> ceiling = new LinkedHashMap<>();
+    ceilings.forEach((round, a) -> ceiling.put("round-" + round, a));
+    summary.put("rater_heldout_ceiling", ceiling);
     summary.put("policies", scores.stream().map(Report::json).toList());
     AtomicFiles.writeString(out.resolve("summary.json"), JsonWriter.write(summary) + "\n");
 
@@ -96,12 +100,14 @@ final class Report {
     h.append("<p>The rater's hidden taste: ")
         .append("+1 if the story mentions a friend, +0.25 per cheerful word (up to 4), +0.5 if")
         .append(" the last finished sentence is cheerful, −2 × the share of repeated word")
-        .append(" trigrams. No model ever sees this rule; the reward model sees only rankings.")
+        .append(" trigrams, −0.5 if the story stops mid-sentence. No model ever sees this rule;")
+        .append(" the reward model sees only rankings.")
         .append("</p>\n");
 
     h.append("<h2>Before and after</h2>\n<table><tr><th>policy</th><th>hidden score</th>")
         .append("<th>learned reward<br>(final reward model)</th><th>KL to SFT (nats)</th>")
-        .append("<th>length (tokens)</th><th>repeated trigrams</th></tr>\n");
+        .append("<th>length (tokens)</th><th>finished (EOS)</th><th>repeated trigrams</th>")
+        .append("</tr>\n");
     for (PolicyScores s : scores) {
       h.append("<tr><td>")
           .append(esc(s.name()))
@@ -116,14 +122,25 @@ final class Report {
           .append("</td><td class=\"n\">")
           .append(String.format("%.1f", s.length()))
           .append("</td><td class=\"n\">")
+          .append(String.format("%.0f%%", 100 * s.finished()))
+          .append("</td><td class=\"n\">")
           .append(String.format("%.1f%%", 100 * s.repetition()))
           .append("</td></tr>\n");
     }
     h.append("</table>\n");
     if (!accuracy.isEmpty()) {
-      h.append("<p>Reward model, held-out pairwise accuracy on the rater's noisy rankings: ");
+      h.append("<p>Reward model, pairwise accuracy on each round's own held-out rankings (the")
+          .append(" rater's noisy ones), next to the ceiling that noise sets (how often the")
+          .append(" rater's noiseless score agrees with its own rankings of the same items): ");
       accuracy.forEach(
-          (round, a) -> h.append("round ").append(round).append(": ").append(fmt(a)).append("; "));
+          (round, a) ->
+              h.append("round ")
+                  .append(round)
+                  .append(": ")
+                  .append(fmt(a))
+                  .append(" (ceiling ")
+                  .append(fmt(ceilings.getOrDefault(round, Double.NaN)))
+                  .append("); "));
       h.setLength(h.length() - 2);
       h.append(".</p>\n");
     }
@@ -197,6 +214,7 @@ final class Report {
     m.put("learned_reward", s.reward());
     m.put("kl_to_sft", s.klToSft());
     m.put("response_length", s.length());
+    m.put("finished", s.finished());
     m.put("repeated_trigrams", s.repetition());
     return m;
   }

@@ -146,6 +146,43 @@ class DemoTest {
   }
 
   @Test
+  void demonstrationsAreFinishedStoriesAndTeachSftToEnd() throws Exception {
+    // The rater keeps the best sample up to its last full stop: every demonstration is finished,
+    // so SFT learns to end a story (with EOS), which the base model never does within the cap.
+    assertThat(
+            Jsonl.demonstrations(out.resolve("demonstrations.jsonl"), ReadOptions.strict())
+                .readAll())
+        .isNotEmpty()
+        .allMatch(d -> !d.truncated())
+        .allMatch(d -> StoryRater.afterLastSentence(d.response()).isBlank());
+    Map<String, Object> summary = Json.parseObject(Files.readString(out.resolve("summary.json")));
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> policies = (List<Map<String, Object>>) summary.get("policies");
+    double base = ((Number) policies.get(0).get("finished")).doubleValue();
+    double sft = ((Number) policies.get(1).get("finished")).doubleValue();
+    assertThat(base).isZero();
+    assertThat(sft).isGreaterThan(base);
+    // Each round's reward-model accuracy is reported with the ceiling the rater's noise sets.
+    assertThat((Map<?, ?>) summary.get("rater_heldout_ceiling")).isNotEmpty();
+  }
+
+  @Test
+  void aRerunWithOtherFlagsIsRefusedBeforeAnyWork() throws Exception {
+    long before = Files.size(out.resolve("metrics.jsonl"));
+    DemoSettings other =
+        DemoSettings.builder().model(STORIES).output(out).candidates(2).seed(1).build();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new Demo(other, new PrintStream(bytes, true, StandardCharsets.UTF_8), Device.cpu())
+                    .run())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--seed was 0, is now 1")
+        .hasMessageContaining("--ppo-iterations was 2, is now 20");
+    assertThat(Files.size(out.resolve("metrics.jsonl"))).isEqualTo(before);
+  }
+
+  @Test
   void dataSummaryAndPolicyFolderParse() throws Exception {
     assertThat(
             Jsonl.demonstrations(out.resolve("demonstrations.jsonl"), ReadOptions.strict())

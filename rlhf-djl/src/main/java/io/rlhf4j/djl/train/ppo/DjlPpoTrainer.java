@@ -11,6 +11,7 @@ import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.io.InputFiles;
 import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.train.StepMetrics;
@@ -359,7 +360,8 @@ public final class DjlPpoTrainer implements PpoTrainer {
             Checkpoint.save(temp.resolve("policy"), policyModel, tokenizer, policyOptimizer, state);
           });
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot checkpoint to " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot checkpoint to " + dir + ": " + InputFiles.describe(e), e);
     }
   }
 

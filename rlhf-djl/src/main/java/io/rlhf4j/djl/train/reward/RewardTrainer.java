@@ -14,6 +14,7 @@ import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.io.InputFiles;
 import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.TrainingDivergedException;
@@ -263,7 +264,8 @@ public final class RewardTrainer {
     try {
       Checkpoint.save(dir, rewardModel.model(), tokenizer, optimizer, state);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot checkpoint to " + dir, e);
+      throw new UncheckedIOException(
+          "cannot checkpoint to " + dir + ": " + InputFiles.describe(e), e);
     }
   }
 }

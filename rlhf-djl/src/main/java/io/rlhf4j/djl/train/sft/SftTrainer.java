@@ -16,6 +16,7 @@ import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.io.InputFiles;
 import io.rlhf4j.train.EarlyStopping;
 import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.LrSchedule;
@@ -238,7 +239,8 @@ public final class SftTrainer {
     try {
       Checkpoint.save(dir, model, tokenizer, optimizer, state);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot checkpoint to " + dir, e);
+      throw new UncheckedIOException(
+          "cannot checkpoint to " + dir + ": " + InputFiles.describe(e), e);
     }
   }
 }
