@@ -19,6 +19,22 @@ import org.junit.jupiter.api.Test;
 
 /** The DJL forward pass against the independent double-precision reference. */
 class CausalLmTest {
+  @Test
+  void aSequenceLongerThanTheContextIsAnErrorNotAClampedPosition() {
+    // tinyLlama has 64 positions: 64 tokens run, 65 are refused (they were once given position 63).
+    try (CausalLm model = CausalLm.random(TestModels.tinyLlama(), 1, Device.cpu());
+        NDManager m = NDManager.newBaseManager()) {
+      NDArray fits = m.zeros(new Shape(1, 64), ai.djl.ndarray.types.DataType.INT64);
+      assertThat(model.hidden(fits, m.ones(new Shape(1, 64)), null).getShape())
+          .isEqualTo(new Shape(1, 64, 16));
+      NDArray tooLong = m.zeros(new Shape(1, 65), ai.djl.ndarray.types.DataType.INT64);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> model.hidden(tooLong, m.ones(new Shape(1, 65)), null))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("a sequence of 65 tokens exceeds the model's context of 64 positions");
+    }
+  }
+
   private static final double MAX_RELATIVE_ERROR = 1e-4;
 
   @Test

@@ -189,6 +189,21 @@ class PpoWiringTest {
   }
 
   @Test
+  void aPretrainingSequencePastTheContextIsRefused() {
+    int[] tooLong = new int[513];
+    tooLong[0] = 1;
+    assertThatThrownBy(
+            () ->
+                withTrainer(
+                    config().ptxCoefficient(1).build(),
+                    List.of(new int[] {1, 5}, tooLong),
+                    (ppo, tokenizer) -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("pretraining sequence 1 has 513 tokens")
+        .hasMessageContaining("2 to 512 (the model's context)");
+  }
+
+  @Test
   void pretrainingBatchesAreAStreamPerSeed() {
     List<int[]> corpus = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
