@@ -16,11 +16,15 @@ import io.rlhf4j.data.PreferenceDataset;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
+import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.djl.io.Tensor;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.djl.model.DjlRewardModel;
 import io.rlhf4j.djl.model.GradMode;
+import io.rlhf4j.djl.model.Lora;
+import io.rlhf4j.djl.model.LoraConfig;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.RunSettings;
 import io.rlhf4j.djl.train.TrainingLock;
@@ -94,6 +98,9 @@ public final class Rlhf {
   /** The pipeline's own record of every step, in the output folder. */
   public static final String HISTORY = "history.jsonl";
 
+  /** Where a LoRA pipeline writes its policy's adapter, beside the merged {@code policy/}. */
+  public static final String POLICY_ADAPTER = "policy-adapter";
+
   private static final Logger LOG = LoggerFactory.getLogger(Rlhf.class);
   private static final int SCORING_BATCH = 64;
   private static final int NORMALIZATION_PROMPTS = 64;
@@ -164,6 +171,8 @@ public final class Rlhf {
     private int checkpointEvery = 1;
     private long seed = 0;
     private HeldOutSplit heldOut = new HeldOutSplit(0.1, 0);
+    private LoraConfig lora;
+    private Map<String, Tensor> sftUpdate; // SFT's adapter, before it was merged
 
     private Pipeline(Path baseModel, List<Demonstration> demonstrations, SftConfig config) {
       this.baseModel = checkNotNull(baseModel, "baseModel");
@@ -240,6 +249,18 @@ public final class Rlhf {
       return this;
     }
 
+    /**
+     * Trains LoRA adapters instead of full weights in every stage, on one frozen copy of the base:
+     * SFT's adapter is merged into it, and the policy, reward and value models are adapters (with
+     * heads) on it; the reference policy is that shared base with no adapter. The final policy is
+     * written merged to {@code out/policy}, and as one PEFT adapter on the original base (SFT's
+     * update and the policy's composed, rank 2r) to {@code out/policy-adapter}.
+     */
+    public Pipeline lora(LoraConfig config) {
+      this.lora = checkNotNull(config, "config");
+      return this;
+    }
+
     /** Where to run (default: DJL's default device, a GPU when present). */
     public Pipeline device(Device value) {
       this.device = checkNotNull(value, "device");
@@ -313,15 +334,31 @@ public final class Rlhf {
 
     private Result run(Path out, TrainingRun run, Models models) throws IOException {
       PretrainedModel base = models.add(PretrainedModel.load(baseModel, device));
-      CausalLm policy = base.model();
+      CausalLm trunk = base.model();
       SavableTokenizer tokenizer = base.tokenizer();
       warnIfRewardModelSeesLess(tokenizer);
       // 1. Supervised fine-tuning.
       HeldOutSplit.Parts<Demonstration> demos =
           heldOut.split(demonstrations, Demonstration::prompt);
-      new SftTrainer(policy, tokenizer, sftConfig, run)
-          .train(demos.train(), demos.heldOut(), out.resolve("sft"));
-      CausalLm sft = models.add(policy.copy(device)); // the KL anchor of every round
+      CausalLm sft; // the KL anchor of every round
+      CausalLm policy;
+      if (lora == null) {
+        new SftTrainer(trunk, tokenizer, sftConfig, run)
+            .train(demos.train(), demos.heldOut(), out.resolve("sft"));
+        sft = models.add(trunk.copy(device));
+        policy = trunk;
+      } else {
+        // With LoRA, SFT's adapter is merged into the base, which then is the SFT model: the
+        // frozen reference and the trunk every later adapter (policy, reward, value) shares.
+        try (CausalLm sftAdapter = trunk.withLora(lora)) {
+          new SftTrainer(sftAdapter, tokenizer, sftConfig, run)
+              .train(demos.train(), demos.heldOut(), out.resolve("sft"));
+          sftUpdate = sftAdapter.toTensors();
+          sftAdapter.mergeAdapter();
+        }
+        sft = trunk;
+        policy = models.add(trunk.withLora(lora));
+      }
       HeldOutSplit.Parts<Ranking> given =
           heldOut.split(preferences.stream().toList(), Ranking::prompt);
       List<Ranking> trainRankings = new ArrayList<>(given.train());
@@ -346,9 +383,7 @@ public final class Rlhf {
         if (reward != null) {
           models.closeNow(reward.model());
         }
-        reward =
-            new DjlRewardModel(
-                models.add(sft.withScalarHead(rewardConfig.headSeed(), device)), SCORING_BATCH);
+        reward = new DjlRewardModel(models.add(rewardNet(sft)), SCORING_BATCH);
         new RewardTrainer(reward, tokenizer, rewardConfig, roundRun)
             .train(trainRankings, roundHeldOut, dir.resolve("reward"));
         // Reference responses (SFT samples) score mean 0 under the reward model.
@@ -376,7 +411,33 @@ public final class Rlhf {
       Path policyFolder = out.resolve("policy");
       AtomicFiles.replaceFolder(
           policyFolder, temp -> PretrainedModel.save(policy, tokenizer, temp));
+      if (policy.isAdapter()) {
+        // SFT's update and the policy's, composed exactly into one adapter on the original base.
+        Lora.Stacked whole =
+            Lora.stack(policy.adaptedModules(), lora, sftUpdate, lora, policy.toTensors());
+        AtomicFiles.replaceFolder(
+            out.resolve(POLICY_ADAPTER),
+            temp ->
+                PeftAdapter.save(
+                    policy.config(),
+                    policy.adaptedModules(),
+                    whole.config(),
+                    whole.tensors(),
+                    temp,
+                    baseModel.toString()));
+      }
       return new Result(policy, tokenizer, reward, List.of(), policyFolder, models);
+    }
+
+    // A fresh reward network on the SFT model: a copy of it with a scalar head, or with LoRA a new
+    // adapter and head on the shared SFT trunk.
+    private CausalLm rewardNet(CausalLm sft) {
+      if (lora == null) {
+        return sft.withScalarHead(rewardConfig.headSeed(), device);
+      }
+      try (CausalLm adapter = sft.withLora(lora)) {
+        return adapter.withScalarHead(rewardConfig.headSeed(), device);
+      }
     }
 
     // The reward model reads prompt + response + EOS in PPO; if its training length is shorter,
@@ -414,6 +475,7 @@ public final class Rlhf {
       s.put("sft", sftConfig);
       s.put("reward", rewardConfig);
       s.put("ppo", ppoConfig);
+      s.put("lora", lora);
       return RunSettings.of(s);
     }
 

@@ -15,6 +15,7 @@ import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.CheerfulRater;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.djl.model.LoraConfig;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
@@ -235,6 +236,53 @@ class RlhfTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("holds a run made with other settings")
         .hasMessageContaining("seed was 0, is now 1");
+  }
+
+  private static float[] logits(io.rlhf4j.djl.model.CausalLm model) {
+    long[] ids = {1, 403, 407, 261, 378, 30, 99};
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+      ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(1, ids.length);
+      return model.logits(model.hidden(m.create(ids, shape), m.ones(shape), null)).toFloatArray();
+    }
+  }
+
+  @Test
+  void withLoraEveryRoleIsAnAdapterOnOneBaseAndTheExportsMatchThePolicy() throws Exception {
+    LoraConfig lora = LoraConfig.builder().rank(4).alpha(8).build();
+    Path straight = dir.resolve("lora");
+    float[] policy;
+    try (Rlhf.Result result = pipeline(rater(), 0, List.of()).lora(lora).run(straight)) {
+      assertThat(result.policy().isAdapter()).isTrue();
+      assertThat(result.rewardModel().model().isAdapter()).isTrue();
+      assertThat(result.rewardModel().model().base()).isSameAs(result.policy().base());
+      policy = logits(result.policy());
+    }
+    // The merged export is a plain Hugging Face folder computing the policy.
+    try (PretrainedModel merged = PretrainedModel.load(straight.resolve("policy"), Device.cpu())) {
+      assertThat(merged.model().isAdapter()).isFalse();
+      assertClose(logits(merged.model()), policy);
+    }
+    // The adapter, SFT's update and the policy's composed, applies to the original base.
+    try (PretrainedModel onBase =
+        PretrainedModel.load(
+            TestModels.stories(), straight.resolve(Rlhf.POLICY_ADAPTER), Device.cpu(), false)) {
+      assertThat(onBase.model().lora().rank()).isEqualTo(8);
+      assertClose(logits(onBase.model()), policy);
+    }
+    // A LoRA run killed in round 2's PPO resumes to the same adapter.
+    Path killed = dir.resolve("lora-killed");
+    assertThatThrownBy(
+            () -> pipeline(rater(), 0, List.of(crashAt("round-2/ppo", 2))).lora(lora).run(killed))
+        .hasMessageContaining("simulated crash");
+    pipeline(rater(), 0, List.of()).lora(lora).run(killed).close();
+    assertThat(policyWeights(killed)).containsExactly(policyWeights(straight));
+  }
+
+  private static void assertClose(float[] a, float[] b) {
+    assertThat(a).hasSameSizeAs(b);
+    for (int i = 0; i < a.length; i++) {
+      assertThat((double) a[i]).isCloseTo(b[i], org.assertj.core.api.Assertions.within(1e-4));
+    }
   }
 
   @Test

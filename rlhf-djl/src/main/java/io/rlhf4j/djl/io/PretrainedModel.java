@@ -121,9 +121,34 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
   }
 
   /**
-   * Writes {@code model} and {@code tokenizer} to {@code folder} as a Hugging Face folder. Each
-   * file is written atomically; the weights last, so a folder with {@code model.safetensors} is
-   * complete.
+   * Loads the Hugging Face or llama2.c folder {@code base} with the PEFT adapter in {@code adapter}
+   * on top: merged into the base weights when {@code merge} (a plain model, as PEFT's
+   * merge_and_unload gives), or as a LoRA view of the base otherwise. Either way, closing the
+   * result frees everything.
+   */
+  public static PretrainedModel load(Path base, Path adapter, Device device, boolean merge) {
+    PretrainedModel loaded = load(base, device);
+    try {
+      PeftAdapter peft = PeftAdapter.read(AtomicFiles.recovered(adapter), loaded.model().config());
+      CausalLm view = loaded.model().withLora(peft.config(), peft.tensors());
+      if (!merge) {
+        return new PretrainedModel(view, loaded.tokenizer());
+      }
+      try (view) {
+        view.mergeAdapter();
+      }
+      return loaded;
+    } catch (RuntimeException e) {
+      loaded.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Writes {@code model} and {@code tokenizer} to {@code folder} as a Hugging Face folder; a LoRA
+   * view is written with its update merged into the base weights, so any Hugging Face loader reads
+   * it as a plain model. Each file is written atomically; the weights last, so a folder with {@code
+   * model.safetensors} is complete.
    */
   public static void save(CausalLm model, SavableTokenizer tokenizer, Path folder)
       throws IOException {
@@ -135,13 +160,17 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
     AtomicFiles.writeString(folder.resolve("tokenizer.json"), tokenizer.tokenizerJson());
     Safetensors.write(
         folder.resolve(HfWeights.SINGLE),
-        HfWeights.fromCanonical(model.toTensors(), config),
+        HfWeights.fromCanonical(model.mergedTensors(), config),
         Map.of("format", "pt"));
   }
 
+  /** Closes the model (and, for a LoRA view, the base it was loaded with) and the tokenizer. */
   @Override
   public void close() {
     model.close();
+    if (model.isAdapter()) {
+      model.base().close();
+    }
     if (tokenizer instanceof AutoCloseable c) {
       try {
         c.close();

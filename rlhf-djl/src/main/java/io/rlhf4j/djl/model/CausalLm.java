@@ -33,12 +33,21 @@ import java.util.Random;
  *
  * <p>Rotary embeddings follow Hugging Face's rotate-half convention; llama2.c checkpoints are
  * permuted into it on load.
+ *
+ * <p>A model can also be a LoRA view of another ({@link #withLora}): it shares every weight array
+ * of its base, which stays frozen, and owns only its adapter's A and B matrices (and a scalar head,
+ * if it gets one). Several roles (policy, value, reward model) can so share one copy of the base,
+ * and the base itself is the model with the adapter switched off, which is what PPO's reference
+ * policy is.
  */
 public final class CausalLm extends AbstractBlock implements AutoCloseable {
   private static final float MASKED = -1e9f;
 
   private final ModelConfig config;
   private final NDManager manager;
+  private final CausalLm base; // null unless this is a LoRA view
+  private final LoraConfig lora;
+  private final Map<String, LoraLayout.Module> adapted = new LinkedHashMap<>();
   private final Map<String, Parameter> params = new LinkedHashMap<>();
   private final List<Layer> layers = new ArrayList<>();
   private final NDArray ropeFrequencies;
@@ -67,18 +76,10 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   private CausalLm(ModelConfig config, Map<String, Tensor> tensors, Device device) {
     this.config = config;
     this.manager = NDManager.newBaseManager(device);
+    this.base = null;
+    this.lora = null;
     try {
-      for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-        Tensor t = e.getValue();
-        NDArray array = manager.create(t.data(), new Shape(t.shape()));
-        Parameter p =
-            Parameter.builder()
-                .setName(e.getKey())
-                .setType(e.getKey().endsWith(".bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT)
-                .optArray(array)
-                .build();
-        params.put(e.getKey(), addParameter(p));
-      }
+      register(tensors);
       for (int i = 0; i < config.numLayers(); i++) {
         String p = "layers." + i + ".";
         layers.add(
@@ -107,6 +108,41 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       // Every weight is in native memory by now: free it, or each failed load leaks a model.
       manager.close();
       throw e;
+    }
+  }
+
+  // A LoRA view of base: base's arrays, this adapter's own parameters (and head).
+  private CausalLm(
+      CausalLm base, LoraConfig lora, List<LoraLayout.Module> modules, Map<String, Tensor> own) {
+    this.config = base.config;
+    this.manager = NDManager.newBaseManager(base.manager.getDevice());
+    this.base = base;
+    this.lora = lora;
+    this.layers.addAll(base.layers);
+    this.ropeFrequencies = base.ropeFrequencies;
+    this.ropeRotation = base.ropeRotation;
+    for (LoraLayout.Module m : modules) {
+      adapted.put(m.name(), m);
+    }
+    try {
+      register(own);
+    } catch (RuntimeException | Error e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  private void register(Map<String, Tensor> tensors) {
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      Tensor t = e.getValue();
+      NDArray array = manager.create(t.data(), new Shape(t.shape()));
+      Parameter p =
+          Parameter.builder()
+              .setName(e.getKey())
+              .setType(e.getKey().endsWith(".bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT)
+              .optArray(array)
+              .build();
+      params.put(e.getKey(), addParameter(p));
     }
   }
 
@@ -200,6 +236,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    */
   public CausalLm withScalarHead(long seed, Device device) {
     Map<String, Tensor> tensors = toTensors();
+    tensors.keySet().removeIf(name -> name.startsWith("score."));
     Random random = new Random(seed);
     int d = config.hiddenSize();
     float[] w = new float[d];
@@ -209,12 +246,139 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     }
     tensors.put("score.weight", new Tensor(new long[] {1, d}, w));
     tensors.put("score.bias", new Tensor(new long[] {1}, new float[1]));
-    return new CausalLm(config, tensors, device);
+    return rebuild(tensors, device);
   }
 
-  /** A deep copy on {@code device} that shares no memory with this model. */
+  /**
+   * A deep copy on {@code device} that shares no memory with this model; a LoRA view's copy is
+   * another view of the same base with a copy of the adapter (and head).
+   */
   public CausalLm copy(Device device) {
-    return new CausalLm(config, toTensors(), device);
+    return rebuild(toTensors(), device);
+  }
+
+  private CausalLm rebuild(Map<String, Tensor> tensors, Device device) {
+    if (base == null) {
+      return new CausalLm(config, tensors, device);
+    }
+    checkArgument(
+        device.equals(base.manager.getDevice()), "a LoRA view lives on its base's device");
+    return new CausalLm(base, lora, List.copyOf(adapted.values()), tensors);
+  }
+
+  /**
+   * A LoRA view of this model: this model's weights, shared and left frozen, plus a fresh adapter
+   * (B = 0, so the view computes what this model computes until it trains). Only the adapter is
+   * trainable, saved and restored; close the view before its base.
+   */
+  public CausalLm withLora(LoraConfig config) {
+    checkArgument(base == null, "this model is already a LoRA view");
+    checkArgument(!hasScalarHead(), "adapt the trunk; give the view its own head");
+    List<LoraLayout.Module> modules = LoraLayout.targeted(this.config, config.targetModules());
+    setTrainable(false); // the base is frozen: no gradient flows into it
+    return new CausalLm(this, config, modules, Lora.init(modules, config));
+  }
+
+  /**
+   * A LoRA view of this model with the given adapter weights (from {@link #toTensors()} of a view,
+   * or read from a PEFT adapter folder), e.g. to restore a saved adapter.
+   */
+  public CausalLm withLora(LoraConfig config, Map<String, Tensor> adapter) {
+    CausalLm view = withLora(config);
+    Map<String, Tensor> own = new LinkedHashMap<>(adapter);
+    if (own.containsKey("score.weight")) {
+      view.close();
+      view =
+          new CausalLm(this, config, LoraLayout.targeted(this.config, config.targetModules()), own);
+    } else {
+      view.loadTensors(own);
+    }
+    return view;
+  }
+
+  /** Whether this model is a LoRA view of another. */
+  public boolean isAdapter() {
+    return base != null;
+  }
+
+  /** The frozen model a LoRA view adapts (the view with its adapter switched off). */
+  public CausalLm base() {
+    checkArgument(base != null, "this model is not a LoRA view");
+    return base;
+  }
+
+  /** A LoRA view's configuration. */
+  public LoraConfig lora() {
+    checkArgument(base != null, "this model is not a LoRA view");
+    return lora;
+  }
+
+  /** The projections a LoRA view adapts. */
+  public List<LoraLayout.Module> adaptedModules() {
+    return List.copyOf(adapted.values());
+  }
+
+  /**
+   * Folds this view's update into its base in place, W ← W + s·B·A, and zeroes B: afterwards the
+   * base alone computes what the view computed, and the view adds nothing to it (as PEFT's
+   * merge_and_unload does). After SFT with LoRA, this makes the base the SFT model, which every
+   * later role then shares.
+   *
+   * @return the base, now merged
+   */
+  public CausalLm mergeAdapter() {
+    CausalLm b = base();
+    GradMode.offOnThisThread();
+    try (NDManager scope = manager.newSubManager()) {
+      for (LoraLayout.Module m : adapted.values()) {
+        NDArray delta =
+            Scopes.into(array(Lora.b(m.name())).matMul(array(Lora.a(m.name()))), scope)
+                .mul((float) lora.scaling());
+        long row = 0;
+        for (String covered : m.covers()) {
+          NDArray w = b.array(covered);
+          long rows = w.getShape().get(0);
+          w.addi(delta.get(new ai.djl.ndarray.index.NDIndex(row + ":" + (row + rows))));
+          row += rows;
+        }
+        NDArray bMatrix = array(Lora.b(m.name()));
+        bMatrix.subi(bMatrix);
+      }
+    }
+    return b;
+  }
+
+  /**
+   * The full weights this model computes with, as canonical tensors: a LoRA view's base weights
+   * with its update merged in (W + s·B·A) and its head; a plain model's own weights.
+   */
+  public Map<String, Tensor> mergedTensors() {
+    if (base == null) {
+      return toTensors();
+    }
+    Map<String, Tensor> merged = base.toTensors();
+    Map<String, Tensor> own = toTensors();
+    for (LoraLayout.Module m : adapted.values()) {
+      float[] delta =
+          Lora.delta(own.get(Lora.a(m.name())), own.get(Lora.b(m.name())), lora.scaling());
+      int offset = 0;
+      for (String covered : m.covers()) {
+        Tensor w = merged.get(covered);
+        float[] sum = w.data().clone();
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += delta[offset + i];
+        }
+        offset += sum.length;
+        merged.put(covered, new Tensor(w.shape(), sum));
+      }
+    }
+    own.forEach(
+        (name, t) -> {
+          if (name.startsWith("score.")) {
+            merged.put(name, t);
+          }
+        });
+    return merged;
   }
 
   /** The configuration. */
@@ -283,7 +447,10 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
 
   private NDArray array(String name) {
     Parameter p = params.get(name);
-    return p == null ? null : p.getArray();
+    if (p == null) {
+      return base == null ? null : base.array(name);
+    }
+    return p.getArray();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -299,6 +466,14 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    * @return final hidden states [B, T, D], after the last norm
    */
   public NDArray hidden(NDArray tokens, NDArray valid, KvCache cache) {
+    return hidden(tokens, valid, cache, false);
+  }
+
+  /**
+   * As {@link #hidden(NDArray, NDArray, KvCache)}, with a LoRA view's adapter dropout applied when
+   * {@code adapterDropout} is true (SFT and reward training; PPO and inference never drop).
+   */
+  public NDArray hidden(NDArray tokens, NDArray valid, KvCache cache, boolean adapterDropout) {
     NDManager step = tokens.getManager();
     long t = tokens.getShape().get(1);
     long past = cache == null ? 0 : cache.length();
@@ -344,8 +519,18 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     }
     for (int i = 0; i < layers.size(); i++) {
       Layer l = layers.get(i);
-      x = x.add(attention(norm(x, l.attnNormW(), l.attnNormB()), l, i, cos, sin, bias, cache));
-      x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB()), l));
+      x =
+          x.add(
+              attention(
+                  norm(x, l.attnNormW(), l.attnNormB()),
+                  l,
+                  i,
+                  cos,
+                  sin,
+                  bias,
+                  cache,
+                  adapterDropout));
+      x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB()), l, i, adapterDropout));
     }
     if (cache != null) {
       cache.advance(t);
@@ -385,7 +570,14 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
 
   // Attention: softmax(q kᵀ / √hd + causal/padding bias) v, with grouped-query heads.
   private NDArray attention(
-      NDArray h, Layer l, int layer, NDArray cos, NDArray sin, NDArray bias, KvCache cache) {
+      NDArray h,
+      Layer l,
+      int layer,
+      NDArray cos,
+      NDArray sin,
+      NDArray bias,
+      KvCache cache,
+      boolean dropout) {
     NDManager step = h.getManager();
     long b = h.getShape().get(0);
     long t = h.getShape().get(1);
@@ -393,9 +585,19 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     int kvHeads = config.numKvHeads();
     int hd = config.headDim();
     int rep = heads / kvHeads;
-    NDArray q = linear(h, l.q(), l.qb()).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-    NDArray k = linear(h, l.k(), l.kb()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-    NDArray v = linear(h, l.v(), l.vb()).reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    String p = "layers." + layer + ".";
+    NDArray q = project(h, l.q(), l.qb(), p + "attn.q", dropout);
+    NDArray k = project(h, l.k(), l.kb(), p + "attn.k", dropout);
+    NDArray v = project(h, l.v(), l.vb(), p + "attn.v", dropout);
+    if (adapted.containsKey(p + "attn.qkv")) { // GPT-2's fused c_attn: one adapter for q, k, v
+      NDList parts = update(h, p + "attn.qkv", dropout).split(3, 2);
+      q = q.add(parts.get(0));
+      k = k.add(parts.get(1));
+      v = v.add(parts.get(2));
+    }
+    q = q.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+    k = k.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    v = v.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     if (cos != null) {
       q = rotate(q, cos, sin, ropeRotation);
       k = rotate(k, cos, sin, ropeRotation);
@@ -421,17 +623,39 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
             .reshape(b, heads, t, hd)
             .transpose(0, 2, 1, 3)
             .reshape(b, t, (long) heads * hd);
-    return linear(y, l.o(), l.ob());
+    return project(y, l.o(), l.ob(), p + "attn.o", dropout);
   }
 
   // Llama: down(silu(gate h) * up h). GPT-2: down(gelu_tanh(up h)).
-  private NDArray mlp(NDArray h, Layer l) {
+  private NDArray mlp(NDArray h, Layer l, int layer, boolean dropout) {
+    String p = "layers." + layer + ".";
     if (config.family() == ModelConfig.Family.GPT2) {
-      return linear(geluTanh(linear(h, l.up(), l.upB())), l.down(), l.downB());
+      NDArray up = geluTanh(project(h, l.up(), l.upB(), p + "mlp.up", dropout));
+      return project(up, l.down(), l.downB(), p + "mlp.down", dropout);
     }
-    NDArray gate = linear(h, l.gate(), null);
-    return linear(
-        gate.mul(gate.getNDArrayInternal().sigmoid()).mul(linear(h, l.up(), null)), l.down(), null);
+    NDArray gate = project(h, l.gate(), null, p + "mlp.gate", dropout);
+    NDArray up = project(h, l.up(), null, p + "mlp.up", dropout);
+    return project(
+        gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up),
+        l.down(),
+        null,
+        p + "mlp.down",
+        dropout);
+  }
+
+  // W x + b, plus a LoRA view's update where this projection is adapted.
+  private NDArray project(NDArray x, NDArray w, NDArray b, String module, boolean dropout) {
+    NDArray y = linear(x, w, b);
+    return adapted.containsKey(module) ? y.add(update(x, module, dropout)) : y;
+  }
+
+  private NDArray update(NDArray x, String module, boolean dropout) {
+    return Lora.update(
+        x,
+        array(Lora.a(module)),
+        array(Lora.b(module)),
+        lora.scaling(),
+        dropout ? lora.dropout() : 0);
   }
 
   private NDArray norm(NDArray x, NDArray weight, NDArray bias) {

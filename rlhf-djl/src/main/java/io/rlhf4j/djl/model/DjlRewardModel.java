@@ -53,8 +53,18 @@ public final class DjlRewardModel implements RewardModel {
 
   /** r for each pair, [B], as an array of {@code scope} (differentiable when training). */
   public NDArray scores(NDManager scope, List<int[]> prompts, List<int[]> responses) {
+    return scores(scope, prompts, responses, false);
+  }
+
+  /**
+   * As {@link #scores(NDManager, List, List)}; {@code training} applies a LoRA view's adapter
+   * dropout (reward-model training).
+   */
+  public NDArray scores(
+      NDManager scope, List<int[]> prompts, List<int[]> responses, boolean training) {
     SequenceBatch batch = SequenceBatch.of(scope, prompts, responses);
-    return model.score(model.hidden(batch.tokens(), batch.valid(), null), batch.lastToken());
+    return model.score(
+        model.hidden(batch.tokens(), batch.valid(), null, training), batch.lastToken());
   }
 
   /**

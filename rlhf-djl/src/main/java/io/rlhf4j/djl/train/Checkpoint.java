@@ -4,6 +4,7 @@ import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.io.HfWeights;
 import io.rlhf4j.djl.io.ModelFormatException;
+import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.io.Safetensors;
 import io.rlhf4j.djl.io.Tensor;
@@ -17,9 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A training checkpoint: a Hugging Face model folder (loadable by {@code transformers} as it is)
- * plus {@code optimizer.safetensors} (AdamW moments) and {@code trainer_state.json} (stage, step,
- * seed, KL coefficient and whatever else the stage needs to continue exactly).
+ * A training checkpoint: a Hugging Face model folder (loadable by {@code transformers} as it is),
+ * or for a LoRA view a PEFT adapter folder ({@link PeftAdapter}, only the trained matrices and
+ * head), plus {@code optimizer.safetensors} (AdamW moments) and {@code trainer_state.json} (stage,
+ * step, seed, KL coefficient and whatever else the stage needs to continue exactly).
  *
  * <p>Written to a sibling temporary folder, then swapped in by renames, so a crash at any moment
  * leaves either the previous checkpoint or the new one complete. {@link #load} also recovers the
@@ -48,7 +50,11 @@ public record Checkpoint(
     AtomicFiles.replaceFolder(
         folder,
         temp -> {
-          PretrainedModel.save(model, tokenizer, temp);
+          if (model.isAdapter()) {
+            PeftAdapter.save(model, temp, null);
+          } else {
+            PretrainedModel.save(model, tokenizer, temp);
+          }
           Safetensors.write(temp.resolve(OPTIMIZER_FILE), optimizer.state(), Map.of());
           Map<String, Object> withStep = new LinkedHashMap<>(state);
           withStep.put("optimizer_step", optimizer.stepCount());
@@ -61,23 +67,41 @@ public record Checkpoint(
     return Files.exists(AtomicFiles.recovered(folder).resolve(STATE_FILE));
   }
 
-  /** Reads the checkpoint in {@code folder}. */
+  /**
+   * Reads the checkpoint in {@code folder} of a model shaped {@code config}: a full model's, or a
+   * LoRA view's adapter.
+   */
+  public static Checkpoint load(Path folder, io.rlhf4j.djl.model.ModelConfig config) {
+    Path dir = AtomicFiles.recovered(folder);
+    if (!PeftAdapter.isAdapter(dir)) {
+      return load(folder);
+    }
+    PeftAdapter adapter = PeftAdapter.read(dir, config);
+    return new Checkpoint(
+        adapter.tensors(),
+        Safetensors.read(dir.resolve(OPTIMIZER_FILE)),
+        state(dir.resolve(STATE_FILE)));
+  }
+
+  /** Reads the full-model checkpoint in {@code folder}. */
   public static Checkpoint load(Path folder) {
     Path dir = AtomicFiles.recovered(folder);
-    Path stateFile = dir.resolve(STATE_FILE);
-    Map<String, Object> state;
-    try {
-      state = Json.parseObject(Files.readString(stateFile));
-    } catch (IOException e) {
-      throw new ModelFormatException(stateFile, "cannot read: " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      throw new ModelFormatException(stateFile, "corrupt: " + e.getMessage(), e);
-    }
+    Map<String, Object> state = state(dir.resolve(STATE_FILE));
     var config = io.rlhf4j.djl.io.HfConfig.read(dir.resolve("config.json"));
     Map<String, Tensor> weights =
         HfWeights.toCanonical(
             Safetensors.read(dir.resolve(HfWeights.SINGLE)), config, dir.resolve(HfWeights.SINGLE));
     return new Checkpoint(weights, Safetensors.read(dir.resolve(OPTIMIZER_FILE)), state);
+  }
+
+  private static Map<String, Object> state(Path stateFile) {
+    try {
+      return Json.parseObject(Files.readString(stateFile));
+    } catch (IOException e) {
+      throw new ModelFormatException(stateFile, "cannot read: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new ModelFormatException(stateFile, "corrupt: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -278,7 +278,8 @@ public final class Demo {
     try (PretrainedModel sft = PretrainedModel.load(out.resolve("sft"), device);
         CausalLm reference = sft.model().copy(device);
         CausalLm rewardNet = sft.model().withScalarHead(settings.seed(), device)) {
-      rewardNet.loadTensors(Checkpoint.load(out.resolve("round-1/reward")).weights());
+      rewardNet.loadTensors(
+          Checkpoint.load(out.resolve("round-1/reward"), rewardNet.config()).weights());
       DjlRewardModel reward = new DjlRewardModel(rewardNet, 64);
       List<int[]> ids = prompts.stream().map(p -> sft.tokenizer().encode(p, true)).toList();
       reward.normalizeOn(

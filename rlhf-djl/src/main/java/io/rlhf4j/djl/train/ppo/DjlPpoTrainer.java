@@ -374,8 +374,8 @@ public final class DjlPpoTrainer implements PpoTrainer {
   /** Restores a checkpoint written by {@link #save}. */
   public void resume(Path dir) {
     Path found = AtomicFiles.recovered(dir);
-    Checkpoint p = Checkpoint.load(found.resolve("policy"));
-    Checkpoint v = Checkpoint.load(found.resolve("value"));
+    Checkpoint p = Checkpoint.load(found.resolve("policy"), policyModel.config());
+    Checkpoint v = Checkpoint.load(found.resolve("value"), valueModel.config());
     checkArgument(
         p.state().get("iteration").equals(v.state().get("iteration")),
         "policy and value checkpoints in %s are from different iterations",

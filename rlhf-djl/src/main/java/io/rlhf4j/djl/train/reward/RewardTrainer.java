@@ -10,6 +10,7 @@ import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Contexts;
+import io.rlhf4j.djl.train.Dropouts;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingLock;
@@ -101,7 +102,7 @@ public final class RewardTrainer {
             config.optimizer(), rewardModel.model().parameters(), rewardModel.model().manager())) {
       long step = 0;
       if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
-        Checkpoint c = Checkpoint.load(checkpointDir);
+        Checkpoint c = Checkpoint.load(checkpointDir, rewardModel.model().config());
         c.requireSeed(config.seed(), checkpointDir);
         rewardModel.model().loadTensors(c.weights());
         optimizer.restore(c.optimizer(), c.optimizerStep());
@@ -117,6 +118,7 @@ public final class RewardTrainer {
         List<Encoded> batch =
             order.subList(from, Math.min(from + config.promptsPerBatch(), order.size()));
         Map<String, Double> m;
+        Dropouts.seed(rewardModel.model(), config.seed(), step);
         try (NDManager scope = rewardModel.model().manager().newSubManager();
             GradientCollector collector = GradMode.collector()) {
           NDArray rewards = forward(scope, batch);
@@ -207,7 +209,7 @@ public final class RewardTrainer {
       prompts.addAll(e.prompts());
       responses.addAll(e.responses());
     }
-    return rewardModel.scores(scope, prompts, responses);
+    return rewardModel.scores(scope, prompts, responses, true);
   }
 
   private static Losses.PairIndex pairIndex(List<Encoded> batch) {

@@ -12,6 +12,7 @@ import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Contexts;
+import io.rlhf4j.djl.train.Dropouts;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingLock;
@@ -109,7 +110,7 @@ public final class SftTrainer {
       long step = 0;
       EarlyStopping stopping = new EarlyStopping(config.earlyStoppingPatience(), 1e-6);
       if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
-        Checkpoint c = Checkpoint.load(checkpointDir);
+        Checkpoint c = Checkpoint.load(checkpointDir, model.config());
         c.requireSeed(config.seed(), checkpointDir);
         model.loadTensors(c.weights());
         optimizer.restore(c.optimizer(), c.optimizerStep());
@@ -134,6 +135,7 @@ public final class SftTrainer {
         List<Examples.Example> order = new ArrayList<>(examples);
         Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
         int batchInEpoch = (int) (step % stepsPerEpoch);
+        Dropouts.seed(model, config.seed(), step);
         double loss = trainStep(order, batchInEpoch);
         step++;
         TrainingDivergedException.check(STAGE, step, "loss", loss);
@@ -182,7 +184,7 @@ public final class SftTrainer {
           step.subList(start, Math.min(start + config.batchSize(), step.size()));
       try (NDManager scope = model.manager().newSubManager();
           GradientCollector collector = GradMode.collector()) {
-        NDArray mean = loss(scope, batch);
+        NDArray mean = loss(scope, batch, true);
         // This micro-batch's token mean, weighted by its share of the step's tokens.
         NDArray loss = mean.mul(Scalars.of(mean, tokens(batch) / stepTokens));
         collector.backward(loss);
@@ -197,13 +199,14 @@ public final class SftTrainer {
   }
 
   /** The response-token NLL of {@code batch}. */
-  private NDArray loss(NDManager scope, List<Examples.Example> batch) {
+  private NDArray loss(NDManager scope, List<Examples.Example> batch, boolean training) {
     SequenceBatch sequences =
         SequenceBatch.of(
             scope,
             batch.stream().map(Examples.Example::prompt).toList(),
             batch.stream().map(Examples.Example::response).toList());
-    NDArray logits = model.logits(model.hidden(sequences.tokens(), sequences.valid(), null));
+    NDArray logits =
+        model.logits(model.hidden(sequences.tokens(), sequences.valid(), null, training));
     return Losses.tokenNll(sequences.responseLogProbs(logits, 1.0), sequences.responseMask());
   }
 
@@ -223,7 +226,7 @@ public final class SftTrainer {
           examples.subList(from, Math.min(from + config.batchSize(), examples.size()));
       try (NDManager scope = model.manager().newSubManager()) {
         double count = batch.stream().mapToInt(e -> e.response().length).sum();
-        nll += loss(scope, batch).getFloat() * count;
+        nll += loss(scope, batch, false).getFloat() * count;
         tokens += count;
       }
     }
