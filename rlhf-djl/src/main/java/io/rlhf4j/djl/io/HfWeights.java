@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -26,10 +27,10 @@ public final class HfWeights {
   private HfWeights() {}
 
   /** Reads the raw tensors of {@code folder}: {@code model.safetensors} or its sharded index. */
-  public static Map<String, Tensor> readRaw(Path folder) {
+  public static Map<String, TensorData> readRaw(Path folder) {
     Path single = folder.resolve(SINGLE);
     if (Files.exists(single)) {
-      return Safetensors.read(single);
+      return Safetensors.open(single);
     }
     Path index = folder.resolve(INDEX);
     if (!Files.exists(index)) {
@@ -54,13 +55,13 @@ public final class HfWeights {
       }
       shardOf.put(String.valueOf(e.getKey()), shard);
     }
-    Map<String, Tensor> all = new LinkedHashMap<>();
+    Map<String, TensorData> all = new LinkedHashMap<>();
     for (String shard : new TreeSet<>(shardOf.values())) {
       Path shardFile = insideFolder(folder, shard, index);
-      Map<String, Tensor> tensors = Safetensors.read(shardFile);
+      Map<String, TensorData> tensors = Safetensors.open(shardFile);
       for (Map.Entry<String, String> e : shardOf.entrySet()) {
         if (shard.equals(e.getValue())) {
-          Tensor t = tensors.get(e.getKey());
+          TensorData t = tensors.get(e.getKey());
           if (t == null) {
             throw ModelFormatException.tensor(
                 shardFile, e.getKey(), "listed in " + INDEX + " but absent");
@@ -96,17 +97,18 @@ public final class HfWeights {
   }
 
   /** Hugging Face names and layouts to canonical ones; unknown tensors are reported. */
-  public static Map<String, Tensor> toCanonical(
-      Map<String, Tensor> hf, ModelConfig c, Path source) {
+  public static Map<String, TensorData> toCanonical(
+      Map<String, ? extends TensorData> hf, ModelConfig c, Path source) {
     return c.family() == ModelConfig.Family.GPT2
         ? gpt2ToCanonical(hf, c, source)
         : llamaToCanonical(hf, source);
   }
 
   /** Canonical names and layouts to Hugging Face ones, as {@code save_pretrained} writes them. */
-  public static Map<String, Tensor> fromCanonical(Map<String, Tensor> canonical, ModelConfig c) {
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Tensor> e : canonical.entrySet()) {
+  public static Map<String, TensorData> fromCanonical(
+      Map<String, ? extends TensorData> canonical, ModelConfig c) {
+    Map<String, TensorData> out = new LinkedHashMap<>();
+    for (Map.Entry<String, ? extends TensorData> e : canonical.entrySet()) {
       if (c.family() == ModelConfig.Family.GPT2) {
         gpt2FromCanonical(e.getKey(), e.getValue(), canonical, out);
       } else {
@@ -118,9 +120,10 @@ public final class HfWeights {
 
   // ---- Llama family -----------------------------------------------------------------------------
 
-  private static Map<String, Tensor> llamaToCanonical(Map<String, Tensor> hf, Path source) {
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Tensor> e : hf.entrySet()) {
+  private static Map<String, TensorData> llamaToCanonical(
+      Map<String, ? extends TensorData> hf, Path source) {
+    Map<String, TensorData> out = new LinkedHashMap<>();
+    for (Map.Entry<String, ? extends TensorData> e : hf.entrySet()) {
       String name = e.getKey();
       if (name.endsWith("rotary_emb.inv_freq")) {
         continue; // a buffer some old checkpoints saved; recomputed
@@ -192,13 +195,13 @@ public final class HfWeights {
 
   // ---- GPT-2 ------------------------------------------------------------------------------------
 
-  private static Map<String, Tensor> gpt2ToCanonical(
-      Map<String, Tensor> hf, ModelConfig c, Path source) {
-    Map<String, Tensor> out = new LinkedHashMap<>();
+  private static Map<String, TensorData> gpt2ToCanonical(
+      Map<String, ? extends TensorData> hf, ModelConfig c, Path source) {
+    Map<String, TensorData> out = new LinkedHashMap<>();
     int d = c.hiddenSize();
-    for (Map.Entry<String, Tensor> e : hf.entrySet()) {
+    for (Map.Entry<String, ? extends TensorData> e : hf.entrySet()) {
       String name = e.getKey().startsWith("transformer.") ? e.getKey().substring(12) : e.getKey();
-      Tensor t = e.getValue();
+      TensorData t = e.getValue();
       if (name.endsWith(".attn.bias") && t.shape().length == 4
           || name.endsWith(".attn.masked_bias")) {
         continue; // causal-mask buffers of old checkpoints
@@ -230,22 +233,22 @@ public final class HfWeights {
             case "ln_2.bias" -> out.put(p + "mlp_norm.bias", t);
             case "attn.c_attn.weight" -> {
               checkShape(source, e.getKey(), t, d, 3L * d);
-              Tensor w = transpose(t); // [3D, D]
-              out.put(p + "attn.q.weight", rows(w, 0, d));
-              out.put(p + "attn.k.weight", rows(w, d, d));
-              out.put(p + "attn.v.weight", rows(w, 2 * d, d));
+              TensorData w = Tensors.transposed(t); // [3D, D]
+              out.put(p + "attn.q.weight", Tensors.rows(w, 0, d));
+              out.put(p + "attn.k.weight", Tensors.rows(w, d, d));
+              out.put(p + "attn.v.weight", Tensors.rows(w, 2L * d, d));
             }
             case "attn.c_attn.bias" -> {
               checkShape(source, e.getKey(), t, 3L * d);
-              out.put(p + "attn.q.bias", rows(t, 0, d));
-              out.put(p + "attn.k.bias", rows(t, d, d));
-              out.put(p + "attn.v.bias", rows(t, 2 * d, d));
+              out.put(p + "attn.q.bias", Tensors.rows(t, 0, d));
+              out.put(p + "attn.k.bias", Tensors.rows(t, d, d));
+              out.put(p + "attn.v.bias", Tensors.rows(t, 2L * d, d));
             }
-            case "attn.c_proj.weight" -> out.put(p + "attn.o.weight", transpose(t));
+            case "attn.c_proj.weight" -> out.put(p + "attn.o.weight", Tensors.transposed(t));
             case "attn.c_proj.bias" -> out.put(p + "attn.o.bias", t);
-            case "mlp.c_fc.weight" -> out.put(p + "mlp.up.weight", transpose(t));
+            case "mlp.c_fc.weight" -> out.put(p + "mlp.up.weight", Tensors.transposed(t));
             case "mlp.c_fc.bias" -> out.put(p + "mlp.up.bias", t);
-            case "mlp.c_proj.weight" -> out.put(p + "mlp.down.weight", transpose(t));
+            case "mlp.c_proj.weight" -> out.put(p + "mlp.down.weight", Tensors.transposed(t));
             case "mlp.c_proj.bias" -> out.put(p + "mlp.down.bias", t);
             default ->
                 throw ModelFormatException.tensor(source, e.getKey(), "not a tensor of GPT-2");
@@ -257,7 +260,10 @@ public final class HfWeights {
   }
 
   private static void gpt2FromCanonical(
-      String name, Tensor t, Map<String, Tensor> all, Map<String, Tensor> out) {
+      String name,
+      TensorData t,
+      Map<String, ? extends TensorData> all,
+      Map<String, TensorData> out) {
     switch (name) {
       case "embed.weight" -> out.put("transformer.wte.weight", t);
       case "pos_embed.weight" -> out.put("transformer.wpe.weight", t);
@@ -280,18 +286,22 @@ public final class HfWeights {
           case "attn.q.weight" ->
               out.put(
                   p + "attn.c_attn.weight",
-                  transpose(
-                      concatRows(
-                          t, all.get(layer + "attn.k.weight"), all.get(layer + "attn.v.weight"))));
+                  Tensors.transposed(
+                      Tensors.concatRows(
+                          List.of(
+                              t,
+                              all.get(layer + "attn.k.weight"),
+                              all.get(layer + "attn.v.weight")))));
           case "attn.q.bias" ->
               out.put(
                   p + "attn.c_attn.bias",
-                  concatRows(t, all.get(layer + "attn.k.bias"), all.get(layer + "attn.v.bias")));
-          case "attn.o.weight" -> out.put(p + "attn.c_proj.weight", transpose(t));
+                  Tensors.concatRows(
+                      List.of(t, all.get(layer + "attn.k.bias"), all.get(layer + "attn.v.bias"))));
+          case "attn.o.weight" -> out.put(p + "attn.c_proj.weight", Tensors.transposed(t));
           case "attn.o.bias" -> out.put(p + "attn.c_proj.bias", t);
-          case "mlp.up.weight" -> out.put(p + "mlp.c_fc.weight", transpose(t));
+          case "mlp.up.weight" -> out.put(p + "mlp.c_fc.weight", Tensors.transposed(t));
           case "mlp.up.bias" -> out.put(p + "mlp.c_fc.bias", t);
-          case "mlp.down.weight" -> out.put(p + "mlp.c_proj.weight", transpose(t));
+          case "mlp.down.weight" -> out.put(p + "mlp.c_proj.weight", Tensors.transposed(t));
           case "mlp.down.bias" -> out.put(p + "mlp.c_proj.bias", t);
           default -> {
             // k and v are written inside c_attn together with q
@@ -301,7 +311,7 @@ public final class HfWeights {
     }
   }
 
-  private static void checkShape(Path source, String name, Tensor t, long... shape) {
+  private static void checkShape(Path source, String name, TensorData t, long... shape) {
     if (!java.util.Arrays.equals(t.shape(), shape)) {
       throw ModelFormatException.tensor(
           source,
@@ -311,43 +321,5 @@ public final class HfWeights {
               + " but the config implies "
               + java.util.Arrays.toString(shape));
     }
-  }
-
-  static Tensor transpose(Tensor t) {
-    int rows = (int) t.shape()[0];
-    int cols = (int) t.shape()[1];
-    float[] out = new float[t.size()];
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) {
-        out[c * rows + r] = t.data()[r * cols + c];
-      }
-    }
-    return new Tensor(new long[] {cols, rows}, out);
-  }
-
-  private static Tensor rows(Tensor t, int from, int count) {
-    int cols = t.shape().length == 1 ? 1 : (int) t.shape()[1];
-    float[] out = new float[count * cols];
-    System.arraycopy(t.data(), from * cols, out, 0, count * cols);
-    long[] shape = t.shape().length == 1 ? new long[] {count} : new long[] {count, cols};
-    return new Tensor(shape, out);
-  }
-
-  private static Tensor concatRows(Tensor... parts) {
-    int total = 0;
-    long rows = 0;
-    for (Tensor p : parts) {
-      total += p.size();
-      rows += p.shape()[0];
-    }
-    float[] out = new float[total];
-    int at = 0;
-    for (Tensor p : parts) {
-      System.arraycopy(p.data(), 0, out, at, p.size());
-      at += p.size();
-    }
-    long[] shape =
-        parts[0].shape().length == 1 ? new long[] {rows} : new long[] {rows, parts[0].shape()[1]};
-    return new Tensor(shape, out);
   }
 }

@@ -46,12 +46,12 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
 
   private static PretrainedModel loadHuggingFace(Path folder, Device device) {
     ModelConfig config = HfConfig.read(folder.resolve("config.json"));
-    Map<String, Tensor> raw = HfWeights.readRaw(folder);
+    Map<String, TensorData> raw = HfWeights.readRaw(folder);
     Path weightsFile =
         Files.exists(folder.resolve(HfWeights.SINGLE))
             ? folder.resolve(HfWeights.SINGLE)
             : folder.resolve(HfWeights.INDEX);
-    Map<String, Tensor> canonical = HfWeights.toCanonical(raw, config, weightsFile);
+    Map<String, TensorData> canonical = HfWeights.toCanonical(raw, config, weightsFile);
     SavableTokenizer tokenizer;
     if (Files.exists(folder.resolve("tokenizer.json"))) {
       tokenizer =
@@ -107,11 +107,14 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
   }
 
   private static CausalLm build(
-      ModelConfig config, Map<String, Tensor> tensors, Device device, Path source) {
+      ModelConfig config, Map<String, ? extends TensorData> tensors, Device device, Path source) {
     try {
       return CausalLm.fromTensors(config, tensors, device);
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(source, e.getMessage(), e);
+    } catch (java.io.UncheckedIOException e) {
+      throw new ModelFormatException(
+          source, e.getMessage() + ": " + io.rlhf4j.io.InputFiles.describe(e.getCause()), e);
     }
   }
 
@@ -160,7 +163,7 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
     AtomicFiles.writeString(folder.resolve("tokenizer.json"), tokenizer.tokenizerJson());
     Safetensors.write(
         folder.resolve(HfWeights.SINGLE),
-        HfWeights.fromCanonical(model.mergedTensors(), config),
+        HfWeights.fromCanonical(model.mergedWeights(), config),
         Map.of("format", "pt"));
   }
 

@@ -7,6 +7,7 @@ import io.rlhf4j.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +38,22 @@ public final class Safetensors {
    * as the format requires. Errors name the file and the tensor and never quote file bytes.
    */
   public static Map<String, Tensor> read(Path file) {
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, TensorData> e : open(file).entrySet()) {
+        tensors.put(e.getKey(), e.getValue().materialize());
+      }
+    } catch (IOException e) {
+      throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
+    }
+    return tensors;
+  }
+
+  /**
+   * The tensors of {@code file} with every header check done and no data read yet: each entry reads
+   * its bytes from the file, converted to fp32, when filled, a megabyte at a time.
+   */
+  public static Map<String, TensorData> open(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new ModelFormatException(file, "file not found");
     }
@@ -74,9 +91,9 @@ public final class Safetensors {
         }
       }
       checkCoverage(file, entries, dataSize);
-      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      Map<String, TensorData> tensors = new LinkedHashMap<>();
       for (Map.Entry<String, Entry> e : entries.entrySet()) {
-        tensors.put(e.getKey(), readTensor(channel, file, e.getValue(), dataStart));
+        tensors.put(e.getKey(), new Region(file, e.getValue(), dataStart));
       }
       return tensors;
     } catch (IOException e) {
@@ -173,27 +190,45 @@ public final class Safetensors {
     }
   }
 
-  private static Tensor readTensor(FileChannel channel, Path file, Entry e, long dataStart)
-      throws IOException {
-    ByteBuffer bytes =
-        ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
-    readFully(channel, bytes, dataStart + e.begin(), file);
-    bytes.flip();
-    float[] data = new float[e.count()];
-    switch (e.dtype()) {
-      case "F32" -> bytes.asFloatBuffer().get(data);
-      case "F16" -> {
-        for (int i = 0; i < data.length; i++) {
-          data[i] = halfToFloat(bytes.getShort());
-        }
-      }
-      default -> {
-        for (int i = 0; i < data.length; i++) {
-          data[i] = Float.intBitsToFloat((bytes.getShort() & 0xffff) << 16);
+  /** One tensor's bytes in a file, read and widened to fp32 when filled. */
+  private record Region(Path file, Entry entry, long dataStart) implements TensorData {
+    private static final int CHUNK = 1 << 20;
+
+    @Override
+    public long[] shape() {
+      return entry.shape().clone();
+    }
+
+    @Override
+    public void fill(FloatBuffer out) throws IOException {
+      int width = entry.dtype().equals("F32") ? 4 : 2;
+      ByteBuffer bytes = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        long at = dataStart + entry.begin();
+        long left = entry.end() - entry.begin();
+        while (left > 0) {
+          bytes.clear();
+          bytes.limit((int) Math.min(CHUNK, left));
+          readFully(channel, bytes, at, file);
+          bytes.flip();
+          at += bytes.remaining();
+          left -= bytes.remaining();
+          switch (entry.dtype()) {
+            case "F32" -> out.put(bytes.asFloatBuffer());
+            case "F16" -> {
+              while (bytes.remaining() >= width) {
+                out.put(halfToFloat(bytes.getShort()));
+              }
+            }
+            default -> {
+              while (bytes.remaining() >= width) {
+                out.put(Float.intBitsToFloat((bytes.getShort() & 0xffff) << 16));
+              }
+            }
+          }
         }
       }
     }
-    return new Tensor(e.shape(), data);
   }
 
   /** IEEE 754 binary16 to binary32, subnormals, infinities and NaN included. */
@@ -228,7 +263,8 @@ public final class Safetensors {
    * Writes {@code tensors} as F32 to {@code file} atomically (a temporary file renamed into place),
    * so a crash never leaves a half-written checkpoint under the real name.
    */
-  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
+  public static void write(
+      Path file, Map<String, ? extends TensorData> tensors, Map<String, String> metadata)
       throws IOException {
     Map<String, Object> header = new LinkedHashMap<>();
     if (!metadata.isEmpty()) {
@@ -237,7 +273,7 @@ public final class Safetensors {
     List<String> names = tensors.keySet().stream().sorted().toList();
     long offset = 0;
     for (String name : names) {
-      Tensor t = tensors.get(name);
+      TensorData t = tensors.get(name);
       Map<String, Object> info = new LinkedHashMap<>();
       info.put("dtype", "F32");
       List<Long> shape = new java.util.ArrayList<>();
@@ -262,17 +298,14 @@ public final class Safetensors {
           for (int i = headerBytes.length; i < padded; i++) {
             out.write(' ');
           }
-          ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+          // One tensor at a time: its values, then its little-endian bytes.
           for (String name : names) {
-            for (float v : tensors.get(name).data()) {
-              if (!chunk.hasRemaining()) {
-                out.write(chunk.array(), 0, chunk.position());
-                chunk.clear();
-              }
-              chunk.putFloat(v);
-            }
+            TensorData t = tensors.get(name);
+            ByteBuffer bytes =
+                ByteBuffer.allocate(Math.toIntExact(4 * t.size())).order(ByteOrder.LITTLE_ENDIAN);
+            t.fill(bytes.asFloatBuffer());
+            out.write(bytes.array());
           }
-          out.write(chunk.array(), 0, chunk.position());
         });
   }
 }

@@ -5,13 +5,13 @@ import static com.google.common.base.Preconditions.checkArgument;
 import java.util.Arrays;
 
 /**
- * A named fp32 tensor on the Java heap: the unit of checkpoint I/O, independent of any engine so
- * that loaders can be checked before a single native array is allocated.
+ * An fp32 tensor on the Java heap: small tensors, transforms and tests; large weights travel as
+ * {@link TensorData} instead, so that they are never held on the heap whole.
  *
  * @param shape the dimensions, row-major
  * @param data the values, length = product of shape
  */
-public record Tensor(long[] shape, float[] data) {
+public record Tensor(long[] shape, float[] data) implements TensorData {
   /** Validates that shape and data agree. */
   public Tensor {
     long n = 1;
@@ -28,12 +28,13 @@ public record Tensor(long[] shape, float[] data) {
   }
 
   /** The number of elements. */
-  public int size() {
+  @Override
+  public long size() {
     return data.length;
   }
 
-  /** The shape as text, e.g. {@code [512, 64]}. */
-  public String shapeString() {
-    return Arrays.toString(shape);
+  @Override
+  public void fill(java.nio.FloatBuffer out) {
+    out.put(data);
   }
 }

@@ -13,6 +13,13 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.io.TensorData;
+import io.rlhf4j.djl.io.Tensors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -73,13 +80,13 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       NDArray down,
       NDArray downB) {}
 
-  private CausalLm(ModelConfig config, Map<String, Tensor> tensors, Device device) {
+  private CausalLm(ModelConfig config, Device device, Arrays0 arrays) {
     this.config = config;
     this.manager = NDManager.newBaseManager(device);
     this.base = null;
     this.lora = null;
     try {
-      register(tensors);
+      register(arrays.make(manager));
       for (int i = 0; i < config.numLayers(); i++) {
         String p = "layers." + i + ".";
         layers.add(
@@ -112,8 +119,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   }
 
   // A LoRA view of base: base's arrays, this adapter's own parameters (and head).
-  private CausalLm(
-      CausalLm base, LoraConfig lora, List<LoraLayout.Module> modules, Map<String, Tensor> own) {
+  private CausalLm(CausalLm base, LoraConfig lora, List<LoraLayout.Module> modules, Arrays0 own) {
     this.config = base.config;
     this.manager = NDManager.newBaseManager(base.manager.getDevice());
     this.base = base;
@@ -125,25 +131,80 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       adapted.put(m.name(), m);
     }
     try {
-      register(own);
+      register(own.make(manager));
     } catch (RuntimeException | Error e) {
       manager.close();
       throw e;
     }
   }
 
-  private void register(Map<String, Tensor> tensors) {
-    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-      Tensor t = e.getValue();
-      NDArray array = manager.create(t.data(), new Shape(t.shape()));
+  /** Makes a new model's parameter arrays in its manager. */
+  @FunctionalInterface
+  private interface Arrays0 {
+    Map<String, NDArray> make(NDManager manager);
+  }
+
+  private void register(Map<String, NDArray> arrays) {
+    for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
       Parameter p =
           Parameter.builder()
               .setName(e.getKey())
               .setType(e.getKey().endsWith(".bias") ? Parameter.Type.BIAS : Parameter.Type.WEIGHT)
-              .optArray(array)
+              .optArray(e.getValue())
               .build();
       params.put(e.getKey(), addParameter(p));
     }
+  }
+
+  // Arrays streamed from their sources, one tensor at a time, through one reused direct buffer
+  // into memory libtorch owns. Keeping the direct buffers themselves as the weights would tie a
+  // model's size to the JVM's direct-memory limit (by default the heap size) and leave their
+  // release to the garbage collector. A non-finite value fails the load, naming the tensor.
+  private static Arrays0 streamed(Map<String, ? extends TensorData> tensors) {
+    return manager -> {
+      long largest = tensors.values().stream().mapToLong(TensorData::size).max().orElse(0);
+      ByteBuffer scratch =
+          ByteBuffer.allocateDirect(Math.toIntExact(4 * Math.max(1, largest)))
+              .order(ByteOrder.nativeOrder());
+      Map<String, NDArray> out = new LinkedHashMap<>();
+      for (Map.Entry<String, ? extends TensorData> e : tensors.entrySet()) {
+        TensorData t = e.getValue();
+        ByteBuffer bytes = scratch.clear().limit(Math.toIntExact(4 * t.size())).slice();
+        bytes.order(ByteOrder.nativeOrder());
+        try {
+          t.fill(bytes.asFloatBuffer());
+        } catch (IOException ex) {
+          throw new UncheckedIOException("cannot read tensor '" + e.getKey() + "'", ex);
+        }
+        checkFinite(e.getKey(), bytes.asFloatBuffer());
+        try (NDArray view = manager.create(bytes, new Shape(t.shape()), DataType.FLOAT32)) {
+          NDArray owned = view.duplicate();
+          owned.attach(manager);
+          out.put(e.getKey(), owned);
+        }
+      }
+      return out;
+    };
+  }
+
+  // Native copies of another model's arrays (on the new model's device), no trip through the heap.
+  private static Arrays0 duplicated(Map<String, NDArray> arrays) {
+    return manager -> {
+      Map<String, NDArray> out = new LinkedHashMap<>();
+      arrays.forEach(
+          (name, a) -> {
+            // libtorch's to(device, copy) aliases the storage when the device is unchanged, so
+            // clone explicitly there.
+            NDArray copy =
+                a.getDevice().equals(manager.getDevice())
+                    ? a.duplicate()
+                    : a.toDevice(manager.getDevice(), true);
+            copy.attach(manager);
+            copy.setRequiresGradient(false);
+            out.put(name, copy);
+          });
+      return out;
+    };
   }
 
   /**
@@ -153,7 +214,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    * @throws IllegalArgumentException naming the tensor when one is missing, extra or misshapen
    */
   public static CausalLm fromTensors(
-      ModelConfig config, Map<String, Tensor> tensors, Device device) {
+      ModelConfig config, Map<String, ? extends TensorData> tensors, Device device) {
     // Compare the layer count with the tensors first: a config claiming 10^7 layers must not make
     // a layout of 10^7 entries before anything is checked.
     long layersPresent =
@@ -171,9 +232,9 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     if (tensors.containsKey("score.weight") || tensors.containsKey("score.bias")) {
       expected.putAll(ParameterLayout.scalarHead(config));
     }
-    Map<String, Tensor> ordered = new LinkedHashMap<>();
+    Map<String, TensorData> ordered = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : expected.entrySet()) {
-      Tensor t = tensors.get(e.getKey());
+      TensorData t = tensors.get(e.getKey());
       checkArgument(t != null, "tensor '%s' is missing", e.getKey());
       checkArgument(
           Arrays.equals(t.shape(), e.getValue()),
@@ -186,20 +247,17 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     for (String name : tensors.keySet()) {
       checkArgument(expected.containsKey(name), "unexpected tensor '%s' for this config", name);
     }
-    for (Map.Entry<String, Tensor> e : ordered.entrySet()) {
-      checkFinite(e.getKey(), e.getValue());
-    }
-    return new CausalLm(config, ordered, device);
+    return new CausalLm(config, device, streamed(ordered));
   }
 
   // A NaN or infinite weight turns every output into NaN (empty generations, NaN losses) far from
   // the file that caused it: refuse it at load, naming the tensor.
-  private static void checkFinite(String name, Tensor t) {
-    float[] data = t.data();
-    for (int i = 0; i < data.length; i++) {
-      if (!Float.isFinite(data[i])) {
+  private static void checkFinite(String name, FloatBuffer data) {
+    for (int i = 0; i < data.limit(); i++) {
+      float v = data.get(i);
+      if (!Float.isFinite(v)) {
         throw new IllegalArgumentException(
-            "tensor '" + name + "' holds a non-finite value (" + data[i] + ") at index " + i);
+            "tensor '" + name + "' holds a non-finite value (" + v + ") at index " + i);
       }
     }
   }
@@ -213,7 +271,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     ParameterLayout.of(config)
         .forEach((name, shape) -> tensors.put(name, init(name, shape, random)));
-    return new CausalLm(config, tensors, device);
+    return new CausalLm(config, device, streamed(tensors));
   }
 
   private static Tensor init(String name, long[] shape, Random random) {
@@ -235,8 +293,6 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    * model. Returns a new model; this one is unchanged.
    */
   public CausalLm withScalarHead(long seed, Device device) {
-    Map<String, Tensor> tensors = toTensors();
-    tensors.keySet().removeIf(name -> name.startsWith("score."));
     Random random = new Random(seed);
     int d = config.hiddenSize();
     float[] w = new float[d];
@@ -244,9 +300,25 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     for (int i = 0; i < d; i++) {
       w[i] = (float) (random.nextGaussian() * std);
     }
-    tensors.put("score.weight", new Tensor(new long[] {1, d}, w));
-    tensors.put("score.bias", new Tensor(new long[] {1}, new float[1]));
-    return rebuild(tensors, device);
+    Map<String, Tensor> head = new LinkedHashMap<>();
+    head.put("score.weight", new Tensor(new long[] {1, d}, w));
+    head.put("score.bias", new Tensor(new long[] {1}, new float[1]));
+    Map<String, NDArray> trunk = arrays();
+    trunk.keySet().removeIf(name -> name.startsWith("score."));
+    Arrays0 both =
+        manager -> {
+          Map<String, NDArray> out = duplicated(trunk).make(manager);
+          out.putAll(streamed(head).make(manager));
+          return out;
+        };
+    return rebuild(both, device);
+  }
+
+  // Every own parameter's array, in layout order.
+  private Map<String, NDArray> arrays() {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    params.forEach((name, p) -> out.put(name, p.getArray()));
+    return out;
   }
 
   /**
@@ -254,12 +326,13 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    * another view of the same base with a copy of the adapter (and head).
    */
   public CausalLm copy(Device device) {
-    return rebuild(toTensors(), device);
+    return rebuild(duplicated(arrays()), device);
   }
 
-  private CausalLm rebuild(Map<String, Tensor> tensors, Device device) {
+  private CausalLm rebuild(Arrays0 tensors, Device device) {
+    GradMode.offOnThisThread();
     if (base == null) {
-      return new CausalLm(config, tensors, device);
+      return new CausalLm(config, device, tensors);
     }
     checkArgument(
         device.equals(base.manager.getDevice()), "a LoRA view lives on its base's device");
@@ -276,7 +349,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     checkArgument(!hasScalarHead(), "adapt the trunk; give the view its own head");
     List<LoraLayout.Module> modules = LoraLayout.targeted(this.config, config.targetModules());
     setTrainable(false); // the base is frozen: no gradient flows into it
-    return new CausalLm(this, config, modules, Lora.init(modules, config));
+    return new CausalLm(this, config, modules, streamed(Lora.init(modules, config)));
   }
 
   /**
@@ -289,7 +362,11 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     if (own.containsKey("score.weight")) {
       view.close();
       view =
-          new CausalLm(this, config, LoraLayout.targeted(this.config, config.targetModules()), own);
+          new CausalLm(
+              this,
+              config,
+              LoraLayout.targeted(this.config, config.targetModules()),
+              streamed(own));
     } else {
       view.loadTensors(own);
     }
@@ -353,32 +430,15 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    * with its update merged in (W + s·B·A) and its head; a plain model's own weights.
    */
   public Map<String, Tensor> mergedTensors() {
-    if (base == null) {
-      return toTensors();
-    }
-    Map<String, Tensor> merged = base.toTensors();
-    Map<String, Tensor> own = toTensors();
-    for (LoraLayout.Module m : adapted.values()) {
-      float[] delta =
-          Lora.delta(own.get(Lora.a(m.name())), own.get(Lora.b(m.name())), lora.scaling());
-      int offset = 0;
-      for (String covered : m.covers()) {
-        Tensor w = merged.get(covered);
-        float[] sum = w.data().clone();
-        for (int i = 0; i < sum.length; i++) {
-          sum[i] += delta[offset + i];
-        }
-        offset += sum.length;
-        merged.put(covered, new Tensor(w.shape(), sum));
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, TensorData> e : mergedWeights().entrySet()) {
+        out.put(e.getKey(), e.getValue().materialize());
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    own.forEach(
-        (name, t) -> {
-          if (name.startsWith("score.")) {
-            merged.put(name, t);
-          }
-        });
-    return merged;
+    return out;
   }
 
   /** The configuration. */
@@ -405,6 +465,67 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   public void setTrainable(boolean trainable) {
     for (Parameter p : params.values()) {
       p.getArray().setRequiresGradient(trainable);
+    }
+  }
+
+  /**
+   * Every parameter as canonical tensors read from the model when filled, one at a time: for saving
+   * without a heap copy of the whole model.
+   */
+  public Map<String, TensorData> weights() {
+    Map<String, TensorData> out = new LinkedHashMap<>();
+    params.forEach((name, p) -> out.put(name, new Live(p.getArray())));
+    return out;
+  }
+
+  /**
+   * The weights this model computes with, read lazily like {@link #weights()}: a LoRA view's base
+   * weights with the view's update merged in (W + s·B·A) and its head; a plain model's own.
+   */
+  public Map<String, TensorData> mergedWeights() {
+    if (base == null) {
+      return weights();
+    }
+    Map<String, TensorData> merged = new LinkedHashMap<>(base.weights());
+    for (LoraLayout.Module m : adapted.values()) {
+      float[] delta =
+          Lora.delta(
+              new Live(array(Lora.a(m.name()))).tensor(),
+              new Live(array(Lora.b(m.name()))).tensor(),
+              lora.scaling());
+      int offset = 0;
+      for (String covered : m.covers()) {
+        TensorData w = merged.get(covered);
+        int n = Math.toIntExact(w.size());
+        merged.put(
+            covered, Tensors.plus(w, java.util.Arrays.copyOfRange(delta, offset, offset + n)));
+        offset += n;
+      }
+    }
+    weights()
+        .forEach(
+            (name, t) -> {
+              if (name.startsWith("score.")) {
+                merged.put(name, t);
+              }
+            });
+    return merged;
+  }
+
+  /** A parameter's values, copied to the host when filled. */
+  private record Live(NDArray array) implements TensorData {
+    @Override
+    public long[] shape() {
+      return array.getShape().getShape();
+    }
+
+    @Override
+    public void fill(FloatBuffer out) {
+      out.put(array.toFloatArray());
+    }
+
+    Tensor tensor() {
+      return new Tensor(shape(), array.toFloatArray());
     }
   }
 

@@ -88,9 +88,16 @@ public record Checkpoint(
     Path dir = AtomicFiles.recovered(folder);
     Map<String, Object> state = state(dir.resolve(STATE_FILE));
     var config = io.rlhf4j.djl.io.HfConfig.read(dir.resolve("config.json"));
-    Map<String, Tensor> weights =
-        HfWeights.toCanonical(
-            Safetensors.read(dir.resolve(HfWeights.SINGLE)), config, dir.resolve(HfWeights.SINGLE));
+    Path file = dir.resolve(HfWeights.SINGLE);
+    Map<String, Tensor> weights = new java.util.LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, io.rlhf4j.djl.io.TensorData> e :
+          HfWeights.toCanonical(Safetensors.open(file), config, file).entrySet()) {
+        weights.put(e.getKey(), e.getValue().materialize());
+      }
+    } catch (IOException e) {
+      throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
+    }
     return new Checkpoint(weights, Safetensors.read(dir.resolve(OPTIMIZER_FILE)), state);
   }
 

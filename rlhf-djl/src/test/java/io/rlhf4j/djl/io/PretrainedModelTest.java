@@ -109,12 +109,12 @@ class PretrainedModelTest {
     Path single = dir.resolve("single");
     try (CausalLm model = CausalLm.random(config, 4, Device.cpu());
         PretrainedModel stories = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
-      Map<String, Tensor> hf = HfWeights.fromCanonical(model.toTensors(), config);
-      Map<String, Tensor> first = new LinkedHashMap<>();
-      Map<String, Tensor> second = new LinkedHashMap<>();
+      Map<String, TensorData> hf = HfWeights.fromCanonical(model.toTensors(), config);
+      Map<String, TensorData> first = new LinkedHashMap<>();
+      Map<String, TensorData> second = new LinkedHashMap<>();
       StringBuilder index = new StringBuilder("{\"metadata\":{},\"weight_map\":{");
       int i = 0;
-      for (Map.Entry<String, Tensor> e : hf.entrySet()) {
+      for (Map.Entry<String, TensorData> e : hf.entrySet()) {
         String shard =
             i % 2 == 0 ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
         (i % 2 == 0 ? first : second).put(e.getKey(), e.getValue());

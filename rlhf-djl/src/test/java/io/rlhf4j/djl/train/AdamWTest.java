@@ -57,7 +57,7 @@ class AdamWTest {
     ReferenceAdamW(Map<String, Tensor> params) {
       params.forEach(
           (name, tensor) -> {
-            double[] x = new double[tensor.size()];
+            double[] x = new double[tensor.data().length];
             for (int i = 0; i < x.length; i++) {
               x[i] = tensor.data()[i];
             }
