@@ -97,7 +97,14 @@ public final class Generator {
       float[] stepValid = valid;
       int stepWidth = promptLength;
       for (int t = 0; t < config.maxNewTokens(); t++) {
-        float[] logits;
+        double[] uniforms = new double[b];
+        for (int i = 0; i < b; i++) {
+          // One draw per live row per step, whatever the others do: row i's stream alone decides
+          // its tokens.
+          uniforms[i] = done[i] || config.greedy() ? 0 : randoms[i].nextDouble();
+        }
+        int banned = t < config.minNewTokens() ? eosId : -1;
+        TokenSampler.Choices choices;
         try (NDManager step = run.newSubManager()) {
           NDArray in =
               useCache
@@ -110,7 +117,7 @@ public final class Generator {
           NDArray hidden = model.hidden(in, inValid, cache);
           long columns = in.getShape().get(1);
           NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(columns - 1, columns));
-          logits = model.logits(last).toFloatArray();
+          choices = sampler.choose(model.logits(last).reshape(b, vocab), banned, uniforms);
         }
         long[] next = new long[b];
         float[] nextValid = new float[b];
@@ -119,13 +126,12 @@ public final class Generator {
             next[i] = Math.max(eosId, 0);
             continue;
           }
-          int banned = t < config.minNewTokens() ? eosId : -1;
-          TokenSampler.Choice c = sampler.choose(logits, i * vocab, vocab, banned, randoms[i]);
-          tokens.get(i).add(c.token());
-          logProbs.get(i).add((float) c.logProb());
-          next[i] = c.token();
+          int token = (int) choices.tokens()[i];
+          tokens.get(i).add(token);
+          logProbs.get(i).add(choices.logProbs()[i]);
+          next[i] = token;
           nextValid[i] = 1;
-          if (c.token() == eosId) {
+          if (token == eosId) {
             done[i] = true;
             endedWithEos[i] = true;
           }

@@ -1,14 +1,20 @@
 package io.rlhf4j.djl.generate;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.rlhf4j.djl.model.Scalars;
 import io.rlhf4j.model.SamplingConfig;
-import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
- * Picks the next token from one row of logits, in double precision on the host: temperature, then
- * top-k, then top-p (nucleus), then inverse-CDF sampling with one uniform draw (DJL's PyTorch
- * engine has no multinomial). The reported log-probability is that of the full temperature-scaled
- * distribution, the quantity PPO's ratio and KL use.
+ * Picks each row's next token on the device, so that only the chosen ids and their
+ * log-probabilities cross to the host each step, not a [batch, vocab] row of logits: temperature,
+ * then top-k, then top-p (nucleus), then inverse-CDF sampling with one uniform draw per row (DJL's
+ * PyTorch engine has no multinomial). The cumulative sums run in double precision, as the host
+ * reference the tests compare against does. The reported log-probability is that of the full
+ * temperature-scaled distribution, the quantity PPO's ratio and KL use.
  */
 final class TokenSampler {
   private final SamplingConfig config;
@@ -17,100 +23,66 @@ final class TokenSampler {
     this.config = config;
   }
 
-  /** The chosen token and its log-probability. */
-  record Choice(int token, double logProb) {}
+  /**
+   * One step's choices.
+   *
+   * @param tokens the chosen id of each row
+   * @param logProbs its log-probability under the full tempered distribution
+   */
+  record Choices(long[] tokens, float[] logProbs) {}
 
   /**
-   * @param logits one row of next-token logits
+   * @param logits next-token logits [B, V]
    * @param banned a token that may not be chosen (EOS before minNewTokens), or -1
-   * @param random this row's random stream
+   * @param uniforms one draw in [0, 1) per row (ignored when greedy)
    */
-  Choice choose(float[] logits, int offset, int vocab, int banned, SplittableRandom random) {
+  Choices choose(NDArray logits, int banned, double[] uniforms) {
+    long b = logits.getShape().get(0);
     double temperature = config.greedy() ? 1.0 : config.temperature();
-    double[] z = new double[vocab];
-    double max = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < vocab; i++) {
-      z[i] = logits[offset + i] / temperature;
-      max = Math.max(max, z[i]);
-    }
-    double sum = 0;
-    for (int i = 0; i < vocab; i++) {
-      sum += Math.exp(z[i] - max);
-    }
-    double logNormaliser = max + Math.log(sum);
-    int token = config.greedy() ? argmax(z, banned) : sample(z, banned, random);
-    return new Choice(token, z[token] - logNormaliser);
+    NDArray z = temperature == 1.0 ? logits : logits.div(Scalars.of(logits, temperature));
+    NDArray logp = z.logSoftmax(-1);
+    NDArray allowed = banned >= 0 ? z.add(banMask(z, banned)) : z;
+    NDArray token = config.greedy() ? allowed.argMax(-1) : sample(allowed, uniforms);
+    NDArray picked = logp.gather(token.reshape(b, 1), -1);
+    return new Choices(token.toLongArray(), picked.toFloatArray());
   }
 
-  private static int argmax(double[] z, int banned) {
-    int best = -1;
-    for (int i = 0; i < z.length; i++) {
-      if (i != banned && (best < 0 || z[i] > z[best])) {
-        best = i;
-      }
-    }
-    return best;
+  // A banned token leaves the candidates before top-k chooses, as Hugging Face's logits processors
+  // run before its warpers: top-k 1 then picks the best allowed token instead of an empty set.
+  private static NDArray banMask(NDArray z, int banned) {
+    float[] mask = new float[(int) z.getShape().get(1)];
+    mask[banned] = Float.NEGATIVE_INFINITY;
+    return z.getManager().create(mask);
   }
 
-  private int sample(double[] z, int banned, SplittableRandom random) {
-    int vocab = z.length;
-    // A banned token (EOS before min-new-tokens) leaves the candidates before top-k chooses, as
-    // Hugging Face's logits processors run before its warpers: top-k 1 then picks the best allowed
-    // token instead of an empty set.
-    Integer[] order = null;
-    int keep = vocab;
-    if (config.topK() > 0 && config.topK() < vocab || config.topP() < 1 || banned >= 0) {
-      order = new Integer[vocab - (banned >= 0 ? 1 : 0)];
-      for (int i = 0, r = 0; i < vocab; i++) {
-        if (i != banned) {
-          order[r++] = i;
-        }
-      }
-      Arrays.sort(order, (a, b) -> Double.compare(z[b], z[a]));
-      keep = order.length;
-      if (config.topK() > 0) {
-        keep = Math.min(keep, config.topK());
-      }
+  // Inverse CDF: the first candidate whose cumulative weight exceeds u times the total.
+  private NDArray sample(NDArray z, double[] uniforms) {
+    NDManager m = z.getManager();
+    long b = z.getShape().get(0);
+    long v = z.getShape().get(1);
+    boolean topK = config.topK() > 0 && config.topK() < v;
+    boolean topP = config.topP() < 1;
+    // Only truncation needs the tokens in order of likelihood; a sort per step would cost more
+    // than the rest of the sampler at a 151k vocabulary.
+    NDArray order = topK || topP ? z.argSort(-1, false) : null;
+    NDArray sorted = order == null ? z : z.gather(order, -1);
+    NDArray weights =
+        sorted.sub(sorted.max(new int[] {-1}, true)).exp().toType(DataType.FLOAT64, false);
+    if (topK) {
+      NDArray rank = m.arange(0L, v, 1L, DataType.INT64);
+      weights = weights.mul(rank.lt(config.topK()).toType(DataType.FLOAT64, false));
     }
-    double max = Double.NEGATIVE_INFINITY;
-    for (int r = 0; r < keep; r++) {
-      max = Math.max(max, z[order == null ? r : order[r]]);
+    if (topP) { // the smallest prefix of the sorted tokens with mass ≥ top_p
+      NDArray mass = weights.div(weights.sum(new int[] {-1}, true));
+      NDArray before = mass.cumSum(-1).sub(mass);
+      weights = weights.mul(before.lt(config.topP()).toType(DataType.FLOAT64, false));
     }
-    double[] p = new double[keep];
-    double total = 0;
-    for (int r = 0; r < keep; r++) {
-      p[r] = Math.exp(z[order == null ? r : order[r]] - max);
-      total += p[r];
-    }
-    if (config.topP() < 1) { // smallest prefix of the sorted tokens with mass ≥ top_p
-      double mass = 0;
-      int cut = keep;
-      for (int r = 0; r < keep; r++) {
-        mass += p[r] / total;
-        if (mass >= config.topP()) {
-          cut = r + 1;
-          break;
-        }
-      }
-      keep = cut;
-      total = 0;
-      for (int r = 0; r < keep; r++) {
-        total += p[r];
-      }
-    }
-    double u = random.nextDouble() * total;
-    double cumulative = 0;
-    int last = -1;
-    for (int r = 0; r < keep; r++) {
-      if (p[r] == 0) {
-        continue;
-      }
-      last = order == null ? r : order[r];
-      cumulative += p[r];
-      if (u < cumulative) {
-        return last;
-      }
-    }
-    return last; // rounding left u at the very top
+    NDArray cdf = weights.cumSum(-1);
+    NDArray total = cdf.get(new NDIndex().addAllDim().addSliceDim(v - 1, v));
+    NDArray u = m.create(uniforms, new Shape(b, 1)).mul(total);
+    // u < total, so the count of cumulative weights ≤ u lands on a candidate of positive weight.
+    NDArray index = cdf.lte(u).toType(DataType.INT64, false).sum(new int[] {-1});
+    index = index.minimum(v - 1);
+    return order == null ? index : order.gather(index.reshape(b, 1), -1).reshape(b);
   }
 }

@@ -268,23 +268,29 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    */
   public static CausalLm random(ModelConfig config, long seed, Device device) {
     Random random = new Random(seed);
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    Map<String, TensorData> tensors = new LinkedHashMap<>();
     ParameterLayout.of(config)
-        .forEach((name, shape) -> tensors.put(name, init(name, shape, random)));
+        .forEach((name, shape) -> tensors.put(name, new Initialised(name, shape, random)));
     return new CausalLm(config, device, streamed(tensors));
   }
 
-  private static Tensor init(String name, long[] shape, Random random) {
-    int n = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-    float[] data = new float[n];
-    if (name.endsWith("norm.weight")) {
-      Arrays.fill(data, 1f);
-    } else if (!name.endsWith(".bias")) {
-      for (int i = 0; i < n; i++) {
-        data[i] = (float) (random.nextGaussian() * 0.02);
+  // A tensor drawn when filled, from the stream shared by the whole model: loading fills tensors
+  // once each in layout order, so the values are those of drawing them in that order, and no
+  // model-sized array is ever on the heap.
+  private record Initialised(String name, long[] shape, Random random) implements TensorData {
+    @Override
+    public void fill(FloatBuffer out) {
+      long n = size();
+      for (long i = 0; i < n; i++) {
+        if (name.endsWith("norm.weight")) {
+          out.put(1f);
+        } else if (name.endsWith(".bias")) {
+          out.put(0f);
+        } else {
+          out.put((float) (random.nextGaussian() * 0.02));
+        }
       }
     }
-    return new Tensor(shape, data);
   }
 
   /**
@@ -640,18 +646,25 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     }
     for (int i = 0; i < layers.size(); i++) {
       Layer l = layers.get(i);
-      x =
-          x.add(
-              attention(
-                  norm(x, l.attnNormW(), l.attnNormB()),
-                  l,
-                  i,
-                  cos,
-                  sin,
-                  bias,
-                  cache,
-                  adapterDropout));
-      x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB()), l, i, adapterDropout));
+      // Each layer's temporaries die with its scope, so a pass without gradients holds one layer's
+      // activations, not all of them; with gradients, autograd keeps its own references to what
+      // backward needs, so closing the handles is safe.
+      try (NDManager layerScope = step.newSubManager()) {
+        x = Scopes.into(x, layerScope);
+        x =
+            x.add(
+                attention(
+                    norm(x, l.attnNormW(), l.attnNormB()),
+                    l,
+                    i,
+                    cos,
+                    sin,
+                    bias,
+                    cache,
+                    adapterDropout));
+        x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB()), l, i, adapterDropout));
+        x = Scopes.into(x, step);
+      }
     }
     if (cache != null) {
       cache.advance(t);

@@ -42,8 +42,8 @@ public final class DjlPolicy implements Policy {
     GradMode.offOnThisThread();
     try (NDManager step = model.manager().newSubManager()) {
       SequenceBatch batch = SequenceBatch.of(step, prompts, responses);
-      NDArray logits = model.logits(model.hidden(batch.tokens(), batch.valid(), null));
-      return HostArrays.ragged(batch.responseLogProbs(logits, temperature), responses);
+      NDArray hidden = model.hidden(batch.tokens(), batch.valid(), null);
+      return HostArrays.ragged(batch.responseLogProbs(model, hidden, temperature), responses);
     }
   }
 }

@@ -67,4 +67,17 @@ public final class HostArrays {
   public static int width(List<int[]> responses) {
     return Math.max(1, responses.stream().mapToInt(r -> r.length).max().orElse(1));
   }
+
+  /**
+   * Copies a micro-batch's rows into a larger batch's array at row {@code at}, each zero-padded to
+   * {@code width}.
+   *
+   * @return the next free row
+   */
+  public static int place(double[][] from, double[][] into, int at, int width) {
+    for (double[] row : from) {
+      into[at++] = Arrays.copyOf(row, width);
+    }
+    return at;
+  }
 }

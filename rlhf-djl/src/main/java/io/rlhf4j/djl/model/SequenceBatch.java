@@ -3,7 +3,10 @@ package io.rlhf4j.djl.model;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
@@ -71,14 +74,79 @@ public record SequenceBatch(
   }
 
   /**
-   * log softmax(logits / temperature) at each response token, [B, R] (0 where masked).
-   *
-   * @param logits [B, S, V] from a forward pass over {@link #tokens()}
+   * Rows of next-token logits computed at once when reading log-probabilities: bounds each [rows,
+   * V] temporary to 16M floats (64 MB) whatever the vocabulary, so a 151k vocabulary costs no more
+   * than a small one.
    */
-  public NDArray responseLogProbs(NDArray logits, double temperature) {
-    NDArray predicting = gatherPositions(logits, predictFrom); // [B, R, V]
-    NDArray logp = predicting.div(Scalars.of(predicting, temperature)).logSoftmax(-1);
-    return logp.gather(targets.expandDims(-1), -1).squeeze(-1).mul(responseMask);
+  static final long CHUNK_ELEMENTS = 1L << 24;
+
+  /**
+   * log softmax(logits / temperature) at each response token, [B, R] (0 where masked). Logits are
+   * computed only at the positions that predict a response token, a chunk of rows at a time; the
+   * [B, S, V] tensor never exists.
+   *
+   * @param model the model whose head turns hidden states into logits
+   * @param hidden [B, S, D] from {@code model}'s trunk over {@link #tokens()}
+   */
+  public NDArray responseLogProbs(CausalLm model, NDArray hidden, double temperature) {
+    return tokenStatistics(model, hidden, temperature, false).logProbs();
+  }
+
+  /**
+   * As {@link #responseLogProbs}, with the entropy of each tempered next-token distribution beside
+   * it (a diagnostic: no gradient flows through it).
+   */
+  public TokenStatistics responseLogProbsAndEntropy(
+      CausalLm model, NDArray hidden, double temperature) {
+    return tokenStatistics(model, hidden, temperature, true);
+  }
+
+  /**
+   * Per response token: the chosen token's log-probability and, when asked for, the entropy of the
+   * distribution it was drawn from; both [B, R], 0 where masked.
+   *
+   * @param logProbs log π(y_k | x, y_&lt;k) at the given temperature
+   * @param entropy −Σ_v π log π, or null when not asked for
+   */
+  public record TokenStatistics(NDArray logProbs, NDArray entropy) {}
+
+  private TokenStatistics tokenStatistics(
+      CausalLm model, NDArray hidden, double temperature, boolean withEntropy) {
+    NDManager scope = targets.getManager();
+    long b = targets.getShape().get(0);
+    long r = targets.getShape().get(1);
+    long n = b * r;
+    NDArray states = gatherPositions(hidden, predictFrom).reshape(n, -1);
+    NDArray chosen = targets.reshape(n, 1);
+    long rows = Math.max(1, CHUNK_ELEMENTS / model.config().vocabSize());
+    NDList logProbs = new NDList();
+    NDList entropies = new NDList();
+    for (long from = 0; from < n; from += rows) {
+      long to = Math.min(n, from + rows);
+      // A chunk's logits die with its scope; autograd keeps its own reference to what backward
+      // needs, so closing them is safe while recording too.
+      try (NDManager chunk = scope.newSubManager()) {
+        NDIndex slice = new NDIndex().addSliceDim(from, to);
+        NDArray z = model.logits(Scopes.into(states.get(slice), chunk));
+        if (temperature != 1.0) {
+          z = z.div(Scalars.of(z, temperature));
+        }
+        NDArray logp = z.logSoftmax(-1);
+        NDArray picked = logp.gather(Scopes.into(chosen.get(slice), chunk), -1).squeeze(-1);
+        logProbs.add(Scopes.into(picked, scope));
+        if (withEntropy) {
+          NDArray fixed = logp.stopGradient();
+          entropies.add(Scopes.into(fixed.exp().mul(fixed).sum(new int[] {-1}).neg(), scope));
+        }
+      }
+    }
+    return new TokenStatistics(
+        join(logProbs).reshape(b, r).mul(responseMask),
+        withEntropy ? join(entropies).reshape(b, r).mul(responseMask) : null);
+  }
+
+  private static NDArray join(NDList parts) {
+    return parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 0);
   }
 
   /**

@@ -17,7 +17,15 @@ public final class Losses {
    * tokens and, scaled by γ, the PPO-ptx term ({@link io.rlhf4j.train.ppo.PtxLoss}).
    */
   public static NDArray tokenNll(NDArray logp, NDArray mask) {
-    return logp.mul(mask).sum().neg().div(mask.sum());
+    return tokenNll(logp, mask, mask.sum());
+  }
+
+  /**
+   * As {@link #tokenNll(NDArray, NDArray)}, divided by {@code tokens} instead of this batch's own
+   * count: a micro-batch's exact share of the mean over a larger batch holding {@code tokens}.
+   */
+  public static NDArray tokenNll(NDArray logp, NDArray mask, NDArray tokens) {
+    return logp.mul(mask).sum().neg().div(tokens);
   }
 
   /**
@@ -50,21 +58,49 @@ public final class Losses {
   /** The PPO clipped surrogate ({@link io.rlhf4j.train.ppo.PpoLoss#policyLoss}). */
   public static NDArray policyLoss(
       NDArray logpNew, NDArray logpOld, NDArray advantages, NDArray mask, double clip) {
+    return policyLoss(logpNew, logpOld, advantages, mask, clip, mask.sum());
+  }
+
+  /**
+   * max(−A·ρ, −A·clip(ρ, 1 ± ε)) with ρ = exp(logp_new − logp_old), summed over valid tokens and
+   * divided by {@code tokens} (the valid tokens of the minibatch this micro-batch belongs to).
+   */
+  public static NDArray policyLoss(
+      NDArray logpNew,
+      NDArray logpOld,
+      NDArray advantages,
+      NDArray mask,
+      double clip,
+      NDArray tokens) {
     NDArray ratio = logpNew.sub(logpOld).exp();
     NDArray unclipped = advantages.neg().mul(ratio);
     NDArray clipped = advantages.neg().mul(ratio.clip((float) (1 - clip), (float) (1 + clip)));
-    return maskedMean(unclipped.maximum(clipped), mask);
+    return unclipped.maximum(clipped).mul(mask).sum().div(tokens);
   }
 
   /** PPO's clipped value loss ({@link io.rlhf4j.train.ppo.PpoLoss#valueLoss}). */
   public static NDArray valueLoss(
       NDArray valuesNew, NDArray valuesOld, NDArray returns, NDArray mask, double clip) {
+    return valueLoss(valuesNew, valuesOld, returns, mask, clip, mask.sum());
+  }
+
+  /**
+   * ½·max((V − R)², (V_old + clip(V − V_old, ±ε) − R)²), summed over valid tokens and divided by
+   * {@code tokens} (the valid tokens of the minibatch this micro-batch belongs to).
+   */
+  public static NDArray valueLoss(
+      NDArray valuesNew,
+      NDArray valuesOld,
+      NDArray returns,
+      NDArray mask,
+      double clip,
+      NDArray tokens) {
     NDArray clippedValues =
         valuesOld.add(valuesNew.sub(valuesOld).clip((float) -clip, (float) clip));
     NDArray unclipped = valuesNew.sub(returns).square();
     NDArray clipped = clippedValues.sub(returns).square();
-    NDArray mean = maskedMean(unclipped.maximum(clipped), mask);
-    return mean.mul(Scalars.of(mean, 0.5));
+    NDArray share = unclipped.maximum(clipped).mul(mask).sum().div(tokens);
+    return share.mul(Scalars.of(share, 0.5));
   }
 
   /** Σ x·mask / Σ mask. */

@@ -80,17 +80,36 @@ final class ExperienceMaker {
     // 3. Log-probabilities and values of the sampled tokens.
     double temperature = config.sampling().temperature();
     CausalLm policyModel = policy.model();
-    double[][] logp;
-    double[][] refLogp;
-    double[][] values;
-    double[][] mask;
-    try (NDManager scope = policyModel.manager().newSubManager()) {
-      SequenceBatch batch = SequenceBatch.of(scope, prompts, responses);
-      logp = HostArrays.rows(batch.responseLogProbs(logits(policyModel, batch), temperature));
-      refLogp = HostArrays.rows(batch.responseLogProbs(logits(reference, batch), temperature));
-      values =
-          HostArrays.rows(batch.responseValues(valueModel.scoreAll(hidden(valueModel, batch))));
-      mask = HostArrays.rows(batch.responseMask());
+    int width = HostArrays.width(responses);
+    double[][] logp = new double[b][];
+    double[][] refLogp = new double[b][];
+    double[][] values = new double[b][];
+    double[][] mask = new double[b][];
+    // A micro-batch of rows per pass: peak memory is set by the micro-batch, not the rollout.
+    for (int from = 0; from < b; from += config.microBatchSize()) {
+      int to = Math.min(b, from + config.microBatchSize());
+      try (NDManager scope = policyModel.manager().newSubManager()) {
+        SequenceBatch batch =
+            SequenceBatch.of(scope, prompts.subList(from, to), responses.subList(from, to));
+        HostArrays.place(
+            HostArrays.rows(
+                batch.responseLogProbs(policyModel, hidden(policyModel, batch), temperature)),
+            logp,
+            from,
+            width);
+        HostArrays.place(
+            HostArrays.rows(
+                batch.responseLogProbs(reference, hidden(reference, batch), temperature)),
+            refLogp,
+            from,
+            width);
+        HostArrays.place(
+            HostArrays.rows(batch.responseValues(valueModel.scoreAll(hidden(valueModel, batch)))),
+            values,
+            from,
+            width);
+        HostArrays.place(HostArrays.rows(batch.responseMask()), mask, from, width);
+      }
     }
     // 4. KL-shaped rewards and advantages.
     double[][] rewards =
@@ -145,9 +164,5 @@ final class ExperienceMaker {
 
   private static ai.djl.ndarray.NDArray hidden(CausalLm model, SequenceBatch batch) {
     return model.hidden(batch.tokens(), batch.valid(), null);
-  }
-
-  private static ai.djl.ndarray.NDArray logits(CausalLm model, SequenceBatch batch) {
-    return model.logits(hidden(model, batch));
   }
 }

@@ -17,6 +17,10 @@ import java.util.OptionalDouble;
  *
  * @param rolloutBatchSize episodes (prompts) per iteration
  * @param miniBatchSize episodes per gradient step; rolloutBatchSize / miniBatchSize steps per epoch
+ * @param microBatchSize episodes per forward (and backward) pass, when scoring the rollout and
+ *     within each minibatch, whose gradients accumulate exactly (each token weighted as in one pass
+ *     over the minibatch): peak memory is set by this, not by the rollout. Defaults to
+ *     miniBatchSize
  * @param ppoEpochs passes over each rollout batch (4)
  * @param sampling rollout sampling; temperature 0.7, and log-probabilities of policy and reference
  *     are taken at that same temperature. The whole tempered distribution is sampled: top-k, top-p
@@ -50,6 +54,7 @@ import java.util.OptionalDouble;
 public record PpoConfig(
     int rolloutBatchSize,
     int miniBatchSize,
+    int microBatchSize,
     int ppoEpochs,
     SamplingConfig sampling,
     double klCoefficient,
@@ -76,6 +81,11 @@ public record PpoConfig(
         "miniBatchSize (%s) must divide rolloutBatchSize (%s)",
         miniBatchSize,
         rolloutBatchSize);
+    checkArgument(
+        microBatchSize >= 1 && microBatchSize <= miniBatchSize,
+        "microBatchSize (%s) must be in [1, miniBatchSize (%s)]",
+        microBatchSize,
+        miniBatchSize);
     checkArgument(ppoEpochs >= 1, "ppoEpochs must be >= 1");
     checkNotNull(sampling, "sampling");
     checkArgument(sampling.temperature() > 0, "PPO samples with a temperature > 0");
@@ -123,6 +133,8 @@ public record PpoConfig(
     Builder b = new Builder();
     b.rolloutBatchSize = rolloutBatchSize;
     b.miniBatchSize = miniBatchSize;
+    // A micro-batch equal to the minibatch stays "the minibatch" if the minibatch changes.
+    b.microBatchSize = microBatchSize == miniBatchSize ? 0 : microBatchSize;
     b.ppoEpochs = ppoEpochs;
     b.sampling = sampling;
     b.klCoefficient = klCoefficient;
@@ -147,6 +159,7 @@ public record PpoConfig(
   public static final class Builder {
     private int rolloutBatchSize = 64;
     private int miniBatchSize = 16;
+    private int microBatchSize = 0; // 0: the minibatch size
     private int ppoEpochs = 4;
     private SamplingConfig sampling =
         SamplingConfig.builder().temperature(0.7).maxNewTokens(64).build();
@@ -177,6 +190,13 @@ public record PpoConfig(
     /** See {@link PpoConfig#miniBatchSize()}. */
     public Builder miniBatchSize(int v) {
       miniBatchSize = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#microBatchSize()}. */
+    public Builder microBatchSize(int v) {
+      checkArgument(v >= 1, "microBatchSize must be >= 1");
+      microBatchSize = v;
       return this;
     }
 
@@ -272,6 +292,7 @@ public record PpoConfig(
       return new PpoConfig(
           rolloutBatchSize,
           miniBatchSize,
+          microBatchSize == 0 ? miniBatchSize : microBatchSize,
           ppoEpochs,
           sampling,
           klCoefficient,

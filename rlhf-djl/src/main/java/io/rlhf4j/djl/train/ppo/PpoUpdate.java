@@ -3,6 +3,7 @@ package io.rlhf4j.djl.train.ppo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import com.google.common.collect.Lists;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.model.HostArrays;
@@ -83,64 +84,78 @@ final class PpoUpdate {
     return means.result(config.ptxCoefficient() > 0);
   }
 
+  // One policy step and one value step on the minibatch `rows`, each accumulated over micro-batches
+  // whose losses are their exact shares of the minibatch mean (divided by the minibatch's tokens).
   private void minibatch(Experience e, List<Integer> rows, PretrainingBatches ptx, Means means) {
     long iteration = e.iteration();
-    List<int[]> prompts = rows.stream().map(e.prompts()::get).toList();
-    List<int[]> responses = rows.stream().map(e.responses()::get).toList();
-    int width = HostArrays.width(responses);
+    int width = HostArrays.width(rows.stream().map(e.responses()::get).toList());
     double[][] mask = HostArrays.pick(e.mask(), rows, width);
     double[][] oldLogp = HostArrays.pick(e.logProbs(), rows, width);
     double[][] oldValues = HostArrays.pick(e.values(), rows, width);
-    double[][] advantages = HostArrays.pick(e.advantages(), rows, width);
-    double[][] returns = HostArrays.pick(e.returns(), rows, width);
-    double temperature = config.sampling().temperature();
-    double[][] newLogp;
-    double[][] newValues;
+    double tokens = total(mask);
+    List<List<Integer>> micro = Lists.partition(rows, config.microBatchSize());
+    double[][] newLogp = new double[rows.size()][];
+    double[][] newValues = new double[rows.size()][];
     // Policy: clipped surrogate, plus γ·ptx on a pretraining batch.
-    try (NDManager scope = policyModel.manager().newSubManager();
-        GradientCollector collector = GradMode.collector()) {
-      SequenceBatch batch = SequenceBatch.of(scope, prompts, responses);
-      NDArray logits = logits(policyModel, batch);
-      NDArray logp = batch.responseLogProbs(logits, temperature);
-      NDArray loss =
-          Losses.policyLoss(
-              logp,
-              HostArrays.tensor(scope, oldLogp),
-              HostArrays.tensor(scope, advantages),
-              batch.responseMask(),
-              config.clipRange());
-      means.add("policy_loss", loss.getFloat());
-      if (ptx != null) {
-        NDArray nll = ptxLoss(scope, ptx.next(config.miniBatchSize()));
-        means.add("ptx_loss", nll.getFloat());
-        loss = loss.add(nll.mul(Scalars.of(nll, config.ptxCoefficient())));
+    double policyLoss = 0;
+    double entropy = 0;
+    int done = 0;
+    for (List<Integer> part : micro) {
+      try (NDManager scope = policyModel.manager().newSubManager();
+          GradientCollector collector = GradMode.collector()) {
+        SequenceBatch batch = batchOf(scope, e, part);
+        SequenceBatch.TokenStatistics stats =
+            batch.responseLogProbsAndEntropy(
+                policyModel, hidden(policyModel, batch), config.sampling().temperature());
+        int w = (int) batch.targets().getShape().get(1);
+        NDArray loss =
+            Losses.policyLoss(
+                stats.logProbs(),
+                HostArrays.tensor(scope, HostArrays.pick(e.logProbs(), part, w)),
+                HostArrays.tensor(scope, HostArrays.pick(e.advantages(), part, w)),
+                batch.responseMask(),
+                config.clipRange(),
+                Scalars.of(stats.logProbs(), tokens));
+        float value = loss.getFloat();
+        TrainingDivergedException.check(DjlPpoTrainer.STAGE, iteration, "policy loss", value);
+        collector.backward(loss);
+        policyLoss += value;
+        entropy += stats.entropy().sum().getFloat() / tokens;
+        done = HostArrays.place(HostArrays.rows(stats.logProbs()), newLogp, done, width);
       }
-      TrainingDivergedException.check(
-          DjlPpoTrainer.STAGE, iteration, "policy loss", loss.getFloat());
-      collector.backward(loss);
-      means.add("entropy", entropy(logits, batch, temperature));
-      newLogp = HostArrays.rows(logp);
     }
+    means.add("policy_loss", policyLoss);
+    if (ptx != null) {
+      means.add("ptx_loss", ptxStep(ptx.next(config.miniBatchSize()), iteration));
+    }
+    means.add("entropy", entropy);
     means.add(
         "policy_grad_norm", Steps.apply(policyOptimizer, 1.0, DjlPpoTrainer.STAGE, iteration));
     // Value model: clipped value loss against the GAE returns.
-    try (NDManager scope = valueModel.manager().newSubManager();
-        GradientCollector collector = GradMode.collector()) {
-      SequenceBatch batch = SequenceBatch.of(scope, prompts, responses);
-      NDArray v = batch.responseValues(valueModel.scoreAll(hidden(valueModel, batch)));
-      NDArray loss =
-          Losses.valueLoss(
-              v,
-              HostArrays.tensor(scope, oldValues),
-              HostArrays.tensor(scope, returns),
-              batch.responseMask(),
-              config.valueClipRange());
-      means.add("value_loss", loss.getFloat());
-      TrainingDivergedException.check(
-          DjlPpoTrainer.STAGE, iteration, "value loss", loss.getFloat());
-      collector.backward(loss);
-      newValues = HostArrays.rows(v);
+    double valueLoss = 0;
+    done = 0;
+    for (List<Integer> part : micro) {
+      try (NDManager scope = valueModel.manager().newSubManager();
+          GradientCollector collector = GradMode.collector()) {
+        SequenceBatch batch = batchOf(scope, e, part);
+        NDArray v = batch.responseValues(valueModel.scoreAll(hidden(valueModel, batch)));
+        int w = (int) batch.targets().getShape().get(1);
+        NDArray loss =
+            Losses.valueLoss(
+                v,
+                HostArrays.tensor(scope, HostArrays.pick(e.values(), part, w)),
+                HostArrays.tensor(scope, HostArrays.pick(e.returns(), part, w)),
+                batch.responseMask(),
+                config.valueClipRange(),
+                Scalars.of(v, tokens));
+        float value = loss.getFloat();
+        TrainingDivergedException.check(DjlPpoTrainer.STAGE, iteration, "value loss", value);
+        collector.backward(loss);
+        valueLoss += value;
+        done = HostArrays.place(HostArrays.rows(v), newValues, done, width);
+      }
     }
+    means.add("value_loss", valueLoss);
     means.add("value_grad_norm", Steps.apply(valueOptimizer, 1.0, DjlPpoTrainer.STAGE, iteration));
     means.add("approx_kl", PpoDiagnostics.approxKl(newLogp, oldLogp, mask));
     means.add(
@@ -151,34 +166,54 @@ final class PpoUpdate {
     means.count();
   }
 
-  // The pretraining term: NLL of a batch of pretraining sequences (all tokens but the first).
-  private NDArray ptxLoss(NDManager scope, List<int[]> sequences) {
+  private static SequenceBatch batchOf(NDManager scope, Experience e, List<Integer> rows) {
+    return SequenceBatch.of(
+        scope,
+        rows.stream().map(e.prompts()::get).toList(),
+        rows.stream().map(e.responses()::get).toList());
+  }
+
+  private static double total(double[][] mask) {
+    double sum = 0;
+    for (double[] row : mask) {
+      for (double m : row) {
+        sum += m;
+      }
+    }
+    return sum;
+  }
+
+  // The pretraining term γ·NLL of a batch of pretraining sequences (all tokens but the first),
+  // accumulated into the policy's gradients over micro-batches; returns the NLL.
+  private double ptxStep(List<int[]> sequences, long iteration) {
     List<int[]> prompts = new ArrayList<>();
     List<int[]> continuations = new ArrayList<>();
+    double tokens = 0;
     for (int[] sequence : sequences) {
       prompts.add(Arrays.copyOf(sequence, 1));
       continuations.add(Arrays.copyOfRange(sequence, 1, sequence.length));
+      tokens += sequence.length - 1;
     }
-    SequenceBatch batch = SequenceBatch.of(scope, prompts, continuations);
-    return Losses.tokenNll(
-        batch.responseLogProbs(logits(policyModel, batch), 1.0), batch.responseMask());
-  }
-
-  // Mean entropy of the tempered next-token distributions at response positions.
-  private static double entropy(NDArray logits, SequenceBatch batch, double temperature) {
-    NDArray gathered = SequenceBatch.gatherPositions(logits, batch.predictFrom());
-    NDArray z = gathered.div(Scalars.of(gathered, temperature));
-    NDArray logp = z.logSoftmax(-1);
-    NDArray perToken = logp.exp().mul(logp).sum(new int[] {-1}).neg();
-    return Losses.maskedMean(perToken, batch.responseMask()).getFloat();
+    double nll = 0;
+    for (int from = 0; from < sequences.size(); from += config.microBatchSize()) {
+      int to = Math.min(sequences.size(), from + config.microBatchSize());
+      try (NDManager scope = policyModel.manager().newSubManager();
+          GradientCollector collector = GradMode.collector()) {
+        SequenceBatch batch =
+            SequenceBatch.of(scope, prompts.subList(from, to), continuations.subList(from, to));
+        NDArray logp = batch.responseLogProbs(policyModel, hidden(policyModel, batch), 1.0);
+        NDArray share = Losses.tokenNll(logp, batch.responseMask(), Scalars.of(logp, tokens));
+        float value = share.getFloat();
+        TrainingDivergedException.check(DjlPpoTrainer.STAGE, iteration, "ptx loss", value);
+        collector.backward(share.mul(Scalars.of(share, config.ptxCoefficient())));
+        nll += value;
+      }
+    }
+    return nll;
   }
 
   private static NDArray hidden(CausalLm model, SequenceBatch batch) {
     return model.hidden(batch.tokens(), batch.valid(), null);
-  }
-
-  private static NDArray logits(CausalLm model, SequenceBatch batch) {
-    return model.logits(hidden(model, batch));
   }
 
   /** Sums of per-update statistics, averaged over the updates at the end. */

@@ -205,9 +205,9 @@ public final class SftTrainer {
             scope,
             batch.stream().map(Examples.Example::prompt).toList(),
             batch.stream().map(Examples.Example::response).toList());
-    NDArray logits =
-        model.logits(model.hidden(sequences.tokens(), sequences.valid(), null, training));
-    return Losses.tokenNll(sequences.responseLogProbs(logits, 1.0), sequences.responseMask());
+    NDArray hidden = model.hidden(sequences.tokens(), sequences.valid(), null, training);
+    return Losses.tokenNll(
+        sequences.responseLogProbs(model, hidden, 1.0), sequences.responseMask());
   }
 
   /** Mean response-token NLL over {@code demonstrations} (weighted by tokens). */

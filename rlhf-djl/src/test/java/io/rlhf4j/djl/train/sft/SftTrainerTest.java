@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -13,6 +12,8 @@ import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.Checkpoint;
@@ -62,25 +63,30 @@ class SftTrainerTest {
 
   @Test
   void promptTokensGetNoGradientFromTheLoss() {
-    try (NDManager m = NDManager.newBaseManager()) {
+    // The hidden states are the leaf: a position gets gradient only if it predicts a response
+    // token.
+    try (CausalLm model = CausalLm.random(TestModels.tinyLlama(), 2, Device.cpu());
+        NDManager m = model.manager().newSubManager()) {
       List<int[]> prompts = List.of(new int[] {1, 5, 6, 7}, new int[] {1, 9});
       List<int[]> responses = List.of(new int[] {8, 2}, new int[] {4, 4, 4, 2});
       SequenceBatch batch = SequenceBatch.of(m, prompts, responses);
       long s = batch.tokens().getShape().get(1);
-      NDArray logits = m.randomNormal(new Shape(2, s, 11));
-      logits.setRequiresGradient(true);
+      int d = model.config().hiddenSize();
+      NDArray hidden = m.randomNormal(new Shape(2, s, d));
+      hidden.setRequiresGradient(true);
       float[] grad;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        gc.backward(Losses.tokenNll(batch.responseLogProbs(logits, 1.0), batch.responseMask()));
-        grad = logits.getGradient().toFloatArray();
+      try (GradientCollector gc = GradMode.collector()) {
+        gc.backward(
+            Losses.tokenNll(batch.responseLogProbs(model, hidden, 1.0), batch.responseMask()));
+        grad = hidden.getGradient().toFloatArray();
       }
       for (int row = 0; row < 2; row++) {
         int p = prompts.get(row).length;
         int r = responses.get(row).length;
         for (int pos = 0; pos < s; pos++) {
           double norm = 0;
-          for (int v = 0; v < 11; v++) {
-            norm += Math.abs(grad[(int) ((row * s + pos) * 11 + v)]);
+          for (int v = 0; v < d; v++) {
+            norm += Math.abs(grad[(int) ((row * s + pos) * d + v)]);
           }
           boolean predictsResponse = pos >= p - 1 && pos < p - 1 + r;
           assertThat(norm > 0).as("row %s position %s", row, pos).isEqualTo(predictsResponse);
