@@ -5,7 +5,6 @@ import io.rlhf4j.djl.generate.Generator;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.model.SamplingConfig;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -86,21 +85,12 @@ public class NativeMemoryBenchmark {
       generator.generate(
           prompts, SamplingConfig.builder().temperature(1).maxNewTokens(32).seed(i).build());
       if (i == 100) {
-        rss.rssAt100Mb = residentMb();
+        rss.rssAt100Mb = Memory.residentMb();
       } else if (i == 550) {
-        rss.firstHalfGrowthMb = residentMb() - rss.rssAt100Mb;
+        rss.firstHalfGrowthMb = Memory.residentMb() - rss.rssAt100Mb;
       }
     }
-    rss.rssAt1000Mb = residentMb();
+    rss.rssAt1000Mb = Memory.residentMb();
     rss.secondHalfGrowthMb = rss.rssAt1000Mb - rss.rssAt100Mb - rss.firstHalfGrowthMb;
-  }
-
-  static double residentMb() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-      }
-    }
-    throw new IOException("no VmRSS in /proc/self/status");
   }
 }

@@ -11,7 +11,6 @@ import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.StepMetrics;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -69,12 +68,7 @@ public class PpoIterationBenchmark {
         PretrainedModel.load(
             Path.of(shared, "models/stories260K"), Engine.getInstance().defaultDevice());
     value = model.model().withScalarHead(1, model.model().manager().getDevice());
-    RewardModel reward =
-        (p, responses) ->
-            responses.stream()
-                .mapToDouble(
-                    r -> model.tokenizer().decode(r).chars().filter(c -> c == 'e').count() / 10.0)
-                .toArray();
+    RewardModel reward = StoryPrompts.letterE(model.tokenizer());
     PpoConfig config =
         PpoConfig.builder()
             .sampling(SamplingConfig.builder().temperature(0.7).maxNewTokens(64).build())
@@ -90,10 +84,7 @@ public class PpoIterationBenchmark {
             config,
             List.of(),
             new TrainingRun(List.of()));
-    prompts = new ArrayList<>();
-    for (int i = 0; i < config.rolloutBatchSize(); i++) {
-      prompts.add(model.tokenizer().encode(i % 2 == 0 ? "Once upon a time" : "Lily", true));
-    }
+    prompts = StoryPrompts.of(model.tokenizer(), config.rolloutBatchSize());
   }
 
   /** Frees everything. */

@@ -1,6 +1,7 @@
 package io.rlhf4j.examples;
 
 import ai.djl.Device;
+import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,6 +15,12 @@ final class ConvertCommand implements Main.Command {
   static {
     FLAGS.put("from", "source folder (llama2.c or Hugging Face), required");
     FLAGS.put("to", "destination folder for the Hugging Face files, required");
+    FLAGS.put("adapter", "a PEFT adapter folder trained on the source model (default: none)");
+    FLAGS.put(
+        "merge",
+        Flags.SWITCH
+            + "write the adapter merged into the weights (a plain model); without it, the base goes"
+            + " to --to and the adapter, as a PEFT folder, to --to/adapter");
   }
 
   @Override
@@ -29,12 +36,26 @@ final class ConvertCommand implements Main.Command {
       return 0;
     }
     Path to = Path.of(flags.required("to"));
-    try (PretrainedModel model =
-        PretrainedModel.load(Path.of(flags.required("from")), Device.cpu())) {
-      model.save(to);
-      System.err.printf(
-          "wrote %s (%,d parameters, %s)%n",
-          to, model.model().parameterCount(), model.model().config().modelType());
+    boolean merge = flags.isSet("merge");
+    try (PretrainedModel model = GenerateCommand.load(flags, "from", null, Device.cpu())) {
+      if (model.model().isAdapter() && !merge) {
+        // The base as it was, and the adapter beside it for PEFT or for --adapter.
+        PretrainedModel.save(model.model().base(), model.tokenizer(), to);
+        Path adapter = to.resolve("adapter");
+        PeftAdapter.save(model.model(), adapter, to.toAbsolutePath().toString());
+        System.err.printf(
+            "wrote %s (%,d parameters, %s) and its adapter %s (%,d parameters)%n",
+            to,
+            model.model().base().parameterCount(),
+            model.model().config().modelType(),
+            adapter,
+            model.model().parameterCount());
+      } else {
+        model.save(to);
+        System.err.printf(
+            "wrote %s (%,d parameters, %s)%n",
+            to, model.model().parameterCount(), model.model().config().modelType());
+      }
     }
     return 0;
   }

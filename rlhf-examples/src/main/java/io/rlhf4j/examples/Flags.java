@@ -4,10 +4,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code --name value} flags of one command, checked against the command's declared flags so a typo
- * is an error, not a silently ignored default.
+ * {@code --name value} flags of one command, and {@code --name} switches, checked against the
+ * command's declared flags so a typo is an error, not a silently ignored default. A flag whose help
+ * text starts with {@link #SWITCH} takes no value.
  */
 final class Flags {
+  /** The start of a switch's help text. */
+  static final String SWITCH = "(switch) ";
+
   private final Map<String, String> values = new LinkedHashMap<>();
   private final Map<String, String> help;
 
@@ -31,6 +35,10 @@ final class Flags {
       if (!help.containsKey(name)) {
         throw new IllegalArgumentException("unknown flag --" + name + "; known: " + help.keySet());
       }
+      if (help.get(name).startsWith(SWITCH)) {
+        values.put(name, "true");
+        continue;
+      }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException("flag --" + name + " needs a value");
       }
@@ -48,6 +56,11 @@ final class Flags {
     help.forEach(
         (name, text) -> sb.append(String.format("  --%-" + width + "s  %s%n", name, text)));
     return sb.toString();
+  }
+
+  /** Whether the switch {@code name} was given. */
+  boolean isSet(String name) {
+    return values.containsKey(name);
   }
 
   String string(String name, String fallback) {

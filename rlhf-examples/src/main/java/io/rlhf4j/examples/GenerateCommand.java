@@ -24,6 +24,8 @@ final class GenerateCommand implements Main.Command {
 
   static {
     FLAGS.put("model", "model folder, Hugging Face or llama2.c (default " + DEFAULT_MODEL + ")");
+    FLAGS.put("adapter", "a PEFT adapter folder to apply to the model (default: none)");
+    FLAGS.put("merge", Flags.SWITCH + "merge the adapter into the weights before decoding");
     FLAGS.put("prompt", "prompt text (default: start from BOS alone)");
     FLAGS.put("max-new-tokens", "tokens to generate (default 256)");
     FLAGS.put("temperature", "sampling temperature, 0 = greedy (default 0)");
@@ -55,8 +57,7 @@ final class GenerateCommand implements Main.Command {
             .build();
     int batch = flags.integer("batch", 1);
     Device device = Engine.getInstance().defaultDevice();
-    try (PretrainedModel model =
-        PretrainedModel.load(Path.of(flags.string("model", DEFAULT_MODEL)), device)) {
+    try (PretrainedModel model = load(flags, "model", DEFAULT_MODEL, device)) {
       DjlPolicy policy = new DjlPolicy(model.model(), model.tokenizer());
       int[] prompt = model.tokenizer().encode(flags.string("prompt", ""), true);
       List<Generation> out = policy.generate(Collections.nCopies(batch, prompt), config);
@@ -68,6 +69,23 @@ final class GenerateCommand implements Main.Command {
       }
     }
     return 0;
+  }
+
+  /**
+   * The model folder named by {@code modelFlag}, with the adapter of {@code --adapter} on top,
+   * merged when {@code --merge} is given.
+   */
+  static PretrainedModel load(Flags flags, String modelFlag, String fallback, Device device) {
+    Path model =
+        Path.of(fallback == null ? flags.required(modelFlag) : flags.string(modelFlag, fallback));
+    String adapter = flags.string("adapter", null);
+    if (adapter == null) {
+      if (flags.isSet("merge")) {
+        throw new IllegalArgumentException("--merge needs --adapter");
+      }
+      return PretrainedModel.load(model, device);
+    }
+    return PretrainedModel.load(model, Path.of(adapter), device, flags.isSet("merge"));
   }
 
   private static int[] concat(int[] a, int[] b) {

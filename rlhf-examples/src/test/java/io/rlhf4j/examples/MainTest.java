@@ -3,14 +3,22 @@ package io.rlhf4j.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
 import io.rlhf4j.data.read.HhRlhf;
 import io.rlhf4j.data.read.ReadOptions;
+import io.rlhf4j.djl.io.PeftAdapter;
+import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.LoraConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +64,82 @@ class MainTest {
             "--max-new-tokens",
             "20");
     assertThat(out).startsWith("Once upon a time, there was a little girl named Lily.");
+  }
+
+  @Test
+  void anAdapterDecodesTheSameMergedOrNotAndConvertsBothWays() throws Exception {
+    // An adapter strong enough to change the greedy story: B drawn at random instead of zero.
+    Path adapter = dir.resolve("adapter");
+    try (PretrainedModel base = PretrainedModel.load(Path.of(STORIES), Device.cpu());
+        CausalLm view = base.model().withLora(LoraConfig.builder().rank(4).alpha(8).build())) {
+      Map<String, Tensor> tensors = new LinkedHashMap<>(view.toTensors());
+      java.util.Random random = new java.util.Random(5);
+      tensors.replaceAll(
+          (name, t) -> {
+            float[] data = t.data().clone();
+            if (name.endsWith("lora_B")) {
+              for (int i = 0; i < data.length; i++) {
+                data[i] = (float) (random.nextGaussian() * 0.1);
+              }
+            }
+            return new Tensor(t.shape(), data);
+          });
+      view.loadTensors(tensors);
+      PeftAdapter.save(view, adapter, STORIES);
+    }
+    String[] greedy = {"--max-new-tokens", "30"};
+    String plain = stdout(concat(new String[] {"generate", "--model", STORIES}, greedy));
+    String adapted =
+        stdout(
+            concat(
+                new String[] {"generate", "--model", STORIES, "--adapter", adapter.toString()},
+                greedy));
+    assertThat(adapted).isNotEqualTo(plain);
+    assertThat(
+            stdout(
+                concat(
+                    new String[] {
+                      "generate", "--model", STORIES, "--adapter", adapter.toString(), "--merge"
+                    },
+                    greedy)))
+        .isEqualTo(adapted);
+    Path merged = dir.resolve("merged");
+    stdout(
+        "convert",
+        "--from",
+        STORIES,
+        "--adapter",
+        adapter.toString(),
+        "--merge",
+        "--to",
+        merged.toString());
+    assertThat(merged.resolve("adapter")).doesNotExist();
+    assertThat(stdout(concat(new String[] {"generate", "--model", merged.toString()}, greedy)))
+        .isEqualTo(adapted);
+    Path pair = dir.resolve("pair");
+    stdout("convert", "--from", STORIES, "--adapter", adapter.toString(), "--to", pair.toString());
+    assertThat(stdout(concat(new String[] {"generate", "--model", pair.toString()}, greedy)))
+        .isEqualTo(plain);
+    assertThat(
+            stdout(
+                concat(
+                    new String[] {
+                      "generate",
+                      "--model",
+                      pair.toString(),
+                      "--adapter",
+                      pair.resolve("adapter").toString()
+                    },
+                    greedy)))
+        .isEqualTo(adapted);
+    assertOneLineError(
+        run("generate", "--model", STORIES, "--merge"), Main.USAGE, "--merge needs --adapter");
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test

@@ -633,6 +633,10 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     NDArray bias = attentionBias(step, keyValid, past, t);
 
     NDArray x = embed(tokens, array("embed.weight"));
+    // Constants made once per pass rather than once per use: a decode step is bound by the number
+    // of engine calls, not by arithmetic.
+    NDArray eps = Scalars.of(x, config.normEps());
+    NDArray scale = Scalars.of(x, 1.0 / Math.sqrt(config.headDim()));
     NDArray cos = null;
     NDArray sin = null;
     if (config.family() == ModelConfig.Family.GPT2) {
@@ -654,22 +658,23 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
         x =
             x.add(
                 attention(
-                    norm(x, l.attnNormW(), l.attnNormB()),
+                    norm(x, l.attnNormW(), l.attnNormB(), eps),
                     l,
                     i,
                     cos,
                     sin,
                     bias,
+                    scale,
                     cache,
                     adapterDropout));
-        x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB()), l, i, adapterDropout));
+        x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB(), eps), l, i, adapterDropout));
         x = Scopes.into(x, step);
       }
     }
     if (cache != null) {
       cache.advance(t);
     }
-    return norm(x, array("norm.weight"), array("norm.bias"));
+    return norm(x, array("norm.weight"), array("norm.bias"), eps);
   }
 
   /** Next-token logits [B, T, V] from hidden states. */
@@ -710,6 +715,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       NDArray cos,
       NDArray sin,
       NDArray bias,
+      NDArray scale,
       KvCache cache,
       boolean dropout) {
     NDManager step = h.getManager();
@@ -746,7 +752,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     NDArray scores =
         q.reshape(b, kvHeads, rep * t, hd)
             .matMul(Scopes.into(k.transpose(0, 1, 3, 2), step))
-            .mul(Scalars.of(q, 1.0 / Math.sqrt(hd)))
+            .mul(scale)
             .reshape(b, kvHeads, rep, t, s)
             .add(bias);
     NDArray y =
@@ -792,15 +798,13 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
         dropout ? lora.dropout() : 0);
   }
 
-  private NDArray norm(NDArray x, NDArray weight, NDArray bias) {
+  private static NDArray norm(NDArray x, NDArray weight, NDArray bias, NDArray eps) {
     if (bias == null) { // RMSNorm
-      NDArray rms =
-          x.square().mean(new int[] {-1}, true).add(Scalars.of(x, config.normEps())).sqrt();
+      NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
       return x.div(rms).mul(weight);
     }
     NDArray centred = x.sub(x.mean(new int[] {-1}, true));
-    NDArray std =
-        centred.square().mean(new int[] {-1}, true).add(Scalars.of(x, config.normEps())).sqrt();
+    NDArray std = centred.square().mean(new int[] {-1}, true).add(eps).sqrt();
     return centred.div(std).mul(weight).add(bias);
   }
 

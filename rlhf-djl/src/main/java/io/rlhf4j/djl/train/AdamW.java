@@ -3,6 +3,8 @@ package io.rlhf4j.djl.train;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import io.rlhf4j.djl.io.Tensor;
@@ -77,12 +79,15 @@ public final class AdamW implements AutoCloseable {
     // operand, and parameters and moments must never be borrowed by a scope that closes.
     try (NDManager scope = manager.newSubManager()) {
       List<NDArray> grads = new ArrayList<>(params.size());
-      double squares = 0;
+      NDList norms = new NDList(params.size());
       for (NDArray p : params) {
         NDArray g = Scopes.into(p.getGradient(), scope);
         grads.add(g);
-        squares +=
-            g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        norms.add(Scopes.into(g.norm(), scope));
+      }
+      double squares = 0;
+      for (float n : NDArrays.stack(norms).toFloatArray()) { // one device round trip
+        squares += (double) n * n;
       }
       double norm = Math.sqrt(squares);
       if (!Double.isFinite(norm)) {
@@ -106,21 +111,28 @@ public final class AdamW implements AutoCloseable {
       double lr = config.learningRate() * lrFactor;
       double bias1 = 1 - Math.pow(config.beta1(), step);
       double bias2 = 1 - Math.pow(config.beta2(), step);
+      // libtorch's fused update (through DJL) computes p −= η'·m / (√v + ε') in one native call,
+      // with no temporaries left behind. PyTorch's p −= (η/b₁)·m / (√v/√b₂ + ε) is the same with
+      // η' = η·√b₂/b₁ and ε' = ε·√b₂. It decays p by η·λ first, clips by scaling the gradient, and
+      // zeroes the gradient for the next accumulation.
+      float lrCorrected = (float) (lr * Math.sqrt(bias2) / bias1);
+      float epsCorrected = (float) (config.epsilon() * Math.sqrt(bias2));
       for (int i = 0; i < params.size(); i++) {
         NDArray p = params.get(i);
-        NDArray g = clip == 1.0 ? grads.get(i) : grads.get(i).mul((float) clip);
-        NDArray m = firstMoments.get(i);
-        NDArray v = secondMoments.get(i);
-        if (decays.get(i) && config.weightDecay() > 0) {
-          p.muli((float) (1 - lr * config.weightDecay()));
-        }
-        m.muli((float) config.beta1()).addi(g.mul((float) (1 - config.beta1())));
-        v.muli((float) config.beta2()).addi(g.square().mul((float) (1 - config.beta2())));
-        NDArray denominator =
-            Scopes.into(v.div((float) bias2), scope).sqrt().add((float) config.epsilon());
-        NDArray update = Scopes.into(m.div(denominator), scope).mul((float) (lr / bias1));
-        p.subi(update);
-        grads.get(i).subi(grads.get(i)); // zero for the next accumulation
+        p.getNDArrayInternal()
+            .adamUpdate(
+                new NDList(p, grads.get(i), firstMoments.get(i), secondMoments.get(i)),
+                new NDList(p),
+                (float) lr,
+                lrCorrected,
+                decays.get(i) ? (float) config.weightDecay() : 0f,
+                (float) clip,
+                -1f, // no element-wise clamp
+                (float) config.beta1(),
+                (float) config.beta2(),
+                epsCorrected,
+                false,
+                true);
       }
       return norm;
     }
