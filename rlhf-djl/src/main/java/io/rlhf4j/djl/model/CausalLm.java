@@ -162,6 +162,14 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   // release to the garbage collector. A non-finite value fails the load, naming the tensor.
   private static Arrays0 streamed(Map<String, ? extends TensorData> tensors) {
     return manager -> {
+      for (Map.Entry<String, ? extends TensorData> e : tensors.entrySet()) {
+        // A Java buffer holds at most 2 GiB; models up to ~3B parameters have no larger tensor.
+        checkArgument(
+            e.getValue().size() <= Integer.MAX_VALUE / 4,
+            "tensor '%s' holds %s values: tensors over 2 GiB are not supported yet",
+            e.getKey(),
+            e.getValue().size());
+      }
       long largest = tensors.values().stream().mapToLong(TensorData::size).max().orElse(0);
       ByteBuffer scratch =
           ByteBuffer.allocateDirect(Math.toIntExact(4 * Math.max(1, largest)))

@@ -226,4 +226,39 @@ class CausalLmTest {
           .isEqualTo(List.copyOf(a.parameters().keySet()));
     }
   }
+
+  @Test
+  void aTensorOverTwoGibIsRefusedByNameBeforeAnythingIsRead() {
+    // 1.1M × 512 embedding rows: 2.1 GiB in fp32. Nothing may be read or allocated for it.
+    ModelConfig config =
+        ModelConfig.llama()
+            .vocabSize(1_100_000)
+            .hiddenSize(512)
+            .intermediateSize(24)
+            .numLayers(1)
+            .numHeads(4)
+            .maxPositions(64)
+            .build();
+    Map<String, io.rlhf4j.djl.io.TensorData> lazy = new java.util.LinkedHashMap<>();
+    ParameterLayout.of(config)
+        .forEach(
+            (name, shape) ->
+                lazy.put(
+                    name,
+                    new io.rlhf4j.djl.io.TensorData() {
+                      @Override
+                      public long[] shape() {
+                        return shape;
+                      }
+
+                      @Override
+                      public void fill(java.nio.FloatBuffer out) {
+                        throw new AssertionError("read " + name);
+                      }
+                    }));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> CausalLm.fromTensors(config, lazy, Device.cpu()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tensor 'embed.weight' holds 563200000 values");
+  }
 }
