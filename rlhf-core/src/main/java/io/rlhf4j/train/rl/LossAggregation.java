@@ -15,28 +15,34 @@ public enum LossAggregation {
   /** mean over sequences of each one's token sum (Dr. GRPO: no length normalisation). */
   SEQ_MEAN_TOKEN_SUM;
 
-  /** w_{b,t} for a minibatch with this mask (0 at padding). */
+  /** w_{b,t} = mask·rowFactor / denominator for a minibatch with this mask (0 at padding). */
   public double[][] weights(double[][] mask) {
-    double tokens = Masked.count(mask);
-    int rows = mask.length;
-    double[][] w = new double[rows][];
-    for (int b = 0; b < rows; b++) {
-      double length = 0;
-      for (double m : mask[b]) {
-        length += m;
-      }
+    double denominator = denominator(mask);
+    double[][] w = new double[mask.length][];
+    for (int b = 0; b < mask.length; b++) {
+      double factor = rowFactor(mask[b]);
       w[b] = new double[mask[b].length];
       for (int t = 0; t < mask[b].length; t++) {
-        if (mask[b][t] != 0) {
-          w[b][t] =
-              switch (this) {
-                case TOKEN_MEAN -> 1 / tokens;
-                case SEQ_MEAN_TOKEN_MEAN -> 1 / (length * rows);
-                case SEQ_MEAN_TOKEN_SUM -> 1.0 / rows;
-              };
-        }
+        w[b][t] = mask[b][t] * factor / denominator;
       }
     }
     return w;
+  }
+
+  /** The factor on each token of a row with this mask row: 1, or 1 / its length. */
+  public double rowFactor(double[] maskRow) {
+    if (this != SEQ_MEAN_TOKEN_MEAN) {
+      return 1;
+    }
+    double length = 0;
+    for (double m : maskRow) {
+      length += m;
+    }
+    return 1 / length;
+  }
+
+  /** What the weighted sum is divided by: the minibatch's tokens, or its sequences. */
+  public double denominator(double[][] mask) {
+    return this == TOKEN_MEAN ? Masked.count(mask) : mask.length;
   }
 }

@@ -89,16 +89,17 @@ public record SequenceBatch(
    * @param hidden [B, S, D] from {@code model}'s trunk over {@link #tokens()}
    */
   public NDArray responseLogProbs(CausalLm model, NDArray hidden, double temperature) {
-    return tokenStatistics(model, hidden, temperature, false).logProbs();
+    return tokenStatistics(model, hidden, temperature, false, false).logProbs();
   }
 
   /**
    * As {@link #responseLogProbs}, with the entropy of each tempered next-token distribution beside
-   * it (a diagnostic: no gradient flows through it).
+   * it: a diagnostic through which no gradient flows, unless {@code entropyGradient} (an entropy
+   * bonus in the loss).
    */
   public TokenStatistics responseLogProbsAndEntropy(
-      CausalLm model, NDArray hidden, double temperature) {
-    return tokenStatistics(model, hidden, temperature, true);
+      CausalLm model, NDArray hidden, double temperature, boolean entropyGradient) {
+    return tokenStatistics(model, hidden, temperature, true, entropyGradient);
   }
 
   /**
@@ -111,7 +112,11 @@ public record SequenceBatch(
   public record TokenStatistics(NDArray logProbs, NDArray entropy) {}
 
   private TokenStatistics tokenStatistics(
-      CausalLm model, NDArray hidden, double temperature, boolean withEntropy) {
+      CausalLm model,
+      NDArray hidden,
+      double temperature,
+      boolean withEntropy,
+      boolean entropyGradient) {
     NDManager scope = targets.getManager();
     long b = targets.getShape().get(0);
     long r = targets.getShape().get(1);
@@ -135,7 +140,7 @@ public record SequenceBatch(
         NDArray picked = logp.gather(Scopes.into(chosen.get(slice), chunk), -1).squeeze(-1);
         logProbs.add(Scopes.into(picked, scope));
         if (withEntropy) {
-          NDArray fixed = logp.stopGradient();
+          NDArray fixed = entropyGradient ? logp : logp.stopGradient();
           entropies.add(Scopes.into(fixed.exp().mul(fixed).sum(new int[] {-1}).neg(), scope));
         }
       }

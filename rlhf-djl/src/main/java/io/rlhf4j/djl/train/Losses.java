@@ -3,6 +3,9 @@ package io.rlhf4j.djl.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.rlhf4j.djl.model.Scalars;
+import io.rlhf4j.train.ppo.KlEstimator;
+import io.rlhf4j.train.rl.LossAggregation;
+import io.rlhf4j.train.rl.PolicyObjective;
 
 /**
  * The training losses on NDArrays, each the tensor twin of an rlhf-core reference (named in its
@@ -72,10 +75,57 @@ public final class Losses {
       NDArray mask,
       double clip,
       NDArray tokens) {
+    PolicyObjective ppo =
+        new PolicyObjective(clip, clip, 0, KlEstimator.K1, 0, LossAggregation.TOKEN_MEAN);
+    return policyObjective(logpNew, logpOld, null, advantages, null, mask, tokens, ppo);
+  }
+
+  /**
+   * The general policy loss ({@link PolicyObjective}), per token
+   *
+   * <pre>
+   *   ℓ_t = max(−A ρ, −A clip(ρ, 1 − ε_low, 1 + ε_high)) + β_kl k(logπ, logπ_ref) − c_H H_t
+   * </pre>
+   *
+   * <p>combined as Σ ℓ·weights / denominator: the aggregation's per-token weights and denominator
+   * for the whole minibatch, so micro-batches add up to the minibatch's loss.
+   *
+   * @param logpRef log π_ref per token (only read when β_kl &gt; 0)
+   * @param entropy H_t with its gradient (only read when c_H &gt; 0)
+   */
+  public static NDArray policyObjective(
+      NDArray logpNew,
+      NDArray logpOld,
+      NDArray logpRef,
+      NDArray advantages,
+      NDArray entropy,
+      NDArray weights,
+      NDArray denominator,
+      PolicyObjective o) {
     NDArray ratio = logpNew.sub(logpOld).exp();
     NDArray unclipped = advantages.neg().mul(ratio);
-    NDArray clipped = advantages.neg().mul(ratio.clip((float) (1 - clip), (float) (1 + clip)));
-    return unclipped.maximum(clipped).mul(mask).sum().div(tokens);
+    NDArray clipped =
+        advantages.neg().mul(ratio.clip((float) (1 - o.clipLow()), (float) (1 + o.clipHigh())));
+    NDArray token = unclipped.maximum(clipped);
+    if (o.klCoefficient() > 0) {
+      NDArray kl = klPerToken(logpNew, logpRef, o.klEstimator());
+      token = token.add(kl.mul(Scalars.of(kl, o.klCoefficient())));
+    }
+    if (o.entropyCoefficient() > 0) {
+      token = token.sub(entropy.mul(Scalars.of(entropy, o.entropyCoefficient())));
+    }
+    return token.mul(weights).sum().div(denominator);
+  }
+
+  /** The per-token KL estimate k(logπ, logπ_ref) ({@link KlEstimator}), differentiable in logπ. */
+  public static NDArray klPerToken(NDArray logp, NDArray logpRef, KlEstimator estimator) {
+    NDArray diff = logp.sub(logpRef); // log(π / π_ref)
+    return switch (estimator) {
+      case K1 -> diff;
+      case K2 -> diff.square().mul(Scalars.of(diff, 0.5));
+        // exp(−d) + d − 1: the unbiased, always positive estimate GRPO uses
+      case K3 -> diff.neg().exp().add(diff).sub(Scalars.of(diff, 1));
+    };
   }
 
   /** PPO's clipped value loss ({@link io.rlhf4j.train.ppo.PpoLoss#valueLoss}). */

@@ -10,9 +10,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.djl.train.reward.RankingBatch;
+import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoLoss;
 import io.rlhf4j.train.ppo.PtxLoss;
 import io.rlhf4j.train.reward.RankingLoss;
+import io.rlhf4j.train.rl.LossAggregation;
+import io.rlhf4j.train.rl.PolicyObjective;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -122,6 +125,43 @@ class LossesTest {
         logpNew,
         x -> Losses.policyLoss(x, nd(logpOld), nd(adv), mask, 0.2),
         x -> PpoLoss.policyLoss(x, logpOld, adv, MASK, 0.2));
+  }
+
+  @Test
+  void generalPolicyObjectiveMatchesReferenceForEveryOption() {
+    double[][] logpOld = randn(1);
+    double[][] logpNew = randn(1);
+    double[][] logpRef = randn(1);
+    for (int b = 0; b < B; b++) {
+      for (int t = 0; t < T; t++) {
+        logpNew[b][t] = logpOld[b][t] + random.nextGaussian() * 0.3;
+        logpRef[b][t] = logpOld[b][t] + random.nextGaussian() * 0.3;
+      }
+    }
+    double[][] adv = randn(1);
+    double[][] entropy = randn(1);
+    for (LossAggregation aggregation : LossAggregation.values()) {
+      for (KlEstimator kl : KlEstimator.values()) {
+        PolicyObjective o = new PolicyObjective(0.2, 0.28, 0.1, kl, 0.01, aggregation);
+        double[][] rowScaled = new double[B][T];
+        for (int b = 0; b < B; b++) {
+          for (int t = 0; t < T; t++) {
+            rowScaled[b][t] = MASK[b][t] * aggregation.rowFactor(MASK[b]);
+          }
+        }
+        NDArray weights = nd(rowScaled);
+        NDArray denominator = manager.create((float) aggregation.denominator(MASK));
+        java.util.function.Function<NDArray, NDArray> tensor =
+            x ->
+                Losses.policyObjective(
+                    x, nd(logpOld), nd(logpRef), nd(adv), nd(entropy), weights, denominator, o);
+        assertThat(tensor.apply(nd(logpNew)).getFloat())
+            .as("%s %s", aggregation, kl)
+            .isCloseTo(
+                (float) o.loss(logpNew, logpOld, logpRef, adv, entropy, MASK), within(1e-5f));
+        checkGradient(logpNew, tensor, x -> o.loss(x, logpOld, logpRef, adv, entropy, MASK));
+      }
+    }
   }
 
   @Test

@@ -20,6 +20,7 @@ import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.KlPenalizedReward;
 import io.rlhf4j.train.ppo.PpoDiagnostics;
 import io.rlhf4j.train.ppo.PpoTrainer;
+import io.rlhf4j.train.rl.GroupStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * estimator, whose sequence sum is reported as {@code kl_k2} or {@code kl_k3} when it is not k1.
  */
 public final class DjlPpoTrainer implements PpoTrainer {
-  /** The stage name in metrics and checkpoints. */
+  /** The stage name of PPO (GAE with a critic) in metrics and checkpoints. */
   public static final String STAGE = "ppo";
 
   private static final Logger LOG = LoggerFactory.getLogger(DjlPpoTrainer.class);
@@ -69,6 +70,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
   private final SavableTokenizer tokenizer;
   private final PpoConfig config;
   private final TrainingRun run;
+  private final String stage;
   private final DjlPolicy policy;
   private final AdamW policyOptimizer;
   private final AdamW valueOptimizer;
@@ -110,7 +112,12 @@ public final class DjlPpoTrainer implements PpoTrainer {
       PpoConfig config,
       List<int[]> pretraining,
       TrainingRun run) {
-    checkArgument(valueModel.hasScalarHead(), "the value model needs a scalar head");
+    checkArgument(
+        config.usesCritic() == (valueModel != null),
+        config.usesCritic() ? "%s needs a value model" : "%s uses no value model: pass null for it",
+        config.estimator());
+    checkArgument(
+        valueModel == null || valueModel.hasScalarHead(), "the value model needs a scalar head");
     checkArgument(
         config.ptxCoefficient() == 0 || !pretraining.isEmpty(),
         "PPO-ptx needs pretraining sequences");
@@ -133,13 +140,18 @@ public final class DjlPpoTrainer implements PpoTrainer {
     this.tokenizer = tokenizer;
     this.config = config;
     this.run = run;
+    this.stage = config.stageName();
     this.policy = new DjlPolicy(policyModel, tokenizer);
     policyModel.setTrainable(true);
-    valueModel.setTrainable(true);
     this.policyOptimizer =
         new AdamW(config.policyOptimizer(), policyModel.parameters(), policyModel.manager());
-    this.valueOptimizer =
-        new AdamW(config.valueOptimizer(), valueModel.parameters(), valueModel.manager());
+    if (valueModel != null) {
+      valueModel.setTrainable(true);
+      this.valueOptimizer =
+          new AdamW(config.valueOptimizer(), valueModel.parameters(), valueModel.manager());
+    } else {
+      this.valueOptimizer = null;
+    }
     this.kl = config.newKlController();
     this.experienceMaker =
         new ExperienceMaker(policy, this.reference, valueModel, rewardModel, tokenizer, config);
@@ -150,7 +162,8 @@ public final class DjlPpoTrainer implements PpoTrainer {
             policyOptimizer,
             valueOptimizer,
             config,
-            List.copyOf(pretraining));
+            List.copyOf(pretraining),
+            stage);
   }
 
   @Override
@@ -174,6 +187,11 @@ public final class DjlPpoTrainer implements PpoTrainer {
     return this;
   }
 
+  /** This run's stage name: "ppo", or the estimator's ("grpo", "rloo", ...). */
+  public String stage() {
+    return stage;
+  }
+
   /** Iterations done so far. */
   public long iteration() {
     return iteration;
@@ -193,13 +211,13 @@ public final class DjlPpoTrainer implements PpoTrainer {
       long shuffleSeed) {
     checkArgument(!prompts.isEmpty(), "PPO needs prompts");
     checkArgument(checkpointEvery >= 1, "checkpointEvery must be >= 1");
-    try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
-      if (hasCheckpoint(checkpoint)) {
+    try (TrainingLock lock = TrainingLock.acquire(run.name(stage))) {
+      if (hasCheckpointIn(checkpoint)) {
         resume(checkpoint);
       }
       List<int[]> order = new ArrayList<>(prompts);
       Collections.shuffle(order, new Random(shuffleSeed));
-      run.start(STAGE, iterations);
+      run.start(stage, iterations);
       while (iteration < iterations) {
         List<int[]> batch = new ArrayList<>();
         long start = iteration * config.rolloutBatchSize();
@@ -212,15 +230,15 @@ public final class DjlPpoTrainer implements PpoTrainer {
         if (iteration % checkpointEvery == 0 || iteration == iterations) {
           save(checkpoint);
         }
-        run.report(STAGE, iteration, metrics);
+        run.report(stage, iteration, metrics);
       }
-      run.end(STAGE);
+      run.end(stage);
     }
   }
 
   @Override
   public StepMetrics step(List<int[]> prompts) {
-    try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
+    try (TrainingLock lock = TrainingLock.acquire(run.name(stage))) {
       return learn(rollout(prompts));
     }
   }
@@ -244,8 +262,8 @@ public final class DjlPpoTrainer implements PpoTrainer {
    * then β, then the report.
    */
   public StepMetrics learn(Experience experience) {
-    try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
-      return run.report(STAGE, iteration, learnQuietly(experience));
+    try (TrainingLock lock = TrainingLock.acquire(run.name(stage))) {
+      return run.report(stage, iteration, learnQuietly(experience));
     }
   }
 
@@ -274,8 +292,15 @@ public final class DjlPpoTrainer implements PpoTrainer {
     m.put("beta", e.beta());
     m.put("reward", meanRowSum(e.rewards(), e.mask()));
     m.putAll(stats);
-    m.put(
-        "explained_variance", PpoDiagnostics.explainedVariance(e.values(), e.returns(), e.mask()));
+    if (e.values() != null) {
+      m.put(
+          "explained_variance",
+          PpoDiagnostics.explainedVariance(e.values(), e.returns(), e.mask()));
+    }
+    if (config.samplesPerPrompt() > 1) {
+      m.put("score_std_in_group", GroupStats.meanStd(e.scores(), e.groups()));
+      m.put("flat_group_fraction", GroupStats.flatShare(e.scores(), e.groups()));
+    }
     m.put("response_length", e.responses().stream().mapToInt(r -> r.length).average().orElse(0));
     double eosFraction = fraction(e.endedWithEos());
     m.put("eos_fraction", eosFraction);
@@ -298,10 +323,11 @@ public final class DjlPpoTrainer implements PpoTrainer {
     if (eosFraction == 0 && !warnedAboutMissingEos) {
       warnedAboutMissingEos = true;
       LOG.warn(
-          "ppo iteration {}: none of the {} responses emitted EOS within maxNewTokens = {}, so"
+          "{} iteration {}: none of the {} responses emitted EOS within maxNewTokens = {}, so"
               + " every score was replaced by missingEosScore = {} and the reward carries no"
               + " signal; raise maxNewTokens, or leave missingEosScore empty (the reward model then"
               + " scores a cut-off response as it was trained to)",
+          stage,
           iteration,
           batch,
           config.sampling().maxNewTokens(),
@@ -348,7 +374,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
    */
   public void save(Path dir) {
     Map<String, Object> state = new LinkedHashMap<>();
-    state.put("stage", STAGE);
+    state.put("stage", stage);
     state.put("iteration", iteration);
     state.put("beta", kl.beta());
     state.put("seed", config.seed());
@@ -356,7 +382,9 @@ public final class DjlPpoTrainer implements PpoTrainer {
       AtomicFiles.replaceFolder(
           dir,
           temp -> {
-            Checkpoint.save(temp.resolve("value"), valueModel, tokenizer, valueOptimizer, state);
+            if (valueModel != null) {
+              Checkpoint.save(temp.resolve("value"), valueModel, tokenizer, valueOptimizer, state);
+            }
             Checkpoint.save(temp.resolve("policy"), policyModel, tokenizer, policyOptimizer, state);
           });
     } catch (IOException e) {
@@ -365,7 +393,17 @@ public final class DjlPpoTrainer implements PpoTrainer {
     }
   }
 
-  /** Whether {@code dir} holds a PPO checkpoint (repairing an interrupted swap first). */
+  /**
+   * Whether {@code dir} holds a checkpoint of this trainer's kind: a policy, and a value model when
+   * the estimator uses one (an interrupted swap is repaired first).
+   */
+  public boolean hasCheckpointIn(Path dir) {
+    Path found = AtomicFiles.recovered(dir);
+    return Checkpoint.exists(found.resolve("policy"))
+        && (valueModel == null || Checkpoint.exists(found.resolve("value")));
+  }
+
+  /** Whether {@code dir} holds a PPO checkpoint, policy and value model. */
   public static boolean hasCheckpoint(Path dir) {
     Path found = AtomicFiles.recovered(dir);
     return Checkpoint.exists(found.resolve("policy")) && Checkpoint.exists(found.resolve("value"));
@@ -375,30 +413,40 @@ public final class DjlPpoTrainer implements PpoTrainer {
   public void resume(Path dir) {
     Path found = AtomicFiles.recovered(dir);
     Checkpoint p = Checkpoint.load(found.resolve("policy"), policyModel.config());
-    Checkpoint v = Checkpoint.load(found.resolve("value"), valueModel.config());
     checkArgument(
-        p.state().get("iteration").equals(v.state().get("iteration")),
-        "policy and value checkpoints in %s are from different iterations",
-        dir);
+        stage.equals(p.state().get("stage")),
+        "%s holds a %s checkpoint, not %s",
+        dir,
+        p.state().get("stage"),
+        stage);
     p.requireSeed(config.seed(), dir);
     GradMode.offOnThisThread();
     policyModel.loadTensors(p.weights());
     policyOptimizer.restore(p.optimizer(), p.optimizerStep());
-    valueModel.loadTensors(v.weights());
-    valueOptimizer.restore(v.optimizer(), v.optimizerStep());
+    if (valueModel != null) {
+      Checkpoint v = Checkpoint.load(found.resolve("value"), valueModel.config());
+      checkArgument(
+          p.state().get("iteration").equals(v.state().get("iteration")),
+          "policy and value checkpoints in %s are from different iterations",
+          dir);
+      valueModel.loadTensors(v.weights());
+      valueOptimizer.restore(v.optimizer(), v.optimizerStep());
+    }
     iteration = ((Number) p.state().get("iteration")).longValue();
     kl.restore(((Number) p.state().get("beta")).doubleValue());
-    LOG.info("resuming PPO from {} at iteration {}", dir, iteration);
+    LOG.info("resuming {} from {} at iteration {}", stage, dir, iteration);
   }
 
   @Override
   public void close() {
     policyOptimizer.close();
-    valueOptimizer.close();
+    if (valueModel != null) {
+      valueOptimizer.close();
+      valueModel.setTrainable(false);
+    }
     if (ownsReference) {
       reference.close();
     }
     policyModel.setTrainable(false);
-    valueModel.setTrainable(false);
   }
 }

@@ -3,7 +3,7 @@ package io.rlhf4j.djl.train.ppo;
 import java.util.List;
 
 /**
- * One PPO rollout batch after scoring: everything the update needs, on the host, row b being one
+ * One rollout batch after scoring: everything the update needs, on the host, row b being one
  * episode (prompt, sampled response). Per-token arrays are [B][R] with R the longest response;
  * {@code mask} is 1 on response tokens and 0 on padding.
  *
@@ -11,14 +11,16 @@ import java.util.List;
  * @param prompts prompt ids per row
  * @param responses the sampled response ids: the policy's actions, EOS included when emitted
  * @param endedWithEos whether each response ended by emitting EOS
+ * @param groups the prompt each row was sampled for (rows of one prompt share it)
  * @param scores the reward model's score of each response (after any missing-EOS replacement)
  * @param mask response-token mask
  * @param logProbs log π_old of each sampled token at the rollout temperature
  * @param refLogProbs log π_ref of each sampled token at the same temperature
- * @param values V_old(s_t) of the state that emits each token
+ * @param values V_old(s_t) of the state that emits each token, or null without a value model
  * @param rewards per-token rewards −β·KL_t, with the score added at the last token
- * @param advantages GAE advantages (whitened when configured)
- * @param returns GAE returns, advantages + values, before whitening
+ * @param advantages the estimator's advantages
+ * @param returns the value model's targets (GAE: advantages + values, before whitening), or null
+ *     without a value model
  * @param beta the β the rewards were shaped with
  * @param generateSeconds wall time spent sampling
  * @param scoreSeconds wall time spent scoring (reward model, log-probabilities, values)
@@ -28,6 +30,7 @@ public record Experience(
     List<int[]> prompts,
     List<int[]> responses,
     boolean[] endedWithEos,
+    int[] groups,
     double[] scores,
     double[][] mask,
     double[][] logProbs,

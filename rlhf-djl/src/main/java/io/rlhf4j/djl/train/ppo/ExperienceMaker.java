@@ -11,26 +11,29 @@ import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.Tokenizer;
 import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.Seeds;
-import io.rlhf4j.train.ppo.Gae;
-import io.rlhf4j.train.ppo.KlPenalizedReward;
-import io.rlhf4j.train.ppo.Whitening;
+import io.rlhf4j.train.rl.AdvantageEstimator;
+import io.rlhf4j.train.rl.Advantages;
+import io.rlhf4j.train.rl.EstimatorInput;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Makes PPO's experience (OpenRLHF's "experience maker"): samples one response per prompt, scores
- * it, and turns the scores into advantages.
+ * Makes the experience of an iteration (OpenRLHF's "experience maker"): samples responses, scores
+ * them, and turns the scores into advantages.
  *
  * <ol>
- *   <li>sample at the rollout temperature, from the stream of (seed, iteration);
+ *   <li>sample {@code samplesPerPrompt} responses per prompt at the rollout temperature, from the
+ *       stream of (seed, iteration);
  *   <li>score each response with the reward model exactly as reward training encoded the same text:
  *       with EOS if and only if the sample emitted it ({@link Examples#forScoring});
- *   <li>log-probabilities of policy and reference at that temperature, values of the value model;
- *   <li>per-token rewards −β·KL_t with the score at the last token, GAE, whitened advantages.
+ *   <li>log-probabilities of policy and reference at that temperature, and values of the value
+ *       model when the estimator uses one;
+ *   <li>the KL penalty −β·KL_t per token (β = 0 when the KL is a loss term instead), then the
+ *       configured advantage estimator (GAE, GRPO, RLOO, REINFORCE++, ...).
  * </ol>
  *
- * <p>Step 4 runs on the host through rlhf-core's reference functions, so the numbers PPO learns
- * from are the ones tested against hand-worked examples.
+ * <p>Step 4 runs on the host through rlhf-core's reference estimators, so the numbers the policy
+ * learns from are the ones tested against hand-worked examples.
  */
 final class ExperienceMaker {
   /** The purpose of the rollout-sampling stream in {@link Seeds#derive}. */
@@ -42,6 +45,7 @@ final class ExperienceMaker {
   private final RewardModel rewardModel;
   private final Tokenizer tokenizer;
   private final PpoConfig config;
+  private final AdvantageEstimator estimator;
 
   ExperienceMaker(
       DjlPolicy policy,
@@ -56,19 +60,29 @@ final class ExperienceMaker {
     this.rewardModel = rewardModel;
     this.tokenizer = tokenizer;
     this.config = config;
+    this.estimator = config.advantageEstimator();
   }
 
   Experience make(List<int[]> prompts, long iteration, double beta) {
     GradMode.offOnThisThread();
     long t0 = System.nanoTime();
-    // 1. Sample.
+    // 1. Sample: each prompt samplesPerPrompt times, its rows adjacent and sharing a group.
+    int n = config.samplesPerPrompt();
+    List<int[]> rows = new ArrayList<>(prompts.size() * n);
+    int[] groups = new int[prompts.size() * n];
+    for (int p = 0; p < prompts.size(); p++) {
+      for (int k = 0; k < n; k++) {
+        groups[rows.size()] = p;
+        rows.add(prompts.get(p));
+      }
+    }
     List<Generation> generations =
         policy.generate(
-            prompts,
+            rows,
             config.sampling().toBuilder()
                 .seed(Seeds.derive(config.seed(), iteration, SAMPLING))
                 .build());
-    int b = prompts.size();
+    int b = rows.size();
     List<int[]> responses = generations.stream().map(Generation::response).toList();
     boolean[] eos = new boolean[b];
     for (int i = 0; i < b; i++) {
@@ -77,20 +91,20 @@ final class ExperienceMaker {
     long t1 = System.nanoTime();
     // 2. Score.
     double[] scores = score(generations);
-    // 3. Log-probabilities and values of the sampled tokens.
+    // 3. Log-probabilities (and values, with a critic) of the sampled tokens.
     double temperature = config.sampling().temperature();
     CausalLm policyModel = policy.model();
     int width = HostArrays.width(responses);
     double[][] logp = new double[b][];
     double[][] refLogp = new double[b][];
-    double[][] values = new double[b][];
+    double[][] values = valueModel == null ? null : new double[b][];
     double[][] mask = new double[b][];
     // A micro-batch of rows per pass: peak memory is set by the micro-batch, not the rollout.
     for (int from = 0; from < b; from += config.microBatchSize()) {
       int to = Math.min(b, from + config.microBatchSize());
       try (NDManager scope = policyModel.manager().newSubManager()) {
         SequenceBatch batch =
-            SequenceBatch.of(scope, prompts.subList(from, to), responses.subList(from, to));
+            SequenceBatch.of(scope, rows.subList(from, to), responses.subList(from, to));
         HostArrays.place(
             HostArrays.rows(
                 batch.responseLogProbs(policyModel, hidden(policyModel, batch), temperature)),
@@ -103,35 +117,41 @@ final class ExperienceMaker {
             refLogp,
             from,
             width);
-        HostArrays.place(
-            HostArrays.rows(batch.responseValues(valueModel.scoreAll(hidden(valueModel, batch)))),
-            values,
-            from,
-            width);
+        if (valueModel != null) {
+          HostArrays.place(
+              HostArrays.rows(batch.responseValues(valueModel.scoreAll(hidden(valueModel, batch)))),
+              values,
+              from,
+              width);
+        }
         HostArrays.place(HostArrays.rows(batch.responseMask()), mask, from, width);
       }
     }
-    // 4. KL-shaped rewards and advantages.
-    double[][] rewards =
-        KlPenalizedReward.rewards(logp, refLogp, mask, scores, beta, config.klEstimator());
-    Gae.Result gae = Gae.compute(rewards, values, mask, config.gamma(), config.lambda());
-    double[][] advantages =
-        config.whitenAdvantages()
-            ? Whitening.whiten(gae.advantages(), mask, true)
-            : gae.advantages();
+    // 4. The KL penalty in the reward (when β > 0), then the estimator's advantages.
+    double[][] penalty = new double[b][width];
+    for (int i = 0; i < b; i++) {
+      for (int t = 0; t < width; t++) {
+        if (mask[i][t] != 0) {
+          penalty[i][t] = -beta * config.klEstimator().estimate(logp[i][t], refLogp[i][t]);
+        }
+      }
+    }
+    EstimatorInput input = new EstimatorInput(scores, penalty, mask, groups, values);
+    Advantages advantages = estimator.estimate(input);
     return new Experience(
         iteration,
-        List.copyOf(prompts),
+        List.copyOf(rows),
         responses,
         eos,
+        groups,
         scores,
         mask,
         logp,
         refLogp,
         values,
-        rewards,
-        advantages,
-        gae.returns(),
+        input.tokenRewards(scores),
+        advantages.advantages(),
+        advantages.returns(),
         beta,
         (t1 - t0) / 1e9,
         (System.nanoTime() - t1) / 1e9);

@@ -5,10 +5,16 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.model.SamplingConfig;
+import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.ppo.AdaptiveKlController;
 import io.rlhf4j.train.ppo.FixedKlController;
 import io.rlhf4j.train.ppo.KlController;
 import io.rlhf4j.train.ppo.KlEstimator;
+import io.rlhf4j.train.rl.AdvantageEstimator;
+import io.rlhf4j.train.rl.Estimator;
+import io.rlhf4j.train.rl.GaeEstimator;
+import io.rlhf4j.train.rl.LossAggregation;
+import io.rlhf4j.train.rl.PolicyObjective;
 import java.util.OptionalDouble;
 
 /**
@@ -50,6 +56,19 @@ import java.util.OptionalDouble;
  *     invariant to a constant scale on its loss, so TRL's vf_coef would only move the clipping
  *     threshold here
  * @param seed seeds rollouts and minibatch order; iteration i uses streams derived from (seed, i)
+ * @param estimator the advantage estimator (GAE with a critic: PPO; or GRPO, Dr. GRPO, RLOO,
+ *     REINFORCE++, which need no value model)
+ * @param samplesPerPrompt responses sampled per prompt (GRPO's group size; 1 for PPO): an iteration
+ *     has rolloutBatchSize × samplesPerPrompt episodes
+ * @param klLossCoefficient β_kl of the KL to the reference as a loss term (GRPO's; 0: none). The KL
+ *     in the reward is {@code klCoefficient}; set it to 0 when the KL is a loss term
+ * @param klLossEstimator the estimator of that term (k3, GRPO's)
+ * @param clipRangeHigh ε_high of the ratio clip, above 1 (DAPO's clip-higher); defaults to
+ *     clipRange, which is then ε_low
+ * @param lossAggregation how token losses are combined (token mean)
+ * @param entropyCoefficient c_H of an entropy bonus (0: none)
+ * @param schedule the learning-rate multiplier per optimizer step of the policy and value model
+ *     (constant)
  */
 public record PpoConfig(
     int rolloutBatchSize,
@@ -71,16 +90,26 @@ public record PpoConfig(
     double ptxCoefficient,
     AdamWConfig policyOptimizer,
     AdamWConfig valueOptimizer,
-    long seed) {
+    long seed,
+    Estimator estimator,
+    int samplesPerPrompt,
+    double klLossCoefficient,
+    KlEstimator klLossEstimator,
+    double clipRangeHigh,
+    LossAggregation lossAggregation,
+    double entropyCoefficient,
+    LrSchedule schedule) {
 
   /** Validates on construction. */
   public PpoConfig {
     checkArgument(rolloutBatchSize >= 1, "rolloutBatchSize must be >= 1");
+    checkArgument(samplesPerPrompt >= 1, "samplesPerPrompt must be >= 1");
     checkArgument(
-        miniBatchSize >= 1 && rolloutBatchSize % miniBatchSize == 0,
-        "miniBatchSize (%s) must divide rolloutBatchSize (%s)",
+        miniBatchSize >= 1 && rolloutBatchSize * samplesPerPrompt % miniBatchSize == 0,
+        "miniBatchSize (%s) must divide the episodes of an iteration (%s prompts × %s samples)",
         miniBatchSize,
-        rolloutBatchSize);
+        rolloutBatchSize,
+        samplesPerPrompt);
     checkArgument(
         microBatchSize >= 1 && microBatchSize <= miniBatchSize,
         "microBatchSize (%s) must be in [1, miniBatchSize (%s)]",
@@ -114,6 +143,82 @@ public record PpoConfig(
     checkArgument(ptxCoefficient >= 0, "ptxCoefficient must be >= 0");
     checkNotNull(policyOptimizer, "policyOptimizer");
     checkNotNull(valueOptimizer, "valueOptimizer");
+    checkNotNull(estimator, "estimator");
+    checkArgument(
+        samplesPerPrompt >= 2 || !estimator.create(gamma, lambda).needsGroups(),
+        "%s compares the samples of a prompt: samplesPerPrompt must be >= 2",
+        estimator);
+    checkArgument(klLossCoefficient >= 0, "klLossCoefficient must be >= 0");
+    checkNotNull(klLossEstimator, "klLossEstimator");
+    checkArgument(clipRangeHigh > 0, "clipRangeHigh must be > 0");
+    checkNotNull(lossAggregation, "lossAggregation");
+    checkArgument(entropyCoefficient >= 0, "entropyCoefficient must be >= 0");
+    checkNotNull(schedule, "schedule");
+  }
+
+  /** The stage name in metrics and checkpoints: "ppo" for GAE, else the estimator's ("grpo"). */
+  public String stageName() {
+    return estimator == Estimator.GAE ? "ppo" : estimator.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** The episodes of one iteration: prompts × samples per prompt. */
+  public int episodes() {
+    return rolloutBatchSize * samplesPerPrompt;
+  }
+
+  /** The estimator, with this configuration's γ, λ and whitening. */
+  public AdvantageEstimator advantageEstimator() {
+    return estimator == Estimator.GAE
+        ? new GaeEstimator(gamma, lambda, whitenAdvantages)
+        : estimator.create(gamma, lambda);
+  }
+
+  /** Whether a value model takes part (only estimators with a critic use one). */
+  public boolean usesCritic() {
+    return advantageEstimator().needsCritic();
+  }
+
+  /** The policy loss's options, as the reference maths names them. */
+  public PolicyObjective objective() {
+    return new PolicyObjective(
+        clipRange,
+        clipRangeHigh,
+        klLossCoefficient,
+        klLossEstimator,
+        entropyCoefficient,
+        lossAggregation);
+  }
+
+  /**
+   * GRPO as TRL and DeepSeekMath run it: 4 samples per prompt, group-normalised rewards, no value
+   * model, the KL to the reference as a k3 loss term (β_kl 0.04) instead of in the reward, and each
+   * sequence's token mean averaged over sequences.
+   */
+  public static Builder grpo() {
+    return builder()
+        .estimator(Estimator.GRPO)
+        .samplesPerPrompt(4)
+        .klCoefficient(0)
+        .klLoss(0.04, KlEstimator.K3)
+        .lossAggregation(LossAggregation.SEQ_MEAN_TOKEN_MEAN);
+  }
+
+  /** Dr. GRPO: GRPO's groups without the std division or the length normalisation, and no KL. */
+  public static Builder drGrpo() {
+    return grpo()
+        .estimator(Estimator.DR_GRPO)
+        .klLoss(0, KlEstimator.K3)
+        .lossAggregation(LossAggregation.SEQ_MEAN_TOKEN_SUM);
+  }
+
+  /** RLOO as TRL runs it: 4 samples per prompt, leave-one-out baseline, KL (k1) in the reward. */
+  public static Builder rloo() {
+    return builder().estimator(Estimator.RLOO).samplesPerPrompt(4);
+  }
+
+  /** REINFORCE++: one sample per prompt, KL in the reward, returns whitened over the batch. */
+  public static Builder reinforcePlusPlus() {
+    return builder().estimator(Estimator.REINFORCE_PP);
   }
 
   /** A fresh KL controller for this configuration. */
@@ -152,6 +257,14 @@ public record PpoConfig(
     b.policyOptimizer = policyOptimizer;
     b.valueOptimizer = valueOptimizer;
     b.seed = seed;
+    b.estimator = estimator;
+    b.samplesPerPrompt = samplesPerPrompt;
+    b.klLossCoefficient = klLossCoefficient;
+    b.klLossEstimator = klLossEstimator;
+    b.clipRangeHigh = clipRangeHigh == clipRange ? 0 : clipRangeHigh;
+    b.lossAggregation = lossAggregation;
+    b.entropyCoefficient = entropyCoefficient;
+    b.schedule = schedule;
     return b;
   }
 
@@ -178,8 +291,59 @@ public record PpoConfig(
     private AdamWConfig policyOptimizer = AdamWConfig.of(1e-5);
     private AdamWConfig valueOptimizer = AdamWConfig.of(1e-5);
     private long seed = 0;
+    private Estimator estimator = Estimator.GAE;
+    private int samplesPerPrompt = 1;
+    private double klLossCoefficient = 0;
+    private KlEstimator klLossEstimator = KlEstimator.K3;
+    private double clipRangeHigh = 0; // 0: clipRange
+    private LossAggregation lossAggregation = LossAggregation.TOKEN_MEAN;
+    private double entropyCoefficient = 0;
+    private LrSchedule schedule = LrSchedule.constant();
 
     private Builder() {}
+
+    /** See {@link PpoConfig#estimator()}. */
+    public Builder estimator(Estimator v) {
+      estimator = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#samplesPerPrompt()}. */
+    public Builder samplesPerPrompt(int v) {
+      samplesPerPrompt = v;
+      return this;
+    }
+
+    /** The KL to the reference as a loss term: β_kl and its estimator. */
+    public Builder klLoss(double coefficient, KlEstimator v) {
+      klLossCoefficient = coefficient;
+      klLossEstimator = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#clipRangeHigh()}. */
+    public Builder clipRangeHigh(double v) {
+      clipRangeHigh = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#lossAggregation()}. */
+    public Builder lossAggregation(LossAggregation v) {
+      lossAggregation = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#entropyCoefficient()}. */
+    public Builder entropyCoefficient(double v) {
+      entropyCoefficient = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#schedule()}. */
+    public Builder schedule(LrSchedule v) {
+      schedule = v;
+      return this;
+    }
 
     /** See {@link PpoConfig#rolloutBatchSize()}. */
     public Builder rolloutBatchSize(int v) {
@@ -309,7 +473,15 @@ public record PpoConfig(
           ptxCoefficient,
           policyOptimizer,
           valueOptimizer,
-          seed);
+          seed,
+          estimator,
+          samplesPerPrompt,
+          klLossCoefficient,
+          klLossEstimator,
+          clipRangeHigh == 0 ? clipRange : clipRangeHigh,
+          lossAggregation,
+          entropyCoefficient,
+          schedule);
     }
   }
 }

@@ -14,12 +14,16 @@ import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.train.Seeds;
 import io.rlhf4j.train.TrainingDivergedException;
+import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoDiagnostics;
+import io.rlhf4j.train.rl.LossAggregation;
+import io.rlhf4j.train.rl.PolicyObjective;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -47,6 +51,7 @@ final class PpoUpdate {
   private final AdamW valueOptimizer;
   private final PpoConfig config;
   private final List<int[]> pretraining;
+  private final String stage;
 
   PpoUpdate(
       CausalLm policyModel,
@@ -54,13 +59,15 @@ final class PpoUpdate {
       AdamW policyOptimizer,
       AdamW valueOptimizer,
       PpoConfig config,
-      List<int[]> pretraining) {
+      List<int[]> pretraining,
+      String stage) {
     this.policyModel = policyModel;
     this.valueModel = valueModel;
     this.policyOptimizer = policyOptimizer;
     this.valueOptimizer = valueOptimizer;
     this.config = config;
     this.pretraining = pretraining;
+    this.stage = stage;
   }
 
   Map<String, Double> run(Experience e) {
@@ -84,19 +91,21 @@ final class PpoUpdate {
     return means.result(config.ptxCoefficient() > 0);
   }
 
-  // One policy step and one value step on the minibatch `rows`, each accumulated over micro-batches
-  // whose losses are their exact shares of the minibatch mean (divided by the minibatch's tokens).
+  // One policy step and (with a critic) one value step on the minibatch `rows`, each accumulated
+  // over micro-batches whose losses are their exact shares of the minibatch's loss: the
+  // aggregation's weights and denominator are those of the whole minibatch.
   private void minibatch(Experience e, List<Integer> rows, PretrainingBatches ptx, Means means) {
     long iteration = e.iteration();
     int width = HostArrays.width(rows.stream().map(e.responses()::get).toList());
     double[][] mask = HostArrays.pick(e.mask(), rows, width);
     double[][] oldLogp = HostArrays.pick(e.logProbs(), rows, width);
-    double[][] oldValues = HostArrays.pick(e.values(), rows, width);
     double tokens = total(mask);
+    PolicyObjective objective = config.objective();
+    LossAggregation aggregation = objective.aggregation();
+    double denominator = aggregation.denominator(mask);
     List<List<Integer>> micro = Lists.partition(rows, config.microBatchSize());
     double[][] newLogp = new double[rows.size()][];
-    double[][] newValues = new double[rows.size()][];
-    // Policy: clipped surrogate, plus γ·ptx on a pretraining batch.
+    // Policy: the objective, plus γ·ptx on a pretraining batch.
     double policyLoss = 0;
     double entropy = 0;
     int done = 0;
@@ -106,18 +115,25 @@ final class PpoUpdate {
         SequenceBatch batch = batchOf(scope, e, part);
         SequenceBatch.TokenStatistics stats =
             batch.responseLogProbsAndEntropy(
-                policyModel, hidden(policyModel, batch), config.sampling().temperature());
+                policyModel,
+                hidden(policyModel, batch),
+                config.sampling().temperature(),
+                objective.entropyCoefficient() > 0);
         int w = (int) batch.targets().getShape().get(1);
         NDArray loss =
-            Losses.policyLoss(
+            Losses.policyObjective(
                 stats.logProbs(),
                 HostArrays.tensor(scope, HostArrays.pick(e.logProbs(), part, w)),
+                objective.klCoefficient() > 0
+                    ? HostArrays.tensor(scope, HostArrays.pick(e.refLogProbs(), part, w))
+                    : null,
                 HostArrays.tensor(scope, HostArrays.pick(e.advantages(), part, w)),
-                batch.responseMask(),
-                config.clipRange(),
-                Scalars.of(stats.logProbs(), tokens));
+                stats.entropy(),
+                weights(scope, batch, e, part, w, aggregation),
+                Scalars.of(stats.logProbs(), denominator),
+                objective);
         float value = loss.getFloat();
-        TrainingDivergedException.check(DjlPpoTrainer.STAGE, iteration, "policy loss", value);
+        TrainingDivergedException.check(stage, iteration, "policy loss", value);
         collector.backward(loss);
         policyLoss += value;
         entropy += stats.entropy().sum().getFloat() / tokens;
@@ -129,11 +145,38 @@ final class PpoUpdate {
       means.add("ptx_loss", ptxStep(ptx.next(config.miniBatchSize()), iteration));
     }
     means.add("entropy", entropy);
+    if (objective.klCoefficient() > 0) {
+      double[][] refLogp = HostArrays.pick(e.refLogProbs(), rows, width);
+      means.add(
+          "kl_loss_" + objective.klEstimator().name().toLowerCase(Locale.ROOT),
+          tokenMean(newLogp, refLogp, mask, objective.klEstimator()));
+    }
     means.add(
-        "policy_grad_norm", Steps.apply(policyOptimizer, 1.0, DjlPpoTrainer.STAGE, iteration));
-    // Value model: clipped value loss against the GAE returns.
+        "policy_grad_norm",
+        Steps.apply(policyOptimizer, lrFactor(policyOptimizer), stage, iteration));
+    means.add("approx_kl", PpoDiagnostics.approxKl(newLogp, oldLogp, mask));
+    means.add(
+        "clip_fraction", PpoDiagnostics.clipFraction(newLogp, oldLogp, mask, config.clipRange()));
+    if (valueModel != null) {
+      valueStep(e, rows, micro, width, mask, tokens, means);
+    }
+    means.count();
+  }
+
+  // The value model's clipped value loss against the estimator's returns, token mean.
+  private void valueStep(
+      Experience e,
+      List<Integer> rows,
+      List<List<Integer>> micro,
+      int width,
+      double[][] mask,
+      double tokens,
+      Means means) {
+    long iteration = e.iteration();
+    double[][] oldValues = HostArrays.pick(e.values(), rows, width);
+    double[][] newValues = new double[rows.size()][];
     double valueLoss = 0;
-    done = 0;
+    int done = 0;
     for (List<Integer> part : micro) {
       try (NDManager scope = valueModel.manager().newSubManager();
           GradientCollector collector = GradMode.collector()) {
@@ -149,21 +192,61 @@ final class PpoUpdate {
                 config.valueClipRange(),
                 Scalars.of(v, tokens));
         float value = loss.getFloat();
-        TrainingDivergedException.check(DjlPpoTrainer.STAGE, iteration, "value loss", value);
+        TrainingDivergedException.check(stage, iteration, "value loss", value);
         collector.backward(loss);
         valueLoss += value;
         done = HostArrays.place(HostArrays.rows(v), newValues, done, width);
       }
     }
     means.add("value_loss", valueLoss);
-    means.add("value_grad_norm", Steps.apply(valueOptimizer, 1.0, DjlPpoTrainer.STAGE, iteration));
-    means.add("approx_kl", PpoDiagnostics.approxKl(newLogp, oldLogp, mask));
     means.add(
-        "clip_fraction", PpoDiagnostics.clipFraction(newLogp, oldLogp, mask, config.clipRange()));
+        "value_grad_norm", Steps.apply(valueOptimizer, lrFactor(valueOptimizer), stage, iteration));
     means.add(
         "value_clip_fraction",
         PpoDiagnostics.valueClipFraction(newValues, oldValues, mask, config.valueClipRange()));
-    means.count();
+  }
+
+  // The schedule's multiplier for the optimizer's next step.
+  private double lrFactor(AdamW optimizer) {
+    return config.schedule().factor(optimizer.stepCount() + 1);
+  }
+
+  // The aggregation's per-token weights for a micro-batch: the mask itself for a token mean (so
+  // PPO's loss is computed exactly as before), the mask over each row's length for a sequence mean.
+  private static NDArray weights(
+      NDManager scope,
+      SequenceBatch batch,
+      Experience e,
+      List<Integer> part,
+      int width,
+      LossAggregation aggregation) {
+    if (aggregation == LossAggregation.TOKEN_MEAN) {
+      return batch.responseMask();
+    }
+    double[][] mask = HostArrays.pick(e.mask(), part, width);
+    double[][] w = new double[mask.length][width];
+    for (int b = 0; b < mask.length; b++) {
+      double factor = aggregation.rowFactor(mask[b]);
+      for (int t = 0; t < width; t++) {
+        w[b][t] = mask[b][t] * factor;
+      }
+    }
+    return HostArrays.tensor(scope, w);
+  }
+
+  private static double tokenMean(
+      double[][] logp, double[][] refLogp, double[][] mask, KlEstimator estimator) {
+    double sum = 0;
+    double n = 0;
+    for (int b = 0; b < logp.length; b++) {
+      for (int t = 0; t < logp[b].length; t++) {
+        if (mask[b][t] != 0) {
+          sum += estimator.estimate(logp[b][t], refLogp[b][t]);
+          n++;
+        }
+      }
+    }
+    return n == 0 ? 0 : sum / n;
   }
 
   private static SequenceBatch batchOf(NDManager scope, Experience e, List<Integer> rows) {
@@ -204,7 +287,7 @@ final class PpoUpdate {
         NDArray logp = batch.responseLogProbs(policyModel, hidden(policyModel, batch), 1.0);
         NDArray share = Losses.tokenNll(logp, batch.responseMask(), Scalars.of(logp, tokens));
         float value = share.getFloat();
-        TrainingDivergedException.check(DjlPpoTrainer.STAGE, iteration, "ptx loss", value);
+        TrainingDivergedException.check(stage, iteration, "ptx loss", value);
         collector.backward(share.mul(Scalars.of(share, config.ptxCoefficient())));
         nll += value;
       }
@@ -227,6 +310,9 @@ final class PpoUpdate {
             "clip_fraction",
             "value_clip_fraction",
             "entropy",
+            "kl_loss_k1",
+            "kl_loss_k2",
+            "kl_loss_k3",
             "policy_grad_norm",
             "value_grad_norm");
     private final Map<String, Double> sums = new LinkedHashMap<>();
