@@ -3,6 +3,8 @@ package io.rlhf4j.djl.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.rlhf4j.djl.model.Scalars;
+import io.rlhf4j.train.dpo.DpoLossType;
+import io.rlhf4j.train.dpo.DpoObjective;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.rl.LossAggregation;
 import io.rlhf4j.train.rl.PolicyObjective;
@@ -46,6 +48,40 @@ public final class Losses {
     NDArray losers = m.create(pairs.losers());
     NDArray gap = take(rewards, winners).sub(take(rewards, losers)).sub(m.create(pairs.margins()));
     NDArray perPair = gap.neg().getNDArrayInternal().softPlus();
+    return perPair.mul(m.create(pairs.weights())).sum();
+  }
+
+  /**
+   * The DPO family's loss ({@link DpoObjective}, rlhf-core's reference) over a batch of pairs, Σ
+   * weight · ℓ(h), from each response's log-probability under the policy and the reference:
+   *
+   * <pre>
+   *   h = (log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l))
+   *   sigmoid: ℓ = (1 − ε) softplus(−β h) + ε softplus(β h)     IPO: ℓ = (h − 1/(2β))²
+   * </pre>
+   *
+   * @param logp log π of every response in the batch [N]
+   * @param refLogp log π_ref of the same responses [N]
+   * @param pairs (chosen, rejected) indices into them with weights (margins are not used)
+   */
+  public static NDArray dpoLoss(
+      NDArray logp, NDArray refLogp, PairIndex pairs, DpoObjective objective) {
+    NDManager m = logp.getManager();
+    NDArray ratio = logp.sub(refLogp);
+    NDArray h = take(ratio, m.create(pairs.winners())).sub(take(ratio, m.create(pairs.losers())));
+    NDArray perPair;
+    if (objective.type() == DpoLossType.IPO) {
+      perPair = h.sub(Scalars.of(h, 1 / (2 * objective.beta()))).square();
+    } else {
+      NDArray x = h.mul(Scalars.of(h, objective.beta()));
+      perPair = x.neg().getNDArrayInternal().softPlus(); // −log σ(βh)
+      double eps = objective.labelSmoothing();
+      if (eps > 0) {
+        NDArray flipped = x.getNDArrayInternal().softPlus(); // −log σ(−βh)
+        perPair =
+            perPair.mul(Scalars.of(perPair, 1 - eps)).add(flipped.mul(Scalars.of(flipped, eps)));
+      }
+    }
     return perPair.mul(m.create(pairs.weights())).sum();
   }
 

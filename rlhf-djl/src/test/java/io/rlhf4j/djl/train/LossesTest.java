@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.djl.train.reward.RankingBatch;
+import io.rlhf4j.train.dpo.DpoLossType;
+import io.rlhf4j.train.dpo.DpoObjective;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoLoss;
 import io.rlhf4j.train.ppo.PtxLoss;
@@ -162,6 +164,60 @@ class LossesTest {
         checkGradient(logpNew, tensor, x -> o.loss(x, logpOld, logpRef, adv, entropy, MASK));
       }
     }
+  }
+
+  @Test
+  void dpoLossesMatchTheirReferenceWithGradients() {
+    // Two rankings laid out back to back: K = 3 (ranks 0, 1, 1: two pairs) and K = 2.
+    Losses.PairIndex pairs =
+        RankingBatch.pairIndex(List.of(List.of(0, 1, 1), List.of(1, 0)), new double[] {0, 0});
+    double[] ref = {-11, -12, -10.5, -9, -9.5};
+    double[] start = {-10.2, -12.5, -10.1, -9.3, -9.1};
+    for (DpoObjective o :
+        List.of(
+            new DpoObjective(0.1, DpoLossType.SIGMOID, 0, 0),
+            new DpoObjective(0.5, DpoLossType.SIGMOID, 0.2, 0),
+            new DpoObjective(0.1, DpoLossType.IPO, 0, 0))) {
+      java.util.function.Function<double[], Double> reference =
+          p -> {
+            double total = 0;
+            for (int i = 0; i < pairs.size(); i++) {
+              int w = (int) pairs.winners()[i];
+              int l = (int) pairs.losers()[i];
+              total += pairs.weights()[i] * o.loss(p[w], p[l], ref[w], ref[l]);
+            }
+            return total;
+          };
+      NDArray x = manager.create(toFloats(start));
+      x.setRequiresGradient(true);
+      float[] grad;
+      float value;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = Losses.dpoLoss(x, manager.create(toFloats(ref)), pairs, o);
+        value = loss.getFloat();
+        gc.backward(loss);
+        grad = x.getGradient().toFloatArray();
+      }
+      assertThat((double) value).as("%s", o).isCloseTo(reference.apply(start), within(1e-5));
+      double h = 1e-6;
+      for (int i = 0; i < start.length; i++) {
+        double[] up = start.clone();
+        double[] down = start.clone();
+        up[i] += h;
+        down[i] -= h;
+        assertThat((double) grad[i])
+            .as("%s d/dlogp[%s]", o, i)
+            .isCloseTo((reference.apply(up) - reference.apply(down)) / (2 * h), within(1e-4));
+      }
+    }
+  }
+
+  private static float[] toFloats(double[] x) {
+    float[] out = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = (float) x[i];
+    }
+    return out;
   }
 
   @Test

@@ -16,7 +16,6 @@ import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.io.InputFiles;
-import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.TrainingDivergedException;
 import io.rlhf4j.train.reward.RankingLoss;
@@ -65,9 +64,6 @@ public final class RewardTrainer {
     this.run = run;
   }
 
-  /** One tokenized ranking. */
-  record Encoded(List<int[]> prompts, List<int[]> responses, List<Integer> ranks, double margin) {}
-
   /** Held-out quality: pairwise accuracy, mean chosen and rejected reward, mean margin. */
   public record Evaluation(double accuracy, double chosenMean, double rejectedMean, double loss) {
     /** Mean r_w − r_l over pairs. */
@@ -90,7 +86,7 @@ public final class RewardTrainer {
   }
 
   private Evaluation trainLocked(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
-    List<Encoded> examples = encode(train);
+    List<EncodedRanking> examples = encode(train);
     int stepsPerEpoch =
         Math.max(1, (examples.size() + config.promptsPerBatch() - 1) / config.promptsPerBatch());
     long totalSteps = (long) stepsPerEpoch * config.epochs();
@@ -112,10 +108,10 @@ public final class RewardTrainer {
       run.start(STAGE, totalSteps);
       while (step < totalSteps) {
         int epoch = (int) (step / stepsPerEpoch);
-        List<Encoded> order = new ArrayList<>(examples);
+        List<EncodedRanking> order = new ArrayList<>(examples);
         Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
         int from = (int) (step % stepsPerEpoch) * config.promptsPerBatch();
-        List<Encoded> batch =
+        List<EncodedRanking> batch =
             order.subList(from, Math.min(from + config.promptsPerBatch(), order.size()));
         Map<String, Double> m;
         Dropouts.seed(rewardModel.model(), config.seed(), step);
@@ -155,15 +151,10 @@ public final class RewardTrainer {
 
   /** Held-out pairwise accuracy and reward statistics, pooled over all pairs. */
   public Evaluation evaluate(List<Ranking> rankings) {
-    List<Encoded> encoded = encode(rankings);
+    List<EncodedRanking> encoded = encode(rankings);
     // Score every response of every ranking in one batched pass, then regroup per prompt.
-    List<int[]> prompts = new ArrayList<>();
-    List<int[]> responses = new ArrayList<>();
-    for (Encoded e : encoded) {
-      prompts.addAll(e.prompts());
-      responses.addAll(e.responses());
-    }
-    double[] flat = rewardModel.score(prompts, responses);
+    double[] flat =
+        rewardModel.score(EncodedRanking.allPrompts(encoded), EncodedRanking.allResponses(encoded));
     List<double[]> rewards = new ArrayList<>();
     double[] margins = new double[encoded.size()];
     int offset = 0;
@@ -173,7 +164,7 @@ public final class RewardTrainer {
       offset += k;
       margins[i] = encoded.get(i).margin();
     }
-    List<List<Integer>> ranks = encoded.stream().map(Encoded::ranks).toList();
+    List<List<Integer>> ranks = encoded.stream().map(EncodedRanking::ranks).toList();
     double[] means = pairMeans(rewards, ranks);
     return new Evaluation(
         RankingLoss.accuracy(rewards, ranks),
@@ -202,33 +193,29 @@ public final class RewardTrainer {
     return new double[] {chosen / pairs, rejected / pairs};
   }
 
-  private NDArray forward(NDManager scope, List<Encoded> batch) {
-    List<int[]> prompts = new ArrayList<>();
-    List<int[]> responses = new ArrayList<>();
-    for (Encoded e : batch) {
-      prompts.addAll(e.prompts());
-      responses.addAll(e.responses());
-    }
-    return rewardModel.scores(scope, prompts, responses, true);
+  private NDArray forward(NDManager scope, List<EncodedRanking> batch) {
+    return rewardModel.scores(
+        scope, EncodedRanking.allPrompts(batch), EncodedRanking.allResponses(batch), true);
   }
 
-  private static Losses.PairIndex pairIndex(List<Encoded> batch) {
+  private static Losses.PairIndex pairIndex(List<EncodedRanking> batch) {
     return RankingBatch.pairIndex(
-        batch.stream().map(Encoded::ranks).toList(),
-        batch.stream().mapToDouble(Encoded::margin).toArray());
+        batch.stream().map(EncodedRanking::ranks).toList(),
+        batch.stream().mapToDouble(EncodedRanking::margin).toArray());
   }
 
-  private static Map<String, Double> batchMetrics(double loss, float[] flat, List<Encoded> batch) {
+  private static Map<String, Double> batchMetrics(
+      double loss, float[] flat, List<EncodedRanking> batch) {
     List<double[]> rewards = new ArrayList<>();
     int k = 0;
-    for (Encoded e : batch) {
+    for (EncodedRanking e : batch) {
       double[] r = new double[e.responses().size()];
       for (int i = 0; i < r.length; i++) {
         r[i] = flat[k++];
       }
       rewards.add(r);
     }
-    List<List<Integer>> ranks = batch.stream().map(Encoded::ranks).toList();
+    List<List<Integer>> ranks = batch.stream().map(EncodedRanking::ranks).toList();
     double[] means = pairMeans(rewards, ranks);
     Map<String, Double> m = new LinkedHashMap<>();
     m.put("loss", loss);
@@ -239,24 +226,8 @@ public final class RewardTrainer {
     return m;
   }
 
-  private List<Encoded> encode(List<Ranking> rankings) {
-    List<Encoded> out = new ArrayList<>();
-    for (Ranking r : rankings) {
-      if (r.pairs().isEmpty()) {
-        continue;
-      }
-      List<int[]> prompts = new ArrayList<>();
-      List<int[]> responses = new ArrayList<>();
-      for (int i = 0; i < r.k(); i++) {
-        Examples.Example e =
-            Examples.encode(
-                tokenizer, r.prompt(), r.responses().get(i), r.truncated(i), config.maxLength());
-        prompts.add(e.prompt());
-        responses.add(e.response());
-      }
-      out.add(new Encoded(prompts, responses, r.ranks(), r.margin().orElse(0)));
-    }
-    return out;
+  private List<EncodedRanking> encode(List<Ranking> rankings) {
+    return EncodedRanking.encode(tokenizer, rankings, config.maxLength());
   }
 
   private void save(Path dir, AdamW optimizer) {

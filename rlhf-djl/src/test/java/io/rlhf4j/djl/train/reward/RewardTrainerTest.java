@@ -21,9 +21,9 @@ import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class RewardTrainerTest {
+public class RewardTrainerTest {
   /** K = 4 samples of stories260K per prompt, ranked by the rater. */
-  static List<Ranking> rankings(PretrainedModel pm, int prompts, long seed) {
+  public static List<Ranking> rankings(PretrainedModel pm, int prompts, long seed) {
     DjlPolicy policy = new DjlPolicy(pm.model(), pm.tokenizer());
     Labeler labeler = Labeler.byScore(CheerfulRater::score);
     List<int[]> batch = new ArrayList<>();

@@ -1,0 +1,387 @@
+package io.rlhf4j.djl.train.dpo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.rlhf4j.data.Ranking;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.GradMode;
+import io.rlhf4j.djl.model.Scalars;
+import io.rlhf4j.djl.model.SequenceBatch;
+import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.djl.train.AdamW;
+import io.rlhf4j.djl.train.Checkpoint;
+import io.rlhf4j.djl.train.Contexts;
+import io.rlhf4j.djl.train.Dropouts;
+import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.Steps;
+import io.rlhf4j.djl.train.TrainingLock;
+import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.reward.EncodedRanking;
+import io.rlhf4j.djl.train.reward.RankingBatch;
+import io.rlhf4j.io.InputFiles;
+import io.rlhf4j.train.LrSchedule;
+import io.rlhf4j.train.TrainingDivergedException;
+import io.rlhf4j.train.dpo.DpoLossType;
+import io.rlhf4j.train.dpo.DpoObjective;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Direct preference optimisation (Rafailov et al. 2023) on K-wise rankings, offline: the policy is
+ * trained so that its log-probability ratio to a frozen reference (the SFT model) separates the
+ * preferred response of each pair from the other ({@link DpoObjective}). Every ranking's responses
+ * go through one forward pass and give all their C(K,2) pairs to the loss.
+ *
+ * <p>The reference's log-probabilities are computed once per response before training and kept: the
+ * reference never changes, so recomputing them every epoch (or every step) would only cost.
+ */
+public final class DpoTrainer implements AutoCloseable {
+  /** The stage name in metrics and checkpoints. */
+  public static final String STAGE = "dpo";
+
+  private static final Logger LOG = LoggerFactory.getLogger(DpoTrainer.class);
+
+  /** Rows per no-grad scoring pass. */
+  private static final int SCORING_ROWS = 32;
+
+  private final CausalLm policy;
+  private final CausalLm reference;
+  private final boolean ownsReference;
+  private final SavableTokenizer tokenizer;
+  private final DpoConfig config;
+  private final TrainingRun run;
+
+  /**
+   * @param policy the SFT model (or a LoRA view of it), trained in place
+   * @param reference the frozen reference, usually the SFT model; null makes a private copy of the
+   *     policy as it is now (for a LoRA view, pass its base)
+   */
+  public DpoTrainer(
+      CausalLm policy,
+      CausalLm reference,
+      SavableTokenizer tokenizer,
+      DpoConfig config,
+      TrainingRun run) {
+    Contexts.check(config.maxLength(), policy);
+    GradMode.offOnThisThread();
+    this.policy = policy;
+    this.ownsReference = reference == null;
+    this.reference = reference == null ? policy.copy(policy.manager().getDevice()) : reference;
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.run = run;
+  }
+
+  /**
+   * Held-out quality over all strict pairs.
+   *
+   * @param accuracy share of pairs whose implicit reward β·log(π/π_ref) is higher for the preferred
+   *     response (TRL's {@code rewards/accuracies})
+   * @param likelihoodAccuracy share of pairs whose preferred response is more likely under the
+   *     policy itself (per-token mean log-probability, so length does not decide)
+   * @param chosenReward mean implicit reward of preferred responses
+   * @param rejectedReward mean implicit reward of the others
+   * @param loss the DPO loss
+   */
+  public record Evaluation(
+      double accuracy,
+      double likelihoodAccuracy,
+      double chosenReward,
+      double rejectedReward,
+      double loss) {
+    /** Mean chosen − rejected implicit reward. */
+    public double margin() {
+      return chosenReward - rejectedReward;
+    }
+  }
+
+  /**
+   * Trains on {@code train} rankings (all-tied rankings are skipped), resuming from {@code
+   * checkpointDir} when it holds a checkpoint.
+   *
+   * @param eval held-out rankings, evaluated after the last step (may be empty)
+   * @param checkpointDir where to checkpoint; null for none
+   * @return the held-out evaluation, or null without held-out rankings
+   */
+  public Evaluation train(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
+    try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
+      GradMode.offOnThisThread();
+      return trainLocked(train, eval, checkpointDir);
+    }
+  }
+
+  private Evaluation trainLocked(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
+    List<EncodedRanking> examples = EncodedRanking.encode(tokenizer, train, config.maxLength());
+    // The reference's log-probabilities, once per response, for every epoch.
+    List<double[]> refLogp = referenceLogProbs(examples);
+    Map<EncodedRanking, double[]> cached = new java.util.IdentityHashMap<>();
+    for (int i = 0; i < examples.size(); i++) {
+      cached.put(examples.get(i), refLogp.get(i));
+    }
+    int stepsPerEpoch =
+        Math.max(1, (examples.size() + config.promptsPerBatch() - 1) / config.promptsPerBatch());
+    long totalSteps = (long) stepsPerEpoch * config.epochs();
+    LrSchedule schedule =
+        new LrSchedule(LrSchedule.Kind.COSINE, config.warmupSteps(), totalSteps, 0.1);
+    policy.setTrainable(true);
+    try (AdamW optimizer = new AdamW(config.optimizer(), policy.parameters(), policy.manager())) {
+      long step = 0;
+      if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
+        Checkpoint c = Checkpoint.load(checkpointDir, policy.config());
+        c.requireSeed(config.seed(), checkpointDir);
+        policy.loadTensors(c.weights());
+        optimizer.restore(c.optimizer(), c.optimizerStep());
+        step = c.optimizerStep();
+        LOG.info("resuming DPO from {} at step {}", checkpointDir, step);
+      }
+      run.start(STAGE, totalSteps);
+      while (step < totalSteps) {
+        int epoch = (int) (step / stepsPerEpoch);
+        List<EncodedRanking> order = new ArrayList<>(examples);
+        Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
+        int from = (int) (step % stepsPerEpoch) * config.promptsPerBatch();
+        List<EncodedRanking> batch =
+            order.subList(from, Math.min(from + config.promptsPerBatch(), order.size()));
+        Map<String, Double> m;
+        Dropouts.seed(policy, config.seed(), step);
+        try (NDManager scope = policy.manager().newSubManager();
+            GradientCollector collector = GradMode.collector()) {
+          SequenceBatch sequences =
+              SequenceBatch.of(
+                  scope, EncodedRanking.allPrompts(batch), EncodedRanking.allResponses(batch));
+          NDArray tokenLogp =
+              sequences.responseLogProbs(
+                  policy, policy.hidden(sequences.tokens(), sequences.valid(), null, true), 1.0);
+          NDArray logp = perResponse(tokenLogp, sequences.responseMask());
+          double[] ref = flatten(batch, cached);
+          NDArray loss =
+              Losses.dpoLoss(
+                  logp,
+                  scope.create(toFloat(ref)),
+                  RankingBatch.pairIndex(EncodedRanking.allRanks(batch), new double[batch.size()]),
+                  config.objective());
+          NDArray nll = null;
+          if (config.objective().sftCoefficient() > 0) {
+            NDArray best = scope.create(bestRows(batch)).reshape(-1, 1);
+            NDArray mask = sequences.responseMask().mul(best);
+            nll = Losses.tokenNll(tokenLogp, mask);
+            loss = loss.add(nll.mul(Scalars.of(nll, config.objective().sftCoefficient())));
+          }
+          float value = loss.getFloat();
+          TrainingDivergedException.check(STAGE, step + 1, "loss", value);
+          collector.backward(loss);
+          m = pairMetrics(value, toDouble(logp.toFloatArray()), ref, batch, meanLengths(sequences));
+          if (nll != null) {
+            m.put("nll", (double) nll.getFloat());
+          }
+        }
+        step++;
+        double factor = schedule.factor(step);
+        m.put("grad_norm", Steps.apply(optimizer, factor, STAGE, step));
+        m.put("lr", config.optimizer().learningRate() * factor);
+        if (step == totalSteps && !eval.isEmpty()) {
+          Evaluation e = evaluate(eval);
+          m.put("eval_accuracy", e.accuracy());
+          m.put("eval_likelihood_accuracy", e.likelihoodAccuracy());
+          m.put("eval_chosen_reward", e.chosenReward());
+          m.put("eval_rejected_reward", e.rejectedReward());
+          m.put("eval_margin", e.margin());
+        }
+        if (checkpointDir != null
+            && (step == totalSteps
+                || (config.checkpointEverySteps() > 0
+                    && step % config.checkpointEverySteps() == 0))) {
+          save(checkpointDir, optimizer);
+        }
+        run.report(STAGE, step, m);
+      }
+      run.end(STAGE);
+      policy.setTrainable(false);
+      return eval.isEmpty() ? null : evaluate(eval);
+    }
+  }
+
+  /** The implicit-reward and likelihood accuracies and rewards on {@code rankings}. */
+  public Evaluation evaluate(List<Ranking> rankings) {
+    List<EncodedRanking> encoded = EncodedRanking.encode(tokenizer, rankings, config.maxLength());
+    List<double[]> ref = referenceLogProbs(encoded);
+    List<double[]> own = logProbs(policy, encoded, false);
+    List<double[]> ownMean = logProbs(policy, encoded, true);
+    DpoObjective o = config.objective();
+    double right = 0;
+    double likely = 0;
+    double chosen = 0;
+    double rejected = 0;
+    double loss = 0;
+    long pairs = 0;
+    for (int i = 0; i < encoded.size(); i++) {
+      List<Integer> ranks = encoded.get(i).ranks();
+      double[] p = o.type() == DpoLossType.IPO ? ownMean.get(i) : own.get(i);
+      double[] r = ref.get(i);
+      for (int w = 0; w < ranks.size(); w++) {
+        for (int l = 0; l < ranks.size(); l++) {
+          if (ranks.get(w) < ranks.get(l)) {
+            double rw = o.reward(p[w], r[w]);
+            double rl = o.reward(p[l], r[l]);
+            right += rw > rl ? 1 : 0;
+            likely += ownMean.get(i)[w] > ownMean.get(i)[l] ? 1 : 0;
+            chosen += rw;
+            rejected += rl;
+            loss += o.loss(p[w], p[l], r[w], r[l]);
+            pairs++;
+          }
+        }
+      }
+    }
+    return new Evaluation(
+        right / pairs, likely / pairs, chosen / pairs, rejected / pairs, loss / pairs);
+  }
+
+  // log π_ref of every response, summed over its tokens (per-token mean for IPO).
+  private List<double[]> referenceLogProbs(List<EncodedRanking> examples) {
+    return logProbs(reference, examples, config.objective().type() == DpoLossType.IPO);
+  }
+
+  // Per-response log-probabilities of `model`, without gradients, a few rows at a time.
+  private static List<double[]> logProbs(
+      CausalLm model, List<EncodedRanking> examples, boolean perTokenMean) {
+    GradMode.offOnThisThread();
+    List<int[]> prompts = EncodedRanking.allPrompts(examples);
+    List<int[]> responses = EncodedRanking.allResponses(examples);
+    double[] flat = new double[responses.size()];
+    for (int from = 0; from < flat.length; from += SCORING_ROWS) {
+      int to = Math.min(flat.length, from + SCORING_ROWS);
+      try (NDManager scope = model.manager().newSubManager()) {
+        SequenceBatch batch =
+            SequenceBatch.of(scope, prompts.subList(from, to), responses.subList(from, to));
+        NDArray tokens =
+            batch.responseLogProbs(model, model.hidden(batch.tokens(), batch.valid(), null), 1.0);
+        NDArray sums = tokens.sum(new int[] {1});
+        if (perTokenMean) {
+          sums = sums.div(batch.responseMask().sum(new int[] {1}));
+        }
+        float[] values = sums.toFloatArray();
+        for (int i = from; i < to; i++) {
+          flat[i] = values[i - from];
+        }
+      }
+    }
+    List<double[]> out = new ArrayList<>();
+    int k = 0;
+    for (EncodedRanking e : examples) {
+      out.add(java.util.Arrays.copyOfRange(flat, k, k + e.responses().size()));
+      k += e.responses().size();
+    }
+    return out;
+  }
+
+  // Each response's log-probability from its tokens' (per-token mean for IPO), [N].
+  private NDArray perResponse(NDArray tokenLogp, NDArray mask) {
+    NDArray sums = tokenLogp.sum(new int[] {1});
+    return config.objective().type() == DpoLossType.IPO ? sums.div(mask.sum(new int[] {1})) : sums;
+  }
+
+  private static double[] meanLengths(SequenceBatch sequences) {
+    return toDouble(sequences.responseMask().sum(new int[] {1}).toFloatArray());
+  }
+
+  // 1 for each ranking's best-ranked responses (RPO's NLL target), 0 for the others.
+  private static float[] bestRows(List<EncodedRanking> batch) {
+    List<Float> out = new ArrayList<>();
+    for (EncodedRanking e : batch) {
+      int best = Collections.min(e.ranks());
+      for (int rank : e.ranks()) {
+        out.add(rank == best ? 1f : 0f);
+      }
+    }
+    float[] a = new float[out.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = out.get(i);
+    }
+    return a;
+  }
+
+  private static double[] flatten(List<EncodedRanking> batch, Map<EncodedRanking, double[]> ref) {
+    return batch.stream().flatMapToDouble(e -> java.util.Arrays.stream(ref.get(e))).toArray();
+  }
+
+  // TRL's metrics over the batch's pairs: implicit rewards, their margin and accuracy.
+  private Map<String, Double> pairMetrics(
+      double loss, double[] logp, double[] ref, List<EncodedRanking> batch, double[] lengths) {
+    DpoObjective o = config.objective();
+    double chosen = 0;
+    double rejected = 0;
+    double right = 0;
+    long pairs = 0;
+    int offset = 0;
+    for (EncodedRanking e : batch) {
+      List<Integer> ranks = e.ranks();
+      for (int w = 0; w < ranks.size(); w++) {
+        for (int l = 0; l < ranks.size(); l++) {
+          if (ranks.get(w) < ranks.get(l)) {
+            double rw = o.reward(logp[offset + w], ref[offset + w]);
+            double rl = o.reward(logp[offset + l], ref[offset + l]);
+            chosen += rw;
+            rejected += rl;
+            right += rw > rl ? 1 : 0;
+            pairs++;
+          }
+        }
+      }
+      offset += ranks.size();
+    }
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("loss", loss);
+    m.put("rewards_chosen", chosen / pairs);
+    m.put("rewards_rejected", rejected / pairs);
+    m.put("rewards_margin", (chosen - rejected) / pairs);
+    m.put("rewards_accuracy", right / pairs);
+    m.put("response_length", java.util.Arrays.stream(lengths).average().orElse(0));
+    return m;
+  }
+
+  private static float[] toFloat(double[] x) {
+    float[] out = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = (float) x[i];
+    }
+    return out;
+  }
+
+  private static double[] toDouble(float[] x) {
+    double[] out = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      out[i] = x[i];
+    }
+    return out;
+  }
+
+  private void save(Path dir, AdamW optimizer) {
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("stage", STAGE);
+    state.put("seed", config.seed());
+    try {
+      Checkpoint.save(dir, policy, tokenizer, optimizer, state);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot checkpoint to " + dir + ": " + InputFiles.describe(e), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (ownsReference) {
+      reference.close();
+    }
+  }
+}
