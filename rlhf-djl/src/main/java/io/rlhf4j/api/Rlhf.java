@@ -29,6 +29,8 @@ import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.RunSettings;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.dpo.DpoConfig;
+import io.rlhf4j.djl.train.dpo.DpoTrainer;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
@@ -37,6 +39,7 @@ import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.model.Generation;
+import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.ConsoleProgress;
 import io.rlhf4j.train.JsonlMetricsWriter;
 import io.rlhf4j.train.MetricsFile;
@@ -161,6 +164,9 @@ public final class Rlhf {
     private List<String> prompts;
     private PpoConfig ppoConfig;
     private int ppoIterations;
+    private DpoConfig dpoConfig;
+    private SamplingConfig labelSampling =
+        SamplingConfig.builder().temperature(0.7).maxNewTokens(64).build();
     private int rounds = 1;
     private Labeler labeler;
     private int k = 4;
@@ -205,11 +211,51 @@ public final class Rlhf {
 
     /** Step 3: {@code iterations} PPO iterations on batches drawn from {@code prompts}. */
     public Pipeline thenPpo(List<String> prompts, PpoConfig config, int iterations) {
-      checkArgument(!prompts.isEmpty(), "PPO needs prompts");
+      return thenRl(prompts, config, iterations);
+    }
+
+    /**
+     * Step 3 with any algorithm of the family: {@code config}'s estimator decides (PPO with a value
+     * model, or GRPO, Dr. GRPO, RLOO, REINFORCE++ without one), e.g. {@code thenRl(prompts,
+     * PpoConfig.grpo().build(), 100)}.
+     */
+    public Pipeline thenRl(List<String> prompts, PpoConfig config, int iterations) {
+      checkArgument(!prompts.isEmpty(), "RL needs prompts");
       checkArgument(iterations >= 1, "iterations must be >= 1");
+      checkState(dpoConfig == null, "a pipeline runs either DPO or a reward model and RL");
       this.prompts = List.copyOf(prompts);
       this.ppoConfig = checkNotNull(config, "config");
       this.ppoIterations = iterations;
+      this.labelSampling = config.sampling();
+      return this;
+    }
+
+    /**
+     * Steps 2 and 3 replaced by DPO on human preferences: the SFT model is trained directly on the
+     * rankings, with itself (as it was after SFT) as the frozen reference; no reward model, no RL.
+     */
+    public Pipeline thenDpo(PreferenceDataset data, DpoConfig config) {
+      checkState(ppoConfig == null, "a pipeline runs either DPO or a reward model and RL");
+      this.preferences = checkNotNull(data, "data");
+      this.dpoConfig = checkNotNull(config, "config");
+      return this;
+    }
+
+    /**
+     * DPO on rankings the labeler makes of K samples of the SFT model for {@link #labelPrompts} of
+     * {@code prompts}; later rounds ({@link #rounds(int)}) rank samples of the current policy and
+     * train it on those (iterated, on-policy DPO), always against the SFT model.
+     */
+    public Pipeline thenDpo(List<String> prompts, Labeler labeler, int k, DpoConfig config) {
+      checkArgument(!prompts.isEmpty(), "labelling needs prompts");
+      checkArgument(k >= 2, "k must be >= 2");
+      checkState(ppoConfig == null, "a pipeline runs either DPO or a reward model and RL");
+      this.prompts = List.copyOf(prompts);
+      this.labeler = checkNotNull(labeler, "labeler");
+      this.k = k;
+      this.labelSftSamples = true;
+      this.preferences = PreferenceDataset.of(List.of());
+      this.dpoConfig = checkNotNull(config, "config");
       return this;
     }
 
@@ -303,8 +349,9 @@ public final class Rlhf {
      * @throws IllegalStateException when another training is running in this JVM
      */
     public Result run(Path out) throws IOException {
-      checkState(preferences != null, "call thenRewardModel before run");
-      checkState(prompts != null, "call thenPpo before run");
+      checkState(preferences != null, "call thenRewardModel or thenDpo before run");
+      checkState(prompts != null || dpoConfig != null, "call thenPpo (or thenRl) before run");
+      checkState(dpoConfig != null || rewardConfig != null, "call thenRewardModel before run");
       try (TrainingLock lock = TrainingLock.acquire("the pipeline writing " + out)) {
         GradMode.offOnThisThread();
         Files.createDirectories(out);
@@ -336,7 +383,9 @@ public final class Rlhf {
       PretrainedModel base = models.add(PretrainedModel.load(baseModel, device));
       CausalLm trunk = base.model();
       SavableTokenizer tokenizer = base.tokenizer();
-      warnIfRewardModelSeesLess(tokenizer);
+      if (dpoConfig == null) {
+        warnIfRewardModelSeesLess(tokenizer);
+      }
       // 1. Supervised fine-tuning.
       HeldOutSplit.Parts<Demonstration> demos =
           heldOut.split(demonstrations, Demonstration::prompt);
@@ -361,6 +410,10 @@ public final class Rlhf {
       }
       HeldOutSplit.Parts<Ranking> given =
           heldOut.split(preferences.stream().toList(), Ranking::prompt);
+      if (dpoConfig != null) {
+        runDpo(out, run, policy, sft, tokenizer, given);
+        return finish(out, policy, tokenizer, null, models);
+      }
       List<Ranking> trainRankings = new ArrayList<>(given.train());
       List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
       double beta = ppoConfig.klCoefficient();
@@ -391,8 +444,9 @@ public final class Rlhf {
             new DjlPolicy(sft, tokenizer),
             promptIds.subList(0, Math.min(NORMALIZATION_PROMPTS, promptIds.size())),
             ppoConfig.sampling().toBuilder().seed(seed).build());
-        // 3. PPO against it, value model initialised from it, KL to the SFT model.
-        try (CausalLm value = reward.model().copy(device);
+        // 3. RL against it (a value model initialised from it where the estimator has one), KL to
+        // the SFT model.
+        try (CausalLm value = ppoConfig.usesCritic() ? reward.model().copy(device) : null;
             DjlPpoTrainer ppo =
                 new DjlPpoTrainer(
                     policy,
@@ -404,10 +458,17 @@ public final class Rlhf {
                     List.of(),
                     roundRun)) {
           tracked.forEach(ppo::track);
-          ppo.train(promptIds, ppoIterations, dir.resolve("ppo"), checkpointEvery, seed);
+          ppo.train(promptIds, ppoIterations, dir.resolve(ppo.stage()), checkpointEvery, seed);
           beta = ppo.beta();
         }
       }
+      return finish(out, policy, tokenizer, reward, models);
+    }
+
+    // Writes the final policy (and, with LoRA, its composed adapter).
+    private Result finish(
+        Path out, CausalLm policy, SavableTokenizer tokenizer, DjlRewardModel reward, Models models)
+        throws IOException {
       Path policyFolder = out.resolve("policy");
       AtomicFiles.replaceFolder(
           policyFolder, temp -> PretrainedModel.save(policy, tokenizer, temp));
@@ -427,6 +488,35 @@ public final class Rlhf {
                     baseModel.toString()));
       }
       return new Result(policy, tokenizer, reward, List.of(), policyFolder, models);
+    }
+
+    // DPO in place of reward modelling and RL: round 1 trains on the given rankings (and, with a
+    // labeler, on rankings of SFT samples); each later round on rankings of the current policy's
+    // samples. The reference is always the SFT model.
+    private void runDpo(
+        Path out,
+        TrainingRun run,
+        CausalLm policy,
+        CausalLm sft,
+        SavableTokenizer tokenizer,
+        HeldOutSplit.Parts<Ranking> given)
+        throws IOException {
+      for (int round = 1; round <= rounds; round++) {
+        Path dir = out.resolve("round-" + round);
+        List<Ranking> train = new ArrayList<>(round == 1 ? given.train() : List.of());
+        List<Ranking> held = new ArrayList<>(round == 1 ? given.heldOut() : List.of());
+        if (round > 1 || labelSftSamples) {
+          HeldOutSplit.Parts<Ranking> fresh =
+              heldOut.split(
+                  labels(dir.resolve("rankings.jsonl"), policy, tokenizer, round), Ranking::prompt);
+          train.addAll(fresh.train());
+          held.addAll(fresh.heldOut());
+        }
+        try (DpoTrainer dpo =
+            new DpoTrainer(policy, sft, tokenizer, dpoConfig, run.scoped("round-" + round))) {
+          dpo.train(train, held, dir.resolve(DpoTrainer.STAGE));
+        }
+      }
     }
 
     // A fresh reward network on the SFT model: a copy of it with a scalar head, or with LoRA a new
@@ -466,7 +556,7 @@ public final class Rlhf {
       s.put("held_out_fraction", heldOut.fraction());
       s.put("demonstrations", fingerprint(demonstrations));
       s.put("preferences", fingerprint(preferences.stream().toList()));
-      s.put("prompts", fingerprint(prompts));
+      s.put("prompts", prompts == null ? "none" : fingerprint(prompts));
       s.put("label_sft_samples", labelSftSamples);
       s.put("k", k);
       s.put("label_prompts", labelPrompts);
@@ -475,6 +565,7 @@ public final class Rlhf {
       s.put("sft", sftConfig);
       s.put("reward", rewardConfig);
       s.put("ppo", ppoConfig);
+      s.put("dpo", dpoConfig);
       s.put("lora", lora);
       return RunSettings.of(s);
     }
@@ -523,7 +614,7 @@ public final class Rlhf {
           new DjlPolicy(policy, tokenizer)
               .generate(
                   batch,
-                  ppoConfig.sampling().toBuilder()
+                  labelSampling.toBuilder()
                       .temperature(LABEL_TEMPERATURE)
                       .seed(Seeds.derive(seed, LABEL_SEED, round))
                       .build());

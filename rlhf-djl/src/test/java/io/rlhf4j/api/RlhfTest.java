@@ -147,6 +147,67 @@ class RlhfTest {
   }
 
   @Test
+  void grpoRunsAsAStageWithoutAValueModel() throws Exception {
+    Steps steps = new Steps();
+    Rlhf.Pipeline grpo =
+        pipeline(rater(), 0, List.of(steps))
+            .thenRl(
+                prompts(),
+                PpoConfig.grpo()
+                    .rolloutBatchSize(4)
+                    .miniBatchSize(8)
+                    .sampling(SamplingConfig.builder().temperature(0.7).maxNewTokens(16).build())
+                    .policyOptimizer(AdamWConfig.of(1e-4))
+                    .build(),
+                2);
+    try (Rlhf.Result result = grpo.run(dir)) {
+      assertThat(result.policyFolder().resolve("config.json")).exists();
+    }
+    assertThat(steps.seen.stream().map(StepMetrics::stage).distinct())
+        .contains("round-1/grpo", "round-2/grpo");
+    assertThat(dir.resolve("round-1/grpo/policy")).isDirectory();
+    assertThat(dir.resolve("round-1/grpo/value")).doesNotExist();
+    assertThat(steps.seen.stream().filter(m -> m.stage().endsWith("grpo")))
+        .allSatisfy(m -> assertThat(m.values()).doesNotContainKey("value_loss"));
+  }
+
+  @Test
+  void dpoReplacesTheRewardModelAndRlAndIteratesOverRounds() throws Exception {
+    Steps steps = new Steps();
+    Rlhf.Pipeline dpo =
+        Rlhf.sft(
+                TestModels.stories(),
+                demonstrations(),
+                SftConfig.builder()
+                    .epochs(1)
+                    .batchSize(4)
+                    .maxLength(48)
+                    .optimizer(AdamWConfig.of(1e-3))
+                    .build())
+            .thenDpo(
+                prompts(),
+                rater(),
+                4,
+                io.rlhf4j.djl.train.dpo.DpoConfig.builder()
+                    .promptsPerBatch(4)
+                    .maxLength(48)
+                    .optimizer(AdamWConfig.of(1e-4))
+                    .build())
+            .labelPrompts(12)
+            .rounds(2)
+            .seed(0)
+            .device(Device.cpu())
+            .listeners(List.of(steps));
+    try (Rlhf.Result result = dpo.run(dir)) {
+      assertThat(result.rewardModel()).isNull();
+      assertThat(result.policyFolder().resolve("model.safetensors")).exists();
+    }
+    assertThat(steps.seen.stream().map(StepMetrics::stage).distinct())
+        .containsExactly("sft", "round-1/dpo", "round-2/dpo");
+    assertThat(dir.resolve("round-2/rankings.jsonl")).exists();
+  }
+
+  @Test
   void resumesAnInterruptedPpoStageOnAnotherThreadWithTheWholeHistory() throws Exception {
     Path out = dir.resolve("run");
     // First attempt: killed when round 2's second PPO iteration reports (it is already durable).
