@@ -1,7 +1,7 @@
 package io.rlhf4j.djl;
 
-import io.rlhf4j.djl.io.Tensor;
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.djl.tensor.Tensor;
 import java.util.Map;
 
 /**

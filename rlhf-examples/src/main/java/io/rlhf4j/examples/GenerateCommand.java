@@ -2,8 +2,8 @@ package io.rlhf4j.examples;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
-import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.SamplingConfig;
 import java.nio.file.Path;

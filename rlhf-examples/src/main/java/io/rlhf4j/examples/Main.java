@@ -1,7 +1,7 @@
 package io.rlhf4j.examples;
 
 import io.rlhf4j.data.DataFormatException;
-import io.rlhf4j.djl.io.ModelFormatException;
+import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.io.InputFiles;
 import io.rlhf4j.train.TrainingDivergedException;
 import java.io.IOException;
@@ -53,6 +53,7 @@ public final class Main {
   private static Map<String, Command> commands() {
     Map<String, Command> commands = new LinkedHashMap<>();
     commands.put("demo", new DemoCommand());
+    commands.put("compare", new CompareCommand());
     commands.put("generate", new GenerateCommand());
     commands.put("convert", new ConvertCommand());
     commands.put("hh-reward", new HhRewardCommand());

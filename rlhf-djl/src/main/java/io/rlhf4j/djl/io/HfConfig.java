@@ -4,6 +4,7 @@ import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.io.InputFiles;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -8,6 +8,8 @@ import io.rlhf4j.djl.model.Lora;
 import io.rlhf4j.djl.model.LoraConfig;
 import io.rlhf4j.djl.model.LoraLayout;
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.djl.tensor.ModelFormatException;
+import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.io.InputFiles;
 import java.io.IOException;

@@ -3,6 +3,8 @@ package io.rlhf4j.djl.io;
 import ai.djl.Device;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.djl.tensor.ModelFormatException;
+import io.rlhf4j.djl.tensor.TensorData;
 import io.rlhf4j.djl.tokenize.Gpt2Tokenizer;
 import io.rlhf4j.djl.tokenize.HfTokenizer;
 import io.rlhf4j.djl.tokenize.Llama2cTokenizer;

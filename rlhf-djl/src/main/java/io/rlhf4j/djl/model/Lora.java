@@ -1,7 +1,7 @@
 package io.rlhf4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
-import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.rlhf4j.djl.tokenize;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
-import io.rlhf4j.djl.io.ModelFormatException;
+import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.io.InputFiles;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.rlhf4j.djl.tokenize;
 
 import io.rlhf4j.data.json.JsonWriter;
-import io.rlhf4j.djl.io.ModelFormatException;
+import io.rlhf4j.djl.tensor.ModelFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

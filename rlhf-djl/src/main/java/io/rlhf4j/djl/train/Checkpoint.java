@@ -3,12 +3,12 @@ package io.rlhf4j.djl.train;
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.io.HfWeights;
-import io.rlhf4j.djl.io.ModelFormatException;
 import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.io.Safetensors;
-import io.rlhf4j.djl.io.Tensor;
 import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.tensor.ModelFormatException;
+import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.io.AtomicFiles;
 import java.io.IOException;
@@ -91,7 +91,7 @@ public record Checkpoint(
     Path file = dir.resolve(HfWeights.SINGLE);
     Map<String, Tensor> weights = new java.util.LinkedHashMap<>();
     try {
-      for (Map.Entry<String, io.rlhf4j.djl.io.TensorData> e :
+      for (Map.Entry<String, io.rlhf4j.djl.tensor.TensorData> e :
           HfWeights.toCanonical(Safetensors.open(file), config, file).entrySet()) {
         weights.put(e.getKey(), e.getValue().materialize());
       }

@@ -7,7 +7,6 @@ import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.djl.CheerfulRater;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.io.PretrainedModel;
-import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.generate.BestOfN;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;

@@ -11,7 +11,7 @@ import ai.djl.training.GradientCollector;
 import io.rlhf4j.djl.ReferenceTransformer;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.io.PretrainedModel;
-import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -239,13 +239,13 @@ class CausalLmTest {
             .numHeads(4)
             .maxPositions(64)
             .build();
-    Map<String, io.rlhf4j.djl.io.TensorData> lazy = new java.util.LinkedHashMap<>();
+    Map<String, io.rlhf4j.djl.tensor.TensorData> lazy = new java.util.LinkedHashMap<>();
     ParameterLayout.of(config)
         .forEach(
             (name, shape) ->
                 lazy.put(
                     name,
-                    new io.rlhf4j.djl.io.TensorData() {
+                    new io.rlhf4j.djl.tensor.TensorData() {
                       @Override
                       public long[] shape() {
                         return shape;

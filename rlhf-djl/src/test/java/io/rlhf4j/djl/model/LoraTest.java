@@ -13,7 +13,7 @@ import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.io.Safetensors;
-import io.rlhf4j.djl.io.Tensor;
+import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.sft.SftConfig;

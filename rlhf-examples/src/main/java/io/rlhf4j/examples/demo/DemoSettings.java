@@ -117,6 +117,33 @@ public record DemoSettings(
     return new Builder();
   }
 
+  /** A builder starting from these settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.model = model;
+    b.prompts = prompts;
+    b.output = output;
+    b.seed = seed;
+    b.candidates = candidates;
+    b.sftEpochs = sftEpochs;
+    b.k = k;
+    b.labelPrompts = labelPrompts;
+    b.raterTemperature = raterTemperature;
+    b.rewardEpochs = rewardEpochs;
+    b.rounds = rounds;
+    b.ppoIterations = ppoIterations;
+    b.rolloutBatch = rolloutBatch;
+    b.maxNewTokens = maxNewTokens;
+    b.policyLearningRate = policyLearningRate;
+    b.initialBeta = initialBeta;
+    b.klTarget = klTarget;
+    b.lowBeta = lowBeta;
+    b.lowKlIterations = lowKlIterations;
+    b.evalPrompts = evalPrompts;
+    b.evalSamples = evalSamples;
+    return b;
+  }
+
   /** Fluent construction; each setter names a command-line flag. */
   public static final class Builder {
     private Path model = Path.of("../shared/models/stories260K");

@@ -1,7 +1,7 @@
 package io.rlhf4j.examples.demo;
 
+import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.model.CausalLm;
-import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;

@@ -2,8 +2,8 @@ package io.rlhf4j.djl.train.ppo;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.model.CausalLm;
-import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;

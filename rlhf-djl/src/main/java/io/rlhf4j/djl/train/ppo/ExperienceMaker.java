@@ -1,8 +1,8 @@
 package io.rlhf4j.djl.train.ppo;
 
 import ai.djl.ndarray.NDManager;
+import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.model.CausalLm;
-import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.model.HostArrays;
 import io.rlhf4j.djl.model.SequenceBatch;

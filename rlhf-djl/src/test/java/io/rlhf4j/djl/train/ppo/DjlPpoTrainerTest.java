@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import io.rlhf4j.djl.CheerfulRater;
 import io.rlhf4j.djl.TestModels;
+import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
-import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.model.Generation;
@@ -158,8 +158,8 @@ class DjlPpoTrainerTest {
     // Micro-batches of 3 (ragged: 16 = 5·3 + 1) in scoring and in every update, ptx included, must
     // give what one pass per minibatch gives: the same metrics and the same trained weights.
     List<Map<String, Double>> metrics = new ArrayList<>();
-    List<Map<String, io.rlhf4j.djl.io.Tensor>> weights = new ArrayList<>();
-    Map<String, io.rlhf4j.djl.io.Tensor> before = null;
+    List<Map<String, io.rlhf4j.djl.tensor.Tensor>> weights = new ArrayList<>();
+    Map<String, io.rlhf4j.djl.tensor.Tensor> before = null;
     for (int micro : new int[] {16, 3}) {
       try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
           CausalLm value = pm.model().withScalarHead(5, Device.cpu())) {

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import io.rlhf4j.djl.TestModels;
+import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
-import io.rlhf4j.djl.model.DjlPolicy;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.model.SamplingConfig;

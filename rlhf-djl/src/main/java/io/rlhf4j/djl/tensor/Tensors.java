@@ -1,4 +1,4 @@
-package io.rlhf4j.djl.io;
+package io.rlhf4j.djl.tensor;
 
 import java.io.IOException;
 import java.nio.FloatBuffer;

@@ -1,4 +1,4 @@
-package io.rlhf4j.djl.io;
+package io.rlhf4j.djl.tensor;
 
 import java.nio.file.Path;
 

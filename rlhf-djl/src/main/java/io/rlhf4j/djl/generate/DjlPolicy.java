@@ -1,8 +1,11 @@
-package io.rlhf4j.djl.model;
+package io.rlhf4j.djl.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.rlhf4j.djl.generate.Generator;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.GradMode;
+import io.rlhf4j.djl.model.HostArrays;
+import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.SamplingConfig;
