@@ -10,31 +10,22 @@ import io.rlhf4j.djl.model.Scalars;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
-import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Contexts;
 import io.rlhf4j.djl.train.Dropouts;
+import io.rlhf4j.djl.train.EpochLoop;
 import io.rlhf4j.djl.train.Losses;
-import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.reward.EncodedRanking;
 import io.rlhf4j.djl.train.reward.RankingBatch;
-import io.rlhf4j.io.InputFiles;
-import io.rlhf4j.train.LrSchedule;
-import io.rlhf4j.train.TrainingDivergedException;
 import io.rlhf4j.train.dpo.DpoLossType;
 import io.rlhf4j.train.dpo.DpoObjective;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Direct preference optimisation (Rafailov et al. 2023) on K-wise rankings, offline: the policy is
@@ -48,8 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class DpoTrainer implements AutoCloseable {
   /** The stage name in metrics and checkpoints. */
   public static final String STAGE = "dpo";
-
-  private static final Logger LOG = LoggerFactory.getLogger(DpoTrainer.class);
 
   /** Rows per no-grad scoring pass. */
   private static final int SCORING_ROWS = 32;
@@ -128,87 +117,76 @@ public final class DpoTrainer implements AutoCloseable {
     for (int i = 0; i < examples.size(); i++) {
       cached.put(examples.get(i), refLogp.get(i));
     }
-    int stepsPerEpoch =
-        Math.max(1, (examples.size() + config.promptsPerBatch() - 1) / config.promptsPerBatch());
-    long totalSteps = (long) stepsPerEpoch * config.epochs();
-    LrSchedule schedule =
-        new LrSchedule(LrSchedule.Kind.COSINE, config.warmupSteps(), totalSteps, 0.1);
     policy.setTrainable(true);
     try (AdamW optimizer = new AdamW(config.optimizer(), policy.parameters(), policy.manager())) {
-      long step = 0;
-      if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
-        Checkpoint c = Checkpoint.load(checkpointDir, policy.config());
-        c.requireSeed(config.seed(), checkpointDir);
-        policy.loadTensors(c.weights());
-        optimizer.restore(c.optimizer(), c.optimizerStep());
-        step = c.optimizerStep();
-        LOG.info("resuming DPO from {} at step {}", checkpointDir, step);
-      }
-      run.start(STAGE, totalSteps);
-      while (step < totalSteps) {
-        int epoch = (int) (step / stepsPerEpoch);
-        List<EncodedRanking> order = new ArrayList<>(examples);
-        Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
-        int from = (int) (step % stepsPerEpoch) * config.promptsPerBatch();
-        List<EncodedRanking> batch =
-            order.subList(from, Math.min(from + config.promptsPerBatch(), order.size()));
-        Map<String, Double> m;
-        Dropouts.seed(policy, config.seed(), step);
-        try (NDManager scope = policy.manager().newSubManager();
-            GradientCollector collector = GradMode.collector()) {
-          SequenceBatch sequences =
-              SequenceBatch.of(
-                  scope, EncodedRanking.allPrompts(batch), EncodedRanking.allResponses(batch));
-          NDArray tokenLogp =
-              sequences.responseLogProbs(
-                  policy, policy.hidden(sequences.tokens(), sequences.valid(), null, true), 1.0);
-          NDArray logp = perResponse(tokenLogp, sequences.responseMask());
-          double[] ref = flatten(batch, cached);
-          NDArray loss =
-              Losses.dpoLoss(
-                  logp,
-                  scope.create(toFloat(ref)),
-                  RankingBatch.pairIndex(EncodedRanking.allRanks(batch), new double[batch.size()]),
-                  config.objective());
-          NDArray nll = null;
-          if (config.objective().sftCoefficient() > 0) {
-            NDArray best = scope.create(bestRows(batch)).reshape(-1, 1);
-            NDArray mask = sequences.responseMask().mul(best);
-            nll = Losses.tokenNll(tokenLogp, mask);
-            loss = loss.add(nll.mul(Scalars.of(nll, config.objective().sftCoefficient())));
-          }
-          float value = loss.getFloat();
-          TrainingDivergedException.check(STAGE, step + 1, "loss", value);
-          collector.backward(loss);
-          m = pairMetrics(value, toDouble(logp.toFloatArray()), ref, batch, meanLengths(sequences));
-          if (nll != null) {
-            m.put("nll", (double) nll.getFloat());
-          }
-        }
-        step++;
-        double factor = schedule.factor(step);
-        m.put("grad_norm", Steps.apply(optimizer, factor, STAGE, step));
-        m.put("lr", config.optimizer().learningRate() * factor);
-        if (step == totalSteps && !eval.isEmpty()) {
-          Evaluation e = evaluate(eval);
-          m.put("eval_accuracy", e.accuracy());
-          m.put("eval_likelihood_accuracy", e.likelihoodAccuracy());
-          m.put("eval_chosen_reward", e.chosenReward());
-          m.put("eval_rejected_reward", e.rejectedReward());
-          m.put("eval_margin", e.margin());
-        }
-        if (checkpointDir != null
-            && (step == totalSteps
-                || (config.checkpointEverySteps() > 0
-                    && step % config.checkpointEverySteps() == 0))) {
-          save(checkpointDir, optimizer);
-        }
-        run.report(STAGE, step, m);
-      }
-      run.end(STAGE);
+      EpochLoop.run(
+          new EpochLoop.Plan(
+              STAGE,
+              config.promptsPerBatch(),
+              config.epochs(),
+              config.warmupSteps(),
+              config.seed(),
+              config.checkpointEverySteps()),
+          examples,
+          policy,
+          tokenizer,
+          optimizer,
+          run,
+          checkpointDir,
+          (batch, step) -> step(batch, step, cached),
+          () -> eval.isEmpty() ? Map.of() : evalMetrics(evaluate(eval)));
       policy.setTrainable(false);
       return eval.isEmpty() ? null : evaluate(eval);
     }
+  }
+
+  // Forward and backward on one batch of rankings: the DPO loss over all their pairs (+ RPO's NLL).
+  private Map<String, Double> step(
+      List<EncodedRanking> batch, long step, Map<EncodedRanking, double[]> cached) {
+    Dropouts.seed(policy, config.seed(), step);
+    try (NDManager scope = policy.manager().newSubManager();
+        GradientCollector collector = GradMode.collector()) {
+      SequenceBatch sequences =
+          SequenceBatch.of(
+              scope, EncodedRanking.allPrompts(batch), EncodedRanking.allResponses(batch));
+      NDArray tokenLogp =
+          sequences.responseLogProbs(
+              policy, policy.hidden(sequences.tokens(), sequences.valid(), null, true), 1.0);
+      NDArray logp = perResponse(tokenLogp, sequences.responseMask());
+      double[] ref = flatten(batch, cached);
+      NDArray loss =
+          Losses.dpoLoss(
+              logp,
+              scope.create(toFloat(ref)),
+              RankingBatch.pairIndex(EncodedRanking.allRanks(batch), new double[batch.size()]),
+              config.objective());
+      NDArray nll = null;
+      if (config.objective().sftCoefficient() > 0) {
+        NDArray best = scope.create(bestRows(batch)).reshape(-1, 1);
+        nll = Losses.tokenNll(tokenLogp, sequences.responseMask().mul(best));
+        loss = loss.add(nll.mul(Scalars.of(nll, config.objective().sftCoefficient())));
+      }
+      float value = loss.getFloat();
+      if (Float.isFinite(value)) {
+        collector.backward(loss); // a non-finite loss stops the loop before any update
+      }
+      Map<String, Double> m =
+          pairMetrics(value, toDouble(logp.toFloatArray()), ref, batch, meanLengths(sequences));
+      if (nll != null) {
+        m.put("nll", (double) nll.getFloat());
+      }
+      return m;
+    }
+  }
+
+  private static Map<String, Double> evalMetrics(Evaluation e) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("eval_accuracy", e.accuracy());
+    m.put("eval_likelihood_accuracy", e.likelihoodAccuracy());
+    m.put("eval_chosen_reward", e.chosenReward());
+    m.put("eval_rejected_reward", e.rejectedReward());
+    m.put("eval_margin", e.margin());
+    return m;
   }
 
   /** The implicit-reward and likelihood accuracies and rewards on {@code rankings}. */
@@ -364,18 +342,6 @@ public final class DpoTrainer implements AutoCloseable {
       out[i] = x[i];
     }
     return out;
-  }
-
-  private void save(Path dir, AdamW optimizer) {
-    Map<String, Object> state = new LinkedHashMap<>();
-    state.put("stage", STAGE);
-    state.put("seed", config.seed());
-    try {
-      Checkpoint.save(dir, policy, tokenizer, optimizer, state);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot checkpoint to " + dir + ": " + InputFiles.describe(e), e);
-    }
   }
 
   @Override

@@ -4,32 +4,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.data.Ranking;
+import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.DjlRewardModel;
 import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
-import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Contexts;
 import io.rlhf4j.djl.train.Dropouts;
+import io.rlhf4j.djl.train.EpochLoop;
 import io.rlhf4j.djl.train.Losses;
-import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
-import io.rlhf4j.io.InputFiles;
-import io.rlhf4j.train.LrSchedule;
-import io.rlhf4j.train.TrainingDivergedException;
 import io.rlhf4j.train.reward.RankingLoss;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reward-model training (InstructGPT step 2) on K-wise rankings with the normalised pairwise loss
@@ -39,8 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class RewardTrainer {
   /** The stage name in metrics and checkpoints. */
   public static final String STAGE = "reward";
-
-  private static final Logger LOG = LoggerFactory.getLogger(RewardTrainer.class);
 
   private final DjlRewardModel rewardModel;
   private final SavableTokenizer tokenizer;
@@ -87,66 +76,47 @@ public final class RewardTrainer {
 
   private Evaluation trainLocked(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
     List<EncodedRanking> examples = encode(train);
-    int stepsPerEpoch =
-        Math.max(1, (examples.size() + config.promptsPerBatch() - 1) / config.promptsPerBatch());
-    long totalSteps = (long) stepsPerEpoch * config.epochs();
-    LrSchedule schedule =
-        new LrSchedule(LrSchedule.Kind.COSINE, config.warmupSteps(), totalSteps, 0.1);
-    rewardModel.model().setTrainable(true);
-    try (AdamW optimizer =
-        new AdamW(
-            config.optimizer(), rewardModel.model().parameters(), rewardModel.model().manager())) {
-      long step = 0;
-      if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
-        Checkpoint c = Checkpoint.load(checkpointDir, rewardModel.model().config());
-        c.requireSeed(config.seed(), checkpointDir);
-        rewardModel.model().loadTensors(c.weights());
-        optimizer.restore(c.optimizer(), c.optimizerStep());
-        step = c.optimizerStep();
-        LOG.info("resuming reward training from {} at step {}", checkpointDir, step);
-      }
-      run.start(STAGE, totalSteps);
-      while (step < totalSteps) {
-        int epoch = (int) (step / stepsPerEpoch);
-        List<EncodedRanking> order = new ArrayList<>(examples);
-        Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
-        int from = (int) (step % stepsPerEpoch) * config.promptsPerBatch();
-        List<EncodedRanking> batch =
-            order.subList(from, Math.min(from + config.promptsPerBatch(), order.size()));
-        Map<String, Double> m;
-        Dropouts.seed(rewardModel.model(), config.seed(), step);
-        try (NDManager scope = rewardModel.model().manager().newSubManager();
-            GradientCollector collector = GradMode.collector()) {
-          NDArray rewards = forward(scope, batch);
-          NDArray loss = Losses.rankingLoss(rewards, pairIndex(batch));
-          collector.backward(loss);
-          m = batchMetrics(loss.getFloat(), rewards.toFloatArray(), batch);
-        }
-        step++;
-        TrainingDivergedException.check(STAGE, step, "loss", m.get("loss"));
-        double factor = schedule.factor(step);
-        m.put("grad_norm", Steps.apply(optimizer, factor, STAGE, step));
-        m.put("lr", config.optimizer().learningRate() * factor);
-        if (step == totalSteps && !eval.isEmpty()) {
-          Evaluation e = evaluate(eval);
-          m.put("eval_accuracy", e.accuracy());
-          m.put("eval_chosen_reward", e.chosenMean());
-          m.put("eval_rejected_reward", e.rejectedMean());
-          m.put("eval_margin", e.margin());
-          m.put("eval_rankings", (double) eval.size());
-        }
-        if (checkpointDir != null
-            && (step == totalSteps
-                || (config.checkpointEverySteps() > 0
-                    && step % config.checkpointEverySteps() == 0))) {
-          save(checkpointDir, optimizer);
-        }
-        run.report(STAGE, step, m);
-      }
-      run.end(STAGE);
-      rewardModel.model().setTrainable(false);
+    CausalLm model = rewardModel.model();
+    model.setTrainable(true);
+    try (AdamW optimizer = new AdamW(config.optimizer(), model.parameters(), model.manager())) {
+      EpochLoop.run(
+          new EpochLoop.Plan(
+              STAGE,
+              config.promptsPerBatch(),
+              config.epochs(),
+              config.warmupSteps(),
+              config.seed(),
+              config.checkpointEverySteps()),
+          examples,
+          model,
+          tokenizer,
+          optimizer,
+          run,
+          checkpointDir,
+          (batch, step) -> {
+            Dropouts.seed(model, config.seed(), step);
+            try (NDManager scope = model.manager().newSubManager();
+                GradientCollector collector = GradMode.collector()) {
+              NDArray rewards = forward(scope, batch);
+              NDArray loss = Losses.rankingLoss(rewards, pairIndex(batch));
+              collector.backward(loss);
+              return batchMetrics(loss.getFloat(), rewards.toFloatArray(), batch);
+            }
+          },
+          () -> eval.isEmpty() ? Map.of() : evalMetrics(evaluate(eval), eval.size()));
+      model.setTrainable(false);
       return eval.isEmpty() ? null : evaluate(eval);
     }
+  }
+
+  private static Map<String, Double> evalMetrics(Evaluation e, int rankings) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("eval_accuracy", e.accuracy());
+    m.put("eval_chosen_reward", e.chosenMean());
+    m.put("eval_rejected_reward", e.rejectedMean());
+    m.put("eval_margin", e.margin());
+    m.put("eval_rankings", (double) rankings);
+    return m;
   }
 
   /** Held-out pairwise accuracy and reward statistics, pooled over all pairs. */
@@ -228,17 +198,5 @@ public final class RewardTrainer {
 
   private List<EncodedRanking> encode(List<Ranking> rankings) {
     return EncodedRanking.encode(tokenizer, rankings, config.maxLength());
-  }
-
-  private void save(Path dir, AdamW optimizer) {
-    Map<String, Object> state = new LinkedHashMap<>();
-    state.put("stage", STAGE);
-    state.put("seed", config.seed());
-    try {
-      Checkpoint.save(dir, rewardModel.model(), tokenizer, optimizer, state);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot checkpoint to " + dir + ": " + InputFiles.describe(e), e);
-    }
   }
 }
