@@ -89,10 +89,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Every stage checkpoints under the output folder and a rerun of the same pipeline resumes
  *       where it stopped; labels are saved, so a rerun never asks the labeler again. The folder
  *       records the run's settings ({@code settings.json}) and refuses a rerun with other settings.
- *   <li>Stage progress goes to stderr unless {@link #listeners} are given; every step is also kept
- *       in {@code out/history.jsonl}, so {@link Result#history()} is complete after a resume too.
- *   <li>{@link #run} may be called on any thread, but one training runs at a time per JVM (DJL's
- *       PyTorch engine has one gradient collector per JVM); a second fails at once.
+ *   <li>Stage progress goes to stderr unless {@link Pipeline#listeners} are given; every step is
+ *       also kept in {@code out/history.jsonl}, so {@link Result#history()} is complete after a
+ *       resume too.
+ *   <li>{@link Pipeline#run} may be called on any thread, but one training runs at a time per JVM
+ *       (DJL's PyTorch engine has one gradient collector per JVM); a second fails at once.
  * </ul>
  *
  * <p>The final policy is written as a Hugging Face folder to {@code out/policy}, swapped in whole.

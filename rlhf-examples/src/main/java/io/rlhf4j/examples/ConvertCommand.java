@@ -5,39 +5,41 @@ import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code convert}: loads any supported model folder and writes it as a Hugging Face folder. */
-final class ConvertCommand implements Main.Command {
-  private static final Map<String, String> FLAGS = new LinkedHashMap<>();
+@Command(
+    name = "convert",
+    mixinStandardHelpOptions = true,
+    description = "Convert a llama2.c (or Hugging Face) folder to a Hugging Face folder.")
+final class ConvertCommand implements Callable<Integer> {
+  @Option(
+      names = "--from",
+      required = true,
+      description = "source folder (llama2.c or Hugging Face)")
+  Path from;
 
-  static {
-    FLAGS.put("from", "source folder (llama2.c or Hugging Face), required");
-    FLAGS.put("to", "destination folder for the Hugging Face files, required");
-    FLAGS.put("adapter", "a PEFT adapter folder trained on the source model (default: none)");
-    FLAGS.put(
-        "merge",
-        Flags.SWITCH
-            + "write the adapter merged into the weights (a plain model); without it, the base goes"
-            + " to --to and the adapter, as a PEFT folder, to --to/adapter");
-  }
+  @Option(
+      names = "--to",
+      required = true,
+      description = "destination folder for the Hugging Face files")
+  Path to;
+
+  @Option(names = "--adapter", description = "a PEFT adapter folder trained on the source model")
+  Path adapter;
+
+  @Option(
+      names = "--merge",
+      description =
+          "write the adapter merged into the weights (a plain model); without it, the base goes"
+              + " to --to and the adapter, as a PEFT folder, to --to/adapter")
+  boolean merge;
 
   @Override
-  public String summary() {
-    return "convert a llama2.c (or Hugging Face) folder to a Hugging Face folder";
-  }
-
-  @Override
-  public int run(String[] args) throws IOException {
-    Flags flags = new Flags(FLAGS, args);
-    if (flags.wantsHelp()) {
-      System.err.print(flags.usage("convert"));
-      return 0;
-    }
-    Path to = Path.of(flags.required("to"));
-    boolean merge = flags.isSet("merge");
-    try (PretrainedModel model = GenerateCommand.load(flags, "from", null, Device.cpu())) {
+  public Integer call() throws IOException {
+    try (PretrainedModel model = GenerateCommand.load(from, adapter, merge, Device.cpu())) {
       if (model.model().isAdapter() && !merge) {
         // The base as it was, and the adapter beside it for PEFT or for --adapter.
         PretrainedModel.save(model.model().base(), model.tokenizer(), to);

@@ -5,84 +5,140 @@ import io.rlhf4j.examples.demo.Demo;
 import io.rlhf4j.examples.demo.DemoSettings;
 import io.rlhf4j.examples.demo.PolicyScores;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code demo} (also what the jar runs with no arguments): the whole InstructGPT loop on
  * stories260K against a simulated rater, written to one folder with charts and an HTML report.
  */
-final class DemoCommand implements Main.Command {
-  private static final DemoSettings DEFAULTS = DemoSettings.builder().build();
-  private static final Map<String, String> FLAGS = new LinkedHashMap<>();
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "The main job: SFT, reward model, PPO, 2 rounds, charts and report (the default command).")
+final class DemoCommand implements Callable<Integer> {
+  private static final DemoSettings D = DemoSettings.builder().build();
 
-  static {
-    DemoSettings d = DEFAULTS;
-    FLAGS.put("model", "base model folder (default " + d.model() + ")");
-    FLAGS.put("prompts", "prompt file, one per line (default: 120 built-in story openings)");
-    FLAGS.put("output", "run folder; a rerun resumes there (default " + d.output() + ")");
-    FLAGS.put("seed", "seed of splits, sampling, labels, training (default " + d.seed() + ")");
-    FLAGS.put("candidates", "best-of-N for demonstrations (default " + d.candidates() + ")");
-    FLAGS.put("sft-epochs", "SFT epochs (default " + d.sftEpochs() + ")");
-    FLAGS.put("k", "responses ranked per prompt (default " + d.k() + ")");
-    FLAGS.put("label-prompts", "prompts ranked per round (default " + d.labelPrompts() + ")");
-    FLAGS.put(
-        "rater-temperature",
-        "Bradley-Terry noise of the rater, score units (default " + d.raterTemperature() + ")");
-    FLAGS.put("reward-epochs", "reward-model epochs per round (default " + d.rewardEpochs() + ")");
-    FLAGS.put("rounds", "RLHF rounds (default " + d.rounds() + ")");
-    FLAGS.put("ppo-iterations", "PPO iterations per round (default " + d.ppoIterations() + ")");
-    FLAGS.put("batch", "PPO episodes per iteration (default " + d.rolloutBatch() + ")");
-    FLAGS.put("max-new-tokens", "response length cap (default " + d.maxNewTokens() + ")");
-    FLAGS.put("lr", "PPO policy learning rate, value x10 (default " + d.policyLearningRate() + ")");
-    FLAGS.put(
-        "beta", "initial beta of the adaptive KL controller (default " + d.initialBeta() + ")");
-    FLAGS.put("kl-target", "adaptive KL target, nats (default " + d.klTarget() + ")");
-    FLAGS.put("low-beta", "fixed beta of the over-optimisation run (default " + d.lowBeta() + ")");
-    FLAGS.put(
-        "low-kl-iterations",
-        "PPO iterations of that run, 0 skips it (default " + d.lowKlIterations() + ")");
-    FLAGS.put("eval-prompts", "held-out prompts (default " + d.evalPrompts() + ")");
-    FLAGS.put("eval-samples", "samples per held-out prompt (default " + d.evalSamples() + ")");
-  }
+  @Option(names = "--model", description = "base model folder (default: ${DEFAULT-VALUE})")
+  Path model = D.model();
+
+  @Option(
+      names = "--prompts",
+      description = "prompt file, one per line (default: 120 built-in story openings)")
+  Path prompts;
+
+  @Option(
+      names = "--output",
+      description = "run folder; a rerun resumes there (default: ${DEFAULT-VALUE})")
+  Path output = D.output();
+
+  @Option(
+      names = "--seed",
+      description = "seed of splits, sampling, labels, training (default: ${DEFAULT-VALUE})")
+  long seed = D.seed();
+
+  @Option(
+      names = "--candidates",
+      description = "best-of-N for demonstrations (default: ${DEFAULT-VALUE})")
+  int candidates = D.candidates();
+
+  @Option(names = "--sft-epochs", description = "SFT epochs (default: ${DEFAULT-VALUE})")
+  int sftEpochs = D.sftEpochs();
+
+  @Option(names = "--k", description = "responses ranked per prompt (default: ${DEFAULT-VALUE})")
+  int k = D.k();
+
+  @Option(
+      names = "--label-prompts",
+      description = "prompts ranked per round (default: ${DEFAULT-VALUE})")
+  int labelPrompts = D.labelPrompts();
+
+  @Option(
+      names = "--rater-temperature",
+      description = "Bradley-Terry noise of the rater, score units (default: ${DEFAULT-VALUE})")
+  double raterTemperature = D.raterTemperature();
+
+  @Option(
+      names = "--reward-epochs",
+      description = "reward-model epochs per round (default: ${DEFAULT-VALUE})")
+  int rewardEpochs = D.rewardEpochs();
+
+  @Option(names = "--rounds", description = "RLHF rounds (default: ${DEFAULT-VALUE})")
+  int rounds = D.rounds();
+
+  @Option(
+      names = "--ppo-iterations",
+      description = "PPO iterations per round (default: ${DEFAULT-VALUE})")
+  int ppoIterations = D.ppoIterations();
+
+  @Option(names = "--batch", description = "PPO episodes per iteration (default: ${DEFAULT-VALUE})")
+  int batch = D.rolloutBatch();
+
+  @Option(
+      names = "--max-new-tokens",
+      description = "response length cap (default: ${DEFAULT-VALUE})")
+  int maxNewTokens = D.maxNewTokens();
+
+  @Option(
+      names = "--lr",
+      description = "PPO policy learning rate, value x10 (default: ${DEFAULT-VALUE})")
+  double lr = D.policyLearningRate();
+
+  @Option(
+      names = "--beta",
+      description = "initial beta of the adaptive KL controller (default: ${DEFAULT-VALUE})")
+  double beta = D.initialBeta();
+
+  @Option(
+      names = "--kl-target",
+      description = "adaptive KL target, nats (default: ${DEFAULT-VALUE})")
+  double klTarget = D.klTarget();
+
+  @Option(
+      names = "--low-beta",
+      description = "fixed beta of the over-optimisation run (default: ${DEFAULT-VALUE})")
+  double lowBeta = D.lowBeta();
+
+  @Option(
+      names = "--low-kl-iterations",
+      description = "PPO iterations of that run, 0 skips it (default: ${DEFAULT-VALUE})")
+  int lowKlIterations = D.lowKlIterations();
+
+  @Option(names = "--eval-prompts", description = "held-out prompts (default: ${DEFAULT-VALUE})")
+  int evalPrompts = D.evalPrompts();
+
+  @Option(
+      names = "--eval-samples",
+      description = "samples per held-out prompt (default: ${DEFAULT-VALUE})")
+  int evalSamples = D.evalSamples();
 
   @Override
-  public String summary() {
-    return "the main job: SFT, reward model, PPO, 2 rounds, charts and report (the default)";
-  }
-
-  @Override
-  public int run(String[] args) throws Exception {
-    Flags flags = new Flags(FLAGS, args);
-    if (flags.wantsHelp()) {
-      System.err.print(flags.usage("demo"));
-      return 0;
-    }
-    DemoSettings d = DEFAULTS;
-    String prompts = flags.string("prompts", null);
+  public Integer call() throws Exception {
     DemoSettings settings =
         DemoSettings.builder()
-            .model(Path.of(flags.string("model", d.model().toString())))
-            .prompts(prompts == null ? null : Path.of(prompts))
-            .output(Path.of(flags.string("output", d.output().toString())))
-            .seed(flags.longValue("seed", d.seed()))
-            .candidates(flags.integer("candidates", d.candidates()))
-            .sftEpochs(flags.integer("sft-epochs", d.sftEpochs()))
-            .k(flags.integer("k", d.k()))
-            .labelPrompts(flags.integer("label-prompts", d.labelPrompts()))
-            .raterTemperature(flags.number("rater-temperature", d.raterTemperature()))
-            .rewardEpochs(flags.integer("reward-epochs", d.rewardEpochs()))
-            .rounds(flags.integer("rounds", d.rounds()))
-            .ppoIterations(flags.integer("ppo-iterations", d.ppoIterations()))
-            .rolloutBatch(flags.integer("batch", d.rolloutBatch()))
-            .maxNewTokens(flags.integer("max-new-tokens", d.maxNewTokens()))
-            .policyLearningRate(flags.number("lr", d.policyLearningRate()))
-            .initialBeta(flags.number("beta", d.initialBeta()))
-            .klTarget(flags.number("kl-target", d.klTarget()))
-            .lowBeta(flags.number("low-beta", d.lowBeta()))
-            .lowKlIterations(flags.integer("low-kl-iterations", d.lowKlIterations()))
-            .evalPrompts(flags.integer("eval-prompts", d.evalPrompts()))
-            .evalSamples(flags.integer("eval-samples", d.evalSamples()))
+            .model(model)
+            .prompts(prompts)
+            .output(output)
+            .seed(seed)
+            .candidates(candidates)
+            .sftEpochs(sftEpochs)
+            .k(k)
+            .labelPrompts(labelPrompts)
+            .raterTemperature(raterTemperature)
+            .rewardEpochs(rewardEpochs)
+            .rounds(rounds)
+            .ppoIterations(ppoIterations)
+            .rolloutBatch(batch)
+            .maxNewTokens(maxNewTokens)
+            .policyLearningRate(lr)
+            .initialBeta(beta)
+            .klTarget(klTarget)
+            .lowBeta(lowBeta)
+            .lowKlIterations(lowKlIterations)
+            .evalPrompts(evalPrompts)
+            .evalSamples(evalSamples)
             .build();
     Demo.Outcome outcome =
         new Demo(settings, System.err, Engine.getInstance().defaultDevice()).run();

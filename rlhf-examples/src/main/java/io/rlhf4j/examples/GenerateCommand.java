@@ -9,83 +9,100 @@ import io.rlhf4j.model.SamplingConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code generate}: samples text from a Hugging Face or llama2.c model folder. Only the generated
  * text goes to stdout (one sample per line block); logs go to stderr.
  */
-final class GenerateCommand implements Main.Command {
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description = "Sample text from a model folder (Hugging Face or llama2.c).")
+final class GenerateCommand implements Callable<Integer> {
   static final String DEFAULT_MODEL = "../shared/models/stories260K";
 
-  private static final Map<String, String> FLAGS = new LinkedHashMap<>();
+  @Option(
+      names = {"-m", "--model"},
+      description = "model folder, Hugging Face or llama2.c (default: ${DEFAULT-VALUE})")
+  Path model = Path.of(DEFAULT_MODEL);
 
-  static {
-    FLAGS.put("model", "model folder, Hugging Face or llama2.c (default " + DEFAULT_MODEL + ")");
-    FLAGS.put("adapter", "a PEFT adapter folder to apply to the model (default: none)");
-    FLAGS.put("merge", Flags.SWITCH + "merge the adapter into the weights before decoding");
-    FLAGS.put("prompt", "prompt text (default: start from BOS alone)");
-    FLAGS.put("max-new-tokens", "tokens to generate (default 256)");
-    FLAGS.put("temperature", "sampling temperature, 0 = greedy (default 0)");
-    FLAGS.put("top-k", "keep the k most likely tokens, 0 = off (default 0)");
-    FLAGS.put("top-p", "nucleus sampling mass, 1 = off (default 1)");
-    FLAGS.put("seed", "random seed (default 0)");
-    FLAGS.put("batch", "number of samples, decoded as one batch (default 1)");
-  }
+  @Option(names = "--adapter", description = "a PEFT adapter folder to apply to the model")
+  Path adapter;
+
+  @Option(names = "--merge", description = "merge the adapter into the weights before decoding")
+  boolean merge;
+
+  @Option(
+      names = {"-p", "--prompt"},
+      description = "prompt text (default: start from BOS alone)")
+  String prompt = "";
+
+  @Option(
+      names = "--max-new-tokens",
+      description = "tokens to generate (default: ${DEFAULT-VALUE})")
+  int maxNewTokens = 256;
+
+  @Option(
+      names = {"-t", "--temperature"},
+      description = "sampling temperature, 0 = greedy (default: ${DEFAULT-VALUE})")
+  double temperature = 0;
+
+  @Option(
+      names = "--top-k",
+      description = "keep the k most likely tokens, 0 = off (default: ${DEFAULT-VALUE})")
+  int topK = 0;
+
+  @Option(
+      names = "--top-p",
+      description = "nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE})")
+  double topP = 1;
+
+  @Option(names = "--seed", description = "random seed (default: ${DEFAULT-VALUE})")
+  long seed = 0;
+
+  @Option(
+      names = {"-n", "--batch"},
+      description = "number of samples, decoded as one batch (default: ${DEFAULT-VALUE})")
+  int batch = 1;
 
   @Override
-  public String summary() {
-    return "sample text from a model folder (Hugging Face or llama2.c)";
-  }
-
-  @Override
-  public int run(String[] args) {
-    Flags flags = new Flags(FLAGS, args);
-    if (flags.wantsHelp()) {
-      System.err.print(flags.usage("generate"));
-      return 0;
-    }
+  public Integer call() {
     SamplingConfig config =
         SamplingConfig.builder()
-            .maxNewTokens(flags.integer("max-new-tokens", 256))
-            .temperature(flags.number("temperature", 0))
-            .topK(flags.integer("top-k", 0))
-            .topP(flags.number("top-p", 1))
-            .seed(flags.longValue("seed", 0))
+            .maxNewTokens(maxNewTokens)
+            .temperature(temperature)
+            .topK(topK)
+            .topP(topP)
+            .seed(seed)
             .build();
-    int batch = flags.integer("batch", 1);
     Device device = Engine.getInstance().defaultDevice();
-    try (PretrainedModel model = load(flags, "model", DEFAULT_MODEL, device)) {
-      DjlPolicy policy = new DjlPolicy(model.model(), model.tokenizer());
-      int[] prompt = model.tokenizer().encode(flags.string("prompt", ""), true);
-      List<Generation> out = policy.generate(Collections.nCopies(batch, prompt), config);
+    try (PretrainedModel loaded = load(model, adapter, merge, device)) {
+      DjlPolicy policy = new DjlPolicy(loaded.model(), loaded.tokenizer());
+      int[] ids = loaded.tokenizer().encode(prompt, true);
+      List<Generation> out = policy.generate(Collections.nCopies(batch, ids), config);
       for (int i = 0; i < out.size(); i++) {
         if (batch > 1) {
           System.out.println("--- sample " + (i + 1));
         }
-        System.out.println(model.tokenizer().decode(concat(prompt, out.get(i).response())));
+        System.out.println(loaded.tokenizer().decode(concat(ids, out.get(i).response())));
       }
     }
     return 0;
   }
 
-  /**
-   * The model folder named by {@code modelFlag}, with the adapter of {@code --adapter} on top,
-   * merged when {@code --merge} is given.
-   */
-  static PretrainedModel load(Flags flags, String modelFlag, String fallback, Device device) {
-    Path model =
-        Path.of(fallback == null ? flags.required(modelFlag) : flags.string(modelFlag, fallback));
-    String adapter = flags.string("adapter", null);
+  /** {@code model} with {@code adapter} on top (if any), merged into the weights if asked. */
+  static PretrainedModel load(Path model, Path adapter, boolean merge, Device device) {
     if (adapter == null) {
-      if (flags.isSet("merge")) {
+      if (merge) {
         throw new IllegalArgumentException("--merge needs --adapter");
       }
       return PretrainedModel.load(model, device);
     }
-    return PretrainedModel.load(model, Path.of(adapter), device, flags.isSet("merge"));
+    return PretrainedModel.load(model, adapter, device, merge);
   }
 
   private static int[] concat(int[] a, int[] b) {

@@ -22,6 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code hh-reward}: a reward model on Anthropic's HH-RLHF human preferences. Trains on
@@ -29,39 +32,48 @@ import java.util.Random;
  * on the other three test splits, next to the "prefer the longer reply" baseline of the same pairs:
  * a reward model that does not beat it has learned little more than length.
  */
-final class HhRewardCommand implements Main.Command {
+@Command(
+    name = "hh-reward",
+    mixinStandardHelpOptions = true,
+    description = "Train a reward model on HH-RLHF and compare it with the longer-reply baseline.")
+final class HhRewardCommand implements Callable<Integer> {
   static final String[] SPLITS = {
     "helpful-base", "helpful-online", "helpful-rejection-sampled", "harmless-base"
   };
 
-  private static final Map<String, String> FLAGS = new LinkedHashMap<>();
+  @Option(names = "--model", description = "base model folder (default: ${DEFAULT-VALUE})")
+  Path model = Path.of(GenerateCommand.DEFAULT_MODEL);
 
-  static {
-    FLAGS.put("model", "base model folder (default " + GenerateCommand.DEFAULT_MODEL + ")");
-    FLAGS.put("data", "folder of the four HH-RLHF test splits (default ../shared/data/hh-rlhf)");
-    FLAGS.put("train-pairs", "helpful-base pairs to train on, 0 = all but the held-out tenth");
-    FLAGS.put("eval-pairs", "pairs evaluated per split, 0 = all (default 0)");
-    FLAGS.put("epochs", "training epochs (default 1)");
-    FLAGS.put("max-length", "tokens per prompt + reply, prompt cut from its start (default 128)");
-    FLAGS.put("lr", "learning rate (default 3e-4)");
-    FLAGS.put("seed", "split and shuffle seed (default 0)");
-  }
+  @Option(
+      names = "--data",
+      description = "folder of the four HH-RLHF test splits (default: ${DEFAULT-VALUE})")
+  Path data = Path.of("../shared/data/hh-rlhf");
+
+  @Option(
+      names = "--train-pairs",
+      description = "helpful-base pairs to train on, 0 = all but the held-out tenth (default: 0)")
+  int trainPairs = 0;
+
+  @Option(names = "--eval-pairs", description = "pairs evaluated per split, 0 = all (default: 0)")
+  int evalPairs = 0;
+
+  @Option(names = "--epochs", description = "training epochs (default: ${DEFAULT-VALUE})")
+  int epochs = 1;
+
+  @Option(
+      names = "--max-length",
+      description =
+          "tokens per prompt + reply, prompt cut from its start (default: ${DEFAULT-VALUE})")
+  int maxLength = 128;
+
+  @Option(names = "--lr", description = "learning rate (default: ${DEFAULT-VALUE})")
+  double lr = 3e-4;
+
+  @Option(names = "--seed", description = "split and shuffle seed (default: ${DEFAULT-VALUE})")
+  long seed = 0;
 
   @Override
-  public String summary() {
-    return "train a reward model on HH-RLHF and compare it with the longer-reply baseline";
-  }
-
-  @Override
-  public int run(String[] args) {
-    Flags flags = new Flags(FLAGS, args);
-    if (flags.wantsHelp()) {
-      System.err.print(flags.usage("hh-reward"));
-      return 0;
-    }
-    Path data = Path.of(flags.string("data", "../shared/data/hh-rlhf"));
-    long seed = flags.longValue("seed", 0);
-    int evalPairs = flags.integer("eval-pairs", 0);
+  public Integer call() {
     Map<String, List<Comparison>> splits = new LinkedHashMap<>();
     for (String split : SPLITS) {
       RecordReader<Comparison> reader =
@@ -73,23 +85,20 @@ final class HhRewardCommand implements Main.Command {
     Collections.shuffle(base, new Random(seed));
     int heldOut = base.size() / 10;
     List<Comparison> train = base.subList(heldOut, base.size());
-    int trainPairs = flags.integer("train-pairs", 0);
     if (trainPairs > 0) {
       train = train.subList(0, Math.min(trainPairs, train.size()));
     }
     splits.put("helpful-base", base.subList(0, heldOut));
     RewardConfig config =
         RewardConfig.builder()
-            .epochs(flags.integer("epochs", 1))
+            .epochs(epochs)
             .promptsPerBatch(8)
-            .maxLength(flags.integer("max-length", 128))
-            .optimizer(AdamWConfig.of(flags.number("lr", 3e-4)))
+            .maxLength(maxLength)
+            .optimizer(AdamWConfig.of(lr))
             .seed(seed)
             .build();
     Device device = Engine.getInstance().defaultDevice();
-    try (PretrainedModel pm =
-            PretrainedModel.load(
-                Path.of(flags.string("model", GenerateCommand.DEFAULT_MODEL)), device);
+    try (PretrainedModel pm = PretrainedModel.load(model, device);
         CausalLm net = pm.model().withScalarHead(seed, device)) {
       DjlRewardModel reward = new DjlRewardModel(net, 32);
       RewardTrainer trainer =
@@ -101,7 +110,7 @@ final class HhRewardCommand implements Main.Command {
       trainer.train(rankings(train), List.of(), null);
       System.out.printf(
           "reward model on %s (%,d parameters), trained on %,d helpful-base pairs%n",
-          flags.string("model", GenerateCommand.DEFAULT_MODEL), net.parameterCount(), train.size());
+          model, net.parameterCount(), train.size());
       System.out.printf("%-34s %7s %10s %16s%n", "split", "pairs", "accuracy", "longer reply");
       for (Map.Entry<String, List<Comparison>> e : splits.entrySet()) {
         List<Comparison> pairs = e.getValue();

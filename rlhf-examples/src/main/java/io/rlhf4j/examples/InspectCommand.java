@@ -9,47 +9,39 @@ import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.data.read.ReadReport;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code inspect --format F [--skip-invalid] PATH}: validates a data file and prints what it holds,
  * so a user finds a broken line before a training run does.
  */
-final class InspectCommand implements Main.Command {
-  @Override
-  public String summary() {
-    return "validate a data file and print its counts (demonstrations, comparisons, rankings,"
-        + " hh-rlhf, llmfao)";
-  }
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description =
+        "Validate a data file and print its counts (demonstrations, comparisons, rankings,"
+            + " hh-rlhf, llmfao).")
+final class InspectCommand implements Callable<Integer> {
+  @Option(
+      names = {"-f", "--format"},
+      required = true,
+      description = "demonstrations, comparisons, rankings, hh-rlhf or llmfao")
+  String format;
+
+  @Option(
+      names = "--skip-invalid",
+      description = "skip bad records (each is listed) instead of stopping")
+  boolean skipInvalid;
+
+  @Parameters(paramLabel = "PATH", description = "the file (or LLMFAO folder)")
+  Path path;
 
   @Override
-  public int run(String[] args) {
-    String format = null;
-    Path path = null;
-    ReadOptions options = ReadOptions.strict();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--format" -> {
-          if (i + 1 >= args.length) {
-            throw new IllegalArgumentException("flag --format needs a value");
-          }
-          format = args[++i];
-        }
-        case "--skip-invalid" -> options = ReadOptions.skipping();
-        case "--help", "-h" -> {
-          System.err.println(USAGE);
-          return 0;
-        }
-        default -> {
-          if (args[i].startsWith("--")) {
-            throw new IllegalArgumentException("unknown flag " + args[i] + " (" + USAGE + ")");
-          }
-          path = Path.of(args[i]);
-        }
-      }
-    }
-    if (format == null || path == null) {
-      throw new IllegalArgumentException("inspect needs --format and a PATH (" + USAGE + ")");
-    }
+  public Integer call() {
+    ReadOptions options = skipInvalid ? ReadOptions.skipping() : ReadOptions.strict();
     // Records are counted as they stream by, so a file of any size is checked in little memory.
     switch (format) {
       case "demonstrations" -> report(Jsonl.demonstrations(path, options).validate());
@@ -68,14 +60,13 @@ final class InspectCommand implements Main.Command {
         report(corpus.report());
       }
       default ->
-          throw new IllegalArgumentException("unknown format '" + format + "' (" + USAGE + ")");
+          throw new IllegalArgumentException(
+              "unknown format '"
+                  + format
+                  + "' (demonstrations, comparisons, rankings, hh-rlhf or llmfao)");
     }
     return 0;
   }
-
-  private static final String USAGE =
-      "usage: inspect --format demonstrations|comparisons|rankings|hh-rlhf|llmfao [--skip-invalid]"
-          + " PATH";
 
   private static void report(ReadReport report) {
     System.out.println(report);

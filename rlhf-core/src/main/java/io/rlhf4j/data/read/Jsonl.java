@@ -36,51 +36,100 @@ public final class Jsonl {
 
   /** Streams demonstrations from {@code file}. */
   public static RecordReader<Demonstration> demonstrations(Path file, ReadOptions options) {
+    return demonstrations(file, options, FieldNames.DEFAULT);
+  }
+
+  /** Streams demonstrations from {@code file}, reading the fields {@code names} names. */
+  public static RecordReader<Demonstration> demonstrations(
+      Path file, ReadOptions options, FieldNames names) {
     return RecordReader.open(
         file,
         options,
         (f, line, text) -> {
           JsonRecord r = JsonRecord.parse(f, line, text);
           return new Demonstration(
-              r.string("prompt"),
-              r.nonEmptyString("response"),
+              r.string(names.prompt()),
+              r.nonEmptyString(names.response()),
               r.optionalBoolean("truncated", false));
         });
   }
 
   /** Streams pairwise comparisons from {@code file}. */
   public static RecordReader<Comparison> comparisons(Path file, ReadOptions options) {
+    return comparisons(file, options, FieldNames.DEFAULT);
+  }
+
+  /** Streams pairwise comparisons from {@code file}, reading the fields {@code names} names. */
+  public static RecordReader<Comparison> comparisons(
+      Path file, ReadOptions options, FieldNames names) {
     return RecordReader.open(
         file,
         options,
         (f, line, text) -> {
           JsonRecord r = JsonRecord.parse(f, line, text);
           return new Comparison(
-              r.string("prompt"), r.string("chosen"), r.string("rejected"), margin(r));
+              r.string(names.prompt()),
+              r.string(names.chosen()),
+              r.string(names.rejected()),
+              margin(r));
         });
   }
 
-  /** Streams K-wise rankings from {@code file}. */
-  public static RecordReader<Ranking> rankings(Path file, ReadOptions options) {
+  /**
+   * Streams labelled pairs (two responses and a number saying which is better, as PRD's expert
+   * judgements and many crowd sets ship them) as rankings of K = 2: a negative label prefers the
+   * first response, a positive one the second, zero ties them.
+   */
+  public static RecordReader<Ranking> labelledPairs(
+      Path file, ReadOptions options, FieldNames names) {
     return RecordReader.open(
         file,
         options,
         (f, line, text) -> {
           JsonRecord r = JsonRecord.parse(f, line, text);
-          String prompt = r.string("prompt");
-          List<String> responses = r.strings("responses");
+          String prompt = r.string(names.prompt());
+          List<String> responses = List.of(r.string(names.first()), r.string(names.second()));
+          long label = r.integer(names.label());
+          List<Integer> ranks =
+              label < 0 ? List.of(1, 2) : label > 0 ? List.of(2, 1) : List.of(1, 1);
+          return new Ranking(
+              prompt, responses, ranks, OptionalDouble.empty(), List.of(false, false));
+        });
+  }
+
+  /** Streams K-wise rankings from {@code file}. */
+  public static RecordReader<Ranking> rankings(Path file, ReadOptions options) {
+    return rankings(file, options, FieldNames.DEFAULT);
+  }
+
+  /** Streams K-wise rankings from {@code file}, reading the fields {@code names} names. */
+  public static RecordReader<Ranking> rankings(Path file, ReadOptions options, FieldNames names) {
+    return RecordReader.open(
+        file,
+        options,
+        (f, line, text) -> {
+          JsonRecord r = JsonRecord.parse(f, line, text);
+          String prompt = r.string(names.prompt());
+          List<String> responses = r.strings(names.responses());
           if (responses.size() < 2) {
-            throw r.error("responses", "a ranking needs K >= 2 responses, got " + responses.size());
+            throw r.error(
+                names.responses(), "a ranking needs K >= 2 responses, got " + responses.size());
           }
-          List<Integer> ranks = r.integers("ranks");
+          List<Integer> ranks = r.integers(names.ranks());
           if (ranks.size() != responses.size()) {
             throw r.error(
-                "ranks",
-                "has " + ranks.size() + " entries but 'responses' has " + responses.size());
+                names.ranks(),
+                "has "
+                    + ranks.size()
+                    + " entries but '"
+                    + names.responses()
+                    + "' has "
+                    + responses.size());
           }
           for (int i = 0; i < ranks.size(); i++) {
             if (ranks.get(i) < 1) {
-              throw r.error("ranks[" + i + "]", "ranks start at 1 (best), got " + ranks.get(i));
+              throw r.error(
+                  names.ranks() + "[" + i + "]", "ranks start at 1 (best), got " + ranks.get(i));
             }
           }
           return new Ranking(

@@ -1,0 +1,79 @@
+package io.rlhf4j.examples.train;
+
+import ai.djl.Device;
+import io.rlhf4j.api.Rlhf;
+import io.rlhf4j.data.PreferenceDataset;
+import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.sft.SftConfig;
+import io.rlhf4j.examples.train.UserData.PreferenceFormat;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * A training command that runs the fluent pipeline from the base model: SFT on the user's
+ * demonstrations, then the stages a subclass adds. The pipeline brings resume, the settings check,
+ * held-out splits by prompt and the final {@code RUN/policy} folder.
+ */
+abstract class PipelineCommand extends TrainCommand {
+  private static final SftConfig SFT = SftConfig.builder().build();
+
+  @Option(
+      names = {"-d", "--demonstrations"},
+      description = "demonstrations JSONL for the SFT stage (required)")
+  Path demonstrations;
+
+  @Option(names = "--sft-epochs", description = "SFT epochs (default: ${DEFAULT-VALUE})")
+  int sftEpochs = SFT.epochs();
+
+  @Option(names = "--sft-lr", description = "SFT learning rate (default: ${DEFAULT-VALUE})")
+  double sftLr = SFT.optimizer().learningRate();
+
+  @Option(
+      names = {"-p", "--preferences"},
+      description = "human preferences JSONL (required for the reward model and DPO)")
+  Path preferences;
+
+  @Option(
+      names = "--preference-format",
+      description = "RANKINGS, COMPARISONS or PAIRS (default: ${DEFAULT-VALUE})")
+  PreferenceFormat preferenceFormat = PreferenceFormat.RANKINGS;
+
+  @Option(
+      names = "--max-length",
+      description =
+          "tokens of prompt + response in SFT, reward and DPO (default: ${DEFAULT-VALUE})")
+  int maxLength = SFT.maxLength();
+
+  /** The pipeline after SFT, configured from the shared options. */
+  protected Rlhf.Pipeline pipeline(Device device) {
+    if (demonstrations == null) {
+      throw usage("missing --demonstrations (or 'demonstrations' in --config)");
+    }
+    SftConfig sft =
+        SftConfig.builder()
+            .epochs(sftEpochs)
+            .maxLength(maxLength)
+            .optimizer(AdamWConfig.of(sftLr))
+            .seed(seed)
+            .build();
+    Rlhf.Pipeline pipeline =
+        Rlhf.sft(model, UserData.demonstrations(demonstrations, fields.names(), readOptions()), sft)
+            .seed(seed)
+            .heldOutFraction(heldOutFraction)
+            .device(device)
+            .listeners(listeners("loss", "eval_accuracy", "score", "kl"));
+    return lora() == null ? pipeline : pipeline.lora(lora());
+  }
+
+  /** Fails before any work when no preference file is given. */
+  protected void requirePreferences() {
+    if (preferences == null) {
+      throw usage("missing --preferences (or 'preferences' in --config)");
+    }
+  }
+
+  /** The user's preference file, read through the field names. */
+  protected PreferenceDataset preferences() {
+    return UserData.preferences(preferences, preferenceFormat, fields.names(), readOptions());
+  }
+}

@@ -1,0 +1,180 @@
+package io.rlhf4j.examples.train;
+
+import ai.djl.Device;
+import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.reward.RewardConfig;
+import io.rlhf4j.model.SamplingConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The RL commands: SFT on demonstrations, a reward model on preferences, then RL on prompts with
+ * the algorithm the command names ({@code ppo}, {@code grpo}, {@code rloo}, {@code reinforce++}),
+ * each starting from its preset in {@link PpoConfig}; writes {@code RUN/policy}.
+ */
+public abstract class RlCommand extends PipelineCommand {
+  private final PpoConfig preset = preset().build();
+  private static final RewardConfig REWARD = RewardConfig.builder().build();
+
+  @Option(
+      names = "--prompts",
+      description = "prompts for RL: .txt one per line, or JSONL (required)")
+  Path prompts;
+
+  @Option(names = "--iterations", description = "RL iterations (default: ${DEFAULT-VALUE})")
+  int iterations = 20;
+
+  @Option(
+      names = "--reward-epochs",
+      description = "reward-model epochs (default: ${DEFAULT-VALUE})")
+  int rewardEpochs = REWARD.epochs();
+
+  @Option(
+      names = "--reward-lr",
+      description = "reward-model learning rate (default: ${DEFAULT-VALUE})")
+  double rewardLr = REWARD.optimizer().learningRate();
+
+  @Option(
+      names = "--rollout-batch",
+      description = "prompts per iteration (default: ${DEFAULT-VALUE})")
+  int rolloutBatch = preset.rolloutBatchSize();
+
+  @Option(
+      names = "--samples-per-prompt",
+      description = "responses per prompt, the group size (default: ${DEFAULT-VALUE})")
+  int samplesPerPrompt = preset.samplesPerPrompt();
+
+  @Option(
+      names = "--mini-batch",
+      description =
+          "episodes per gradient step; divides batch × samples (default: ${DEFAULT-VALUE})")
+  int miniBatch = preset.miniBatchSize();
+
+  @Option(
+      names = "--ppo-epochs",
+      description = "passes over each batch (default: ${DEFAULT-VALUE})")
+  int ppoEpochs = preset.ppoEpochs();
+
+  @Option(
+      names = "--max-new-tokens",
+      description = "response length cap (default: ${DEFAULT-VALUE})")
+  int maxNewTokens = preset.sampling().maxNewTokens();
+
+  @Option(names = "--temperature", description = "sampling temperature (default: ${DEFAULT-VALUE})")
+  double temperature = preset.sampling().temperature();
+
+  @Option(names = "--lr", description = "policy learning rate (default: ${DEFAULT-VALUE})")
+  double lr = preset.policyOptimizer().learningRate();
+
+  @Option(
+      names = "--kl-coef",
+      description = "beta of the KL penalty in the reward (default: ${DEFAULT-VALUE})")
+  double klCoef = preset.klCoefficient();
+
+  @Option(
+      names = "--kl-target",
+      description = "adaptive KL controller's target in nats; 0 keeps beta fixed (default: 0)")
+  double klTarget = 0;
+
+  /** The algorithm's starting configuration. */
+  protected abstract PpoConfig.Builder preset();
+
+  @Override
+  protected void validate() {
+    requirePreferences();
+    if (prompts == null) {
+      throw usage("missing --prompts (or 'prompts' in --config)");
+    }
+  }
+
+  @Override
+  protected void train(Device device) throws IOException {
+    RewardConfig reward =
+        RewardConfig.builder()
+            .epochs(rewardEpochs)
+            .maxLength(maxLength)
+            .optimizer(AdamWConfig.of(rewardLr))
+            .seed(seed)
+            .build();
+    PpoConfig.Builder rl =
+        preset()
+            .rolloutBatchSize(rolloutBatch)
+            .samplesPerPrompt(samplesPerPrompt)
+            .miniBatchSize(miniBatch)
+            .ppoEpochs(ppoEpochs)
+            .sampling(
+                SamplingConfig.builder()
+                    .maxNewTokens(maxNewTokens)
+                    .temperature(temperature)
+                    .seed(seed)
+                    .build())
+            .policyOptimizer(AdamWConfig.of(lr))
+            .valueOptimizer(AdamWConfig.of(lr))
+            .klCoefficient(klCoef)
+            .seed(seed);
+    if (klTarget > 0) {
+      rl.adaptiveKl(klTarget, 10_000);
+    }
+    List<String> promptTexts = UserData.prompts(prompts, fields.names(), readOptions());
+    try (var result =
+        pipeline(device)
+            .thenRewardModel(preferences(), reward)
+            .thenRl(promptTexts, rl.build(), iterations)
+            .run(out)) {
+      System.err.println(spec.name() + " done: " + result.policyFolder());
+    }
+  }
+
+  /** {@code ppo}: InstructGPT's PPO with a value model and the KL in the reward. */
+  @Command(
+      name = "ppo",
+      mixinStandardHelpOptions = true,
+      description = "SFT, reward model, then PPO (value model, GAE, KL in the reward).")
+  public static final class Ppo extends RlCommand {
+    @Override
+    protected PpoConfig.Builder preset() {
+      return PpoConfig.builder();
+    }
+  }
+
+  /** {@code grpo}: group-normalised rewards, no value model, KL as a loss term. */
+  @Command(
+      name = "grpo",
+      mixinStandardHelpOptions = true,
+      description = "SFT, reward model, then GRPO (groups of samples, no value model).")
+  public static final class Grpo extends RlCommand {
+    @Override
+    protected PpoConfig.Builder preset() {
+      return PpoConfig.grpo();
+    }
+  }
+
+  /** {@code rloo}: leave-one-out baseline over each prompt's samples. */
+  @Command(
+      name = "rloo",
+      mixinStandardHelpOptions = true,
+      description = "SFT, reward model, then RLOO (leave-one-out baseline, no value model).")
+  public static final class Rloo extends RlCommand {
+    @Override
+    protected PpoConfig.Builder preset() {
+      return PpoConfig.rloo();
+    }
+  }
+
+  /** {@code reinforce++}: KL-shaped returns whitened over the batch, no value model. */
+  @Command(
+      name = "reinforce++",
+      aliases = "reinforce-pp",
+      mixinStandardHelpOptions = true,
+      description = "SFT, reward model, then REINFORCE++ (batch-whitened returns, no critic).")
+  public static final class ReinforcePlusPlus extends RlCommand {
+    @Override
+    protected PpoConfig.Builder preset() {
+      return PpoConfig.reinforcePlusPlus();
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package io.rlhf4j.examples.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.rlhf4j.data.read.ReadOptions;
+import io.rlhf4j.djl.model.LoraConfig;
+import io.rlhf4j.train.ConsoleProgress;
+import io.rlhf4j.train.JsonlMetricsWriter;
+import io.rlhf4j.train.MetricsListener;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every training command shares: the model and run folder, a config file, field names, seed,
+ * held-out share and LoRA; and what it does around training: check the run folder's settings (a
+ * rerun with the same ones resumes, other ones are refused), save the resolved config, print the
+ * device, show progress and write {@code metrics.jsonl}.
+ */
+public abstract class TrainCommand implements Callable<Integer> {
+  /** The metrics file in the run folder, one JSON object per step. */
+  public static final String METRICS = "metrics.jsonl";
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = {"-c", "--config"},
+      description =
+          "YAML or JSON file of option values (keys are option names without dashes); options"
+              + " on the command line override it")
+  Path config;
+
+  @Option(
+      names = {"-m", "--model"},
+      description = "base model folder: Hugging Face or llama2.c (required)")
+  Path model;
+
+  @Option(
+      names = {"-o", "--out"},
+      description = "run folder: checkpoints, metrics, config.yaml, policy/ (required)")
+  Path out;
+
+  @Option(
+      names = "--seed",
+      description = "seed of splits, order, sampling (default: ${DEFAULT-VALUE})")
+  long seed = 0;
+
+  @Option(
+      names = "--held-out-fraction",
+      description = "share of prompts held out for evaluation (default: ${DEFAULT-VALUE})")
+  double heldOutFraction = 0.1;
+
+  @Option(
+      names = "--lora-rank",
+      description = "LoRA rank; 0 trains every weight (default: ${DEFAULT-VALUE})")
+  int loraRank = 0;
+
+  @Option(names = "--lora-alpha", description = "LoRA alpha (default: ${DEFAULT-VALUE})")
+  double loraAlpha = 16;
+
+  @Option(
+      names = "--skip-invalid",
+      description = "skip bad records of the data files (each is logged) instead of stopping")
+  boolean skipInvalid;
+
+  @Mixin FieldOptions fields;
+
+  @Override
+  public final Integer call() throws Exception {
+    if (model == null) {
+      throw new ParameterException(spec.commandLine(), "missing --model (or 'model' in --config)");
+    }
+    if (out == null) {
+      throw new ParameterException(spec.commandLine(), "missing --out (or 'out' in --config)");
+    }
+    validate();
+    Files.createDirectories(out);
+    ResolvedConfig.checkOrWrite(out, ResolvedConfig.of(spec));
+    Device device = Engine.getInstance().defaultDevice();
+    System.err.printf("%s on %s, writing to %s%n", spec.name(), device, out);
+    train(device);
+    System.err.println("policy: " + out.resolve("policy").toAbsolutePath().normalize());
+    return 0;
+  }
+
+  /** Checks option values against each other before any work; throws ParameterException. */
+  protected void validate() {}
+
+  /** Runs the training; everything goes under {@link #out}. */
+  protected abstract void train(Device device) throws IOException;
+
+  /** Strict unless {@code --skip-invalid}. */
+  protected ReadOptions readOptions() {
+    return skipInvalid ? ReadOptions.skipping() : ReadOptions.strict();
+  }
+
+  /** The LoRA settings, or null when every weight is trained. */
+  protected LoraConfig lora() {
+    return loraRank == 0
+        ? null
+        : LoraConfig.builder().rank(loraRank).alpha(loraAlpha).seed(seed).build();
+  }
+
+  /** Progress on stderr and every step in {@code RUN/metrics.jsonl}. */
+  protected List<MetricsListener> listeners(String... shown) {
+    return List.of(ConsoleProgress.onStderr(shown), new JsonlMetricsWriter(out.resolve(METRICS)));
+  }
+
+  /** A usage error naming an option. */
+  protected ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  /**
+   * If {@code args} names a training command and a {@code --config} file, makes that file's values
+   * the command's defaults, so the command line still overrides them. Runs before parsing, since
+   * defaults must be in place when picocli applies them.
+   *
+   * @throws io.rlhf4j.data.DataFormatException naming the file, line and key of a bad entry
+   */
+  public static void applyConfigFile(CommandLine root, String[] args) throws IOException {
+    if (args.length == 0) {
+      return;
+    }
+    CommandLine command = root.getSubcommands().get(args[0]);
+    if (command == null || !(command.getCommand() instanceof TrainCommand)) {
+      return;
+    }
+    Path file = configArgument(args);
+    if (file == null) {
+      return;
+    }
+    Set<String> known =
+        command.getCommandSpec().options().stream()
+            .filter(o -> !o.usageHelp() && !o.versionHelp())
+            .map(ResolvedConfig::name)
+            .filter(n -> !n.equals("config"))
+            .collect(Collectors.toSet());
+    ConfigFile values = ConfigFile.read(file, known);
+    command.setDefaultValueProvider(
+        arg -> arg instanceof OptionSpec o ? values.value(ResolvedConfig.name(o)) : null);
+  }
+
+  private static Path configArgument(String[] args) {
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      if ((a.equals("--config") || a.equals("-c")) && i + 1 < args.length) {
+        return Path.of(args[i + 1]);
+      }
+      if (a.startsWith("--config=")) {
+        return Path.of(a.substring("--config=".length()));
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,68 @@
+package io.rlhf4j.examples.train;
+
+import io.rlhf4j.data.Comparison;
+import io.rlhf4j.data.DataFormatException;
+import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.PreferenceDataset;
+import io.rlhf4j.data.read.FieldNames;
+import io.rlhf4j.data.read.JsonRecord;
+import io.rlhf4j.data.read.Jsonl;
+import io.rlhf4j.data.read.ReadOptions;
+import io.rlhf4j.data.read.RecordReader;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Reads the user's files for a training command, through the field names they chose. */
+final class UserData {
+  /** How a preference file is laid out. */
+  enum PreferenceFormat {
+    /** K-wise rankings: a list of responses and a list of ranks. */
+    RANKINGS,
+    /** Pairwise comparisons: a chosen and a rejected response (TRL's layout). */
+    COMPARISONS,
+    /** Two responses and a number saying which is better (PRD's layout). */
+    PAIRS
+  }
+
+  private UserData() {}
+
+  static List<Demonstration> demonstrations(Path file, FieldNames names, ReadOptions options) {
+    return nonEmpty(file, Jsonl.demonstrations(file, options, names).readAll(), names.response());
+  }
+
+  static PreferenceDataset preferences(
+      Path file, PreferenceFormat format, FieldNames names, ReadOptions options) {
+    return PreferenceDataset.of(
+        nonEmpty(
+            file,
+            switch (format) {
+              case RANKINGS -> Jsonl.rankings(file, options, names).readAll();
+              case COMPARISONS ->
+                  Jsonl.comparisons(file, options, names).stream()
+                      .map(Comparison::toRanking)
+                      .toList();
+              case PAIRS -> Jsonl.labelledPairs(file, options, names).readAll();
+            },
+            names.prompt()));
+  }
+
+  /** Prompts: one per line in a {@code .txt} file, or a JSONL file's prompt field. */
+  static List<String> prompts(Path file, FieldNames names, ReadOptions options) {
+    String name = file.getFileName().toString();
+    RecordReader<String> reader =
+        name.endsWith(".jsonl") || name.endsWith(".jsonl.gz") || name.endsWith(".json")
+            ? RecordReader.open(
+                file,
+                options,
+                (f, line, text) -> JsonRecord.parse(f, line, text).string(names.prompt()))
+            : RecordReader.open(file, options, (f, line, text) -> text);
+    return nonEmpty(file, reader.readAll(), names.prompt());
+  }
+
+  private static <T> List<T> nonEmpty(Path file, List<T> items, String field) {
+    if (items.isEmpty()) {
+      throw new DataFormatException(file, 0, field, "the file holds no records");
+    }
+    return items;
+  }
+}

@@ -1,0 +1,222 @@
+package io.rlhf4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import io.rlhf4j.djl.generate.DjlPolicy;
+import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.train.MetricsFile;
+import io.rlhf4j.train.StepMetrics;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Training from the shell on a user's own files: field names mapped, a config file overridden by
+ * options, the resolved config saved, a metrics file, reruns resumed or refused.
+ */
+class TrainCommandsTest {
+  private static final String STORIES =
+      Path.of(System.getProperty("rlhf4j.shared", "../../shared"), "models/stories260K").toString();
+
+  /** Demonstrations in the user's own field names (question / answer). */
+  private static final String[][] DEMOS = {
+    {"Lily had a red ball.", " She played with her friend and they were happy."},
+    {"Tom saw a big dog.", " The dog was kind and Tom smiled. They became friends."},
+    {"The sun was warm.", " Sue and her friend went to the park and laughed."},
+    {"A bird sang a song.", " The bird was happy and sang with its friend."},
+    {"Ben found a box.", " In the box was a toy. Ben shared it with his friend."},
+    {"Mia baked a cake.", " She gave a piece to her friend. They were glad."}
+  };
+
+  @TempDir Path dir;
+  private Path demos;
+  private Path pairs;
+  private Path prompts;
+
+  @BeforeEach
+  void writeUserFiles() throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (String[] d : DEMOS) {
+      lines.add("{\"question\": \"" + d[0] + "\", \"answer\": \"" + d[1] + "\"}");
+    }
+    demos = Files.write(dir.resolve("demos.jsonl"), lines);
+    // PRD's layout: two answers and a label, < 0 preferring the first.
+    pairs =
+        Files.write(
+            dir.resolve("pairs.jsonl"),
+            List.of(
+                "{\"question\": \"Sam had a kite.\", \"answer_a\": \" He flew it with his friend.\","
+                    + " \"answer_b\": \" It broke.\", \"overall_preference\": -1}",
+                "{\"question\": \"It rained.\", \"answer_a\": \" Ann was sad.\","
+                    + " \"answer_b\": \" Ann and her friend laughed.\", \"overall_preference\": 1}",
+                "{\"question\": \"A cat sat.\", \"answer_a\": \" The cat slept.\","
+                    + " \"answer_b\": \" The cat and the dog were happy friends.\","
+                    + " \"overall_preference\": 1}",
+                "{\"question\": \"Max ran.\", \"answer_a\": \" Max ran to his friend.\","
+                    + " \"answer_b\": \" Max fell.\", \"overall_preference\": -1}"));
+    prompts = Files.write(dir.resolve("prompts.txt"), List.of("Once upon a time,", "Tim and"));
+  }
+
+  @Test
+  void sftFromTheShellLearnsTheUsersDemonstrations() throws Exception {
+    Path config =
+        Files.writeString(
+            dir.resolve("sft.yaml"),
+            "# a user's run config\n"
+                + "model: "
+                + STORIES
+                + "\ndata: "
+                + demos
+                + "\nprompt-field: question\nresponse-field: answer\n"
+                + "epochs: 1\nbatch-size: 2\nheld-out-fraction: 0.0\n");
+    Path out = dir.resolve("run");
+
+    // The config says 1 epoch; the command line says 3 and wins.
+    Outcome o = run("sft", "--config", config.toString(), "--epochs=3", "-o", out.toString());
+
+    assertThat(o.status()).as(o.stderr()).isZero();
+    String resolved = Files.readString(out.resolve("config.yaml"));
+    assertThat(resolved).contains("epochs: 3").contains("prompt-field: question");
+    assertThat(resolved).contains("batch-size: 2").contains("lr: 3.0E-4"); // file, default
+    List<StepMetrics> steps = MetricsFile.read(out.resolve("metrics.jsonl"));
+    assertThat(steps).hasSize(9); // 6 demonstrations / 2 per step × 3 epochs
+    // The oracle: the user's responses are likelier under the saved policy than under the base.
+    double before = meanLogProb(Path.of(STORIES));
+    double after = meanLogProb(out.resolve("policy"));
+    System.err.printf(
+        "mean log-prob of the demonstrations: base %.4f, policy %.4f%n", before, after);
+    assertThat(after).isGreaterThan(before + 0.1);
+
+    // The same command again resumes the finished run: nothing changes.
+    byte[] weights = Files.readAllBytes(out.resolve("policy/model.safetensors"));
+    assertThat(run("sft", "-c", config.toString(), "--epochs", "3", "-o", out.toString()).status())
+        .isZero();
+    assertThat(Files.readAllBytes(out.resolve("policy/model.safetensors"))).isEqualTo(weights);
+    // Other settings in the same folder are refused, naming the difference.
+    Outcome other = run("sft", "-c", config.toString(), "--epochs", "2", "-o", out.toString());
+    assertThat(other.status()).isEqualTo(Main.USAGE);
+    assertThat(other.stderr()).contains("config.yaml").contains("epochs 3 -> 2");
+  }
+
+  @Test
+  void rlAndDpoCommandsRunOnPairsInTheUsersLayout() throws Exception {
+    List<String> common =
+        List.of(
+            "--model", STORIES,
+            "--demonstrations", demos.toString(),
+            "--prompt-field", "question",
+            "--response-field", "answer",
+            "--preferences", pairs.toString(),
+            "--preference-format", "PAIRS",
+            "--first-field", "answer_a",
+            "--second-field", "answer_b",
+            "--label-field", "overall_preference",
+            "--sft-epochs", "1",
+            "--held-out-fraction", "0");
+    Path grpo = dir.resolve("grpo");
+    List<String> args = new ArrayList<>(List.of("grpo"));
+    args.addAll(common);
+    args.addAll(
+        List.of(
+            "--prompts", prompts.toString(),
+            "--iterations", "2",
+            "--rollout-batch", "2",
+            "--mini-batch", "4",
+            "--max-new-tokens", "16",
+            "--out", grpo.toString()));
+    Outcome g = run(args.toArray(String[]::new));
+    assertThat(g.status()).as(g.stderr()).isZero();
+    List<StepMetrics> steps = MetricsFile.read(grpo.resolve("metrics.jsonl"));
+    assertThat(steps.stream().filter(s -> s.stage().endsWith("grpo"))).hasSize(2);
+    assertThat(steps.stream().filter(s -> s.stage().endsWith("reward"))).isNotEmpty();
+    assertThat(grpo.resolve("policy/config.json")).exists();
+    assertThat(grpo.resolve("round-1/grpo/policy")).isDirectory(); // a checkpoint with
+    assertThat(grpo.resolve("round-1/grpo/value")).doesNotExist(); // no value model in GRPO
+
+    Path dpo = dir.resolve("dpo");
+    args = new ArrayList<>(List.of("dpo"));
+    args.addAll(common);
+    args.addAll(List.of("--epochs", "1", "--out", dpo.toString()));
+    Outcome d = run(args.toArray(String[]::new));
+    assertThat(d.status()).as(d.stderr()).isZero();
+    assertThat(
+            MetricsFile.read(dpo.resolve("metrics.jsonl")).stream()
+                .filter(s -> s.stage().endsWith("dpo")))
+        .isNotEmpty();
+    assertThat(dpo.resolve("policy/model.safetensors")).exists();
+  }
+
+  @Test
+  void aBadConfigFileIsOneLineNamingFileLineAndKey() throws Exception {
+    Path config = Files.writeString(dir.resolve("bad.yaml"), "model: m\nout: o\nepochz: 2\n");
+
+    Outcome o = run("sft", "--config", config.toString());
+
+    assertThat(o.status()).isEqualTo(Main.BAD_INPUT);
+    assertThat(o.stderr()).contains("bad.yaml:3: field 'epochz': is not an option of this command");
+    Outcome broken =
+        run("sft", "--config", Files.writeString(dir.resolve("b.yaml"), "a: [\n").toString());
+    assertThat(broken.status()).isEqualTo(Main.BAD_INPUT);
+    assertThat(broken.stderr()).contains("b.yaml:2").contains("not valid YAML or JSON");
+    assertThat(run("sft", "--data", demos.toString()).stderr()).contains("missing --model");
+  }
+
+  @Test
+  void versionAndHelpPerCommand() throws Exception {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(Main.run(new String[] {"--version"})).isZero();
+      assertThat(Main.run(new String[] {"dpo", "--help"})).isZero();
+    } finally {
+      System.setErr(saved);
+    }
+    String text = err.toString(StandardCharsets.UTF_8);
+    assertThat(text).containsPattern("rlhf4j \\d+\\.\\d+\\.\\d+").contains("DJL 0.");
+    assertThat(text).contains("--beta").contains("--preference-format").contains("--config");
+  }
+
+  private double meanLogProb(Path modelFolder) {
+    try (PretrainedModel m = PretrainedModel.load(modelFolder, Device.cpu())) {
+      DjlPolicy policy = new DjlPolicy(m.model(), m.tokenizer());
+      List<int[]> ps = new ArrayList<>();
+      List<int[]> rs = new ArrayList<>();
+      for (String[] d : DEMOS) {
+        ps.add(m.tokenizer().encode(d[0], true));
+        rs.add(m.tokenizer().encode(d[1], false));
+      }
+      double sum = 0;
+      int n = 0;
+      for (float[] row : policy.logProbs(ps, rs, 1.0)) {
+        for (float v : row) {
+          sum += v;
+          n++;
+        }
+      }
+      return sum / n;
+    }
+  }
+
+  private record Outcome(int status, String stderr) {}
+
+  private static Outcome run(String... args) {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      return new Outcome(Main.run(args), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(saved);
+    }
+  }
+}
