@@ -3,6 +3,8 @@ package io.rlhf4j.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.train.MetricsFile;
@@ -153,6 +155,95 @@ class TrainCommandsTest {
                 .filter(s -> s.stage().endsWith("dpo")))
         .isNotEmpty();
     assertThat(dpo.resolve("policy/model.safetensors")).exists();
+  }
+
+  /** Qwen2-Instruct's chat template (ChatML), as its tokenizer_config.json holds it. */
+  private static final String CHATML =
+      "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+          + "{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}"
+          + "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>'"
+          + " + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
+          + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+  @Test
+  void sftOnConversationsUsesTheModelsChatTemplateAndKeepsIt() throws Exception {
+    // An instruct-style model folder: stories260K as Hugging Face files with a chat template.
+    Path model = dir.resolve("chat-model");
+    assertThat(run("convert", "--from", STORIES, "--to", model.toString()).status()).isZero();
+    Path config = model.resolve("tokenizer_config.json");
+    JsonObject tokenizerConfig = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+    tokenizerConfig.addProperty("chat_template", CHATML);
+    Files.writeString(config, tokenizerConfig.toString());
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i + 1 < DEMOS.length; i += 2) {
+      lines.add(
+          "{\"messages\": [{\"role\": \"user\", \"content\": \""
+              + DEMOS[i][0]
+              + "\"}, {\"role\": \"assistant\", \"content\": \""
+              + DEMOS[i][1].strip()
+              + "\"}, {\"role\": \"user\", \"content\": \""
+              + DEMOS[i + 1][0]
+              + "\"}, {\"role\": \"assistant\", \"content\": \""
+              + DEMOS[i + 1][1].strip()
+              + "\"}]}");
+    }
+    Path chats = Files.write(dir.resolve("chats.jsonl"), lines);
+    Path out = dir.resolve("chat-run");
+
+    Outcome o =
+        run(
+            "sft",
+            "--chat",
+            "-m",
+            model.toString(),
+            "-d",
+            chats.toString(),
+            "-o",
+            out.toString(),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "2",
+            "--held-out-fraction",
+            "0");
+
+    assertThat(o.status()).as(o.stderr()).isZero();
+    // 3 conversations of 2 assistant turns: 6 demonstrations, 3 steps of 2.
+    assertThat(MetricsFile.read(out.resolve("metrics.jsonl"))).hasSize(3);
+    JsonObject saved =
+        JsonParser.parseString(Files.readString(out.resolve("policy/tokenizer_config.json")))
+            .getAsJsonObject();
+    assertThat(saved.get("chat_template").getAsString()).isEqualTo(CHATML);
+    assertThat(out.resolve("policy/special_tokens_map.json")).exists();
+
+    // A conversation the template refuses is one line naming the file, line and field.
+    Path strict =
+        Files.writeString(
+            dir.resolve("strict.jinja"),
+            "{% for m in messages %}{% if m['role'] == 'system' %}"
+                + "{{ raise_exception('system turns are not supported') }}{% endif %}"
+                + "{{ m['content'] }}{% endfor %}");
+    Path withSystem =
+        Files.writeString(
+            dir.resolve("system.jsonl"),
+            lines.get(0)
+                + "\n{\"messages\": [{\"role\": \"system\", \"content\": \"x\"},"
+                + " {\"role\": \"assistant\", \"content\": \"y\"}]}\n");
+    Outcome refused =
+        run(
+            "sft",
+            "--chat-template",
+            strict.toString(),
+            "-m",
+            model.toString(),
+            "-d",
+            withSystem.toString(),
+            "-o",
+            dir.resolve("refused").toString());
+    assertThat(refused.status()).isEqualTo(Main.BAD_INPUT);
+    assertThat(refused.stderr())
+        .contains(
+            "system.jsonl:2: field 'messages': chat template: system turns are not supported");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.rlhf4j.data.read;
 
+import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
@@ -120,6 +121,40 @@ public final class JsonRecord {
       out.add(s);
     }
     return out;
+  }
+
+  /**
+   * A required, non-empty array of chat messages, each an object with a string {@code role} and a
+   * string {@code content} (Hugging Face's and OpenAI's {@code messages}).
+   */
+  public List<ChatMessage> messages(String field) {
+    List<?> list = array(field);
+    if (list.isEmpty()) {
+      throw error(field, "has no messages");
+    }
+    List<ChatMessage> out = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      String at = field + "[" + i + "]";
+      if (!(list.get(i) instanceof Map<?, ?> m)) {
+        throw wrongType(at, "an object with role and content", list.get(i));
+      }
+      if (!(m.get("role") instanceof String role) || role.isBlank()) {
+        throw error(at + ".role", "expected a role such as user or assistant");
+      }
+      if (m.get("content") == null) {
+        throw error(at + ".content", "is missing");
+      }
+      if (!(m.get("content") instanceof String content)) {
+        throw wrongType(at + ".content", "a string", m.get("content"));
+      }
+      out.add(new ChatMessage(role, content));
+    }
+    return out;
+  }
+
+  /** Whether the record has {@code field}, null or not. */
+  public boolean has(String field) {
+    return fields.containsKey(field);
   }
 
   /** A required integer field. */

@@ -1,5 +1,7 @@
 package io.rlhf4j.data.read;
 
+import io.rlhf4j.data.ChatComparison;
+import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.Ranking;
@@ -94,6 +96,34 @@ public final class Jsonl {
               label < 0 ? List.of(1, 2) : label > 0 ? List.of(2, 1) : List.of(1, 1);
           return new Ranking(
               prompt, responses, ranks, OptionalDouble.empty(), List.of(false, false));
+        });
+  }
+
+  /**
+   * Streams conversations: each record's {@code messages} (as {@code names} names the field), a
+   * list of {@code {"role": ..., "content": ...}} objects.
+   */
+  public static RecordReader<List<ChatMessage>> conversations(
+      Path file, ReadOptions options, FieldNames names) {
+    return RecordReader.open(
+        file,
+        options,
+        (f, line, text) -> JsonRecord.parse(f, line, text).messages(names.messages()));
+  }
+
+  /**
+   * Streams conversational comparisons in TRL's layout: {@code prompt}, {@code chosen} and {@code
+   * rejected} each a list of messages.
+   */
+  public static RecordReader<ChatComparison> chatComparisons(
+      Path file, ReadOptions options, FieldNames names) {
+    return RecordReader.open(
+        file,
+        options,
+        (f, line, text) -> {
+          JsonRecord r = JsonRecord.parse(f, line, text);
+          return new ChatComparison(
+              r.messages(names.prompt()), r.messages(names.chosen()), r.messages(names.rejected()));
         });
   }
 

@@ -3,6 +3,8 @@ package io.rlhf4j.data.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rlhf4j.data.ChatComparison;
+import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.Ranking;
@@ -50,6 +52,35 @@ class FieldNamesTest {
     assertThat(Jsonl.labelledPairs(file, ReadOptions.skipping(), names).readAll())
         .singleElement()
         .satisfies(r -> assertThat(r.ranks()).containsExactly(1, 1));
+  }
+
+  @Test
+  void conversationsAndConversationalComparisonsReadMessages() throws IOException {
+    Path chats = dir.resolve("chats.jsonl");
+    Files.writeString(
+        chats,
+        "{\"turns\": [{\"role\": \"user\", \"content\": \"Hi\"},"
+            + " {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n"
+            + "{\"turns\": [{\"role\": \"user\"}]}\n");
+    Path prefs = dir.resolve("prefs.jsonl");
+    Files.writeString(
+        prefs,
+        "{\"prompt\": [{\"role\": \"user\", \"content\": \"Q\"}],"
+            + " \"chosen\": [{\"role\": \"assistant\", \"content\": \"A\"}],"
+            + " \"rejected\": [{\"role\": \"assistant\", \"content\": \"B\"}]}\n");
+    FieldNames names = FieldNames.DEFAULT.withMessages("turns");
+
+    assertThat(Jsonl.conversations(chats, ReadOptions.skipping(), names).readAll())
+        .containsExactly(
+            List.of(new ChatMessage("user", "Hi"), new ChatMessage("assistant", "Hello")));
+    assertThatThrownBy(() -> Jsonl.conversations(chats, ReadOptions.strict(), names).readAll())
+        .hasMessageContaining("chats.jsonl:2: field 'turns[0].content': is missing");
+    assertThat(Jsonl.chatComparisons(prefs, ReadOptions.strict(), FieldNames.DEFAULT).readAll())
+        .containsExactly(
+            new ChatComparison(
+                List.of(new ChatMessage("user", "Q")),
+                List.of(new ChatMessage("assistant", "A")),
+                List.of(new ChatMessage("assistant", "B"))));
   }
 
   @Test

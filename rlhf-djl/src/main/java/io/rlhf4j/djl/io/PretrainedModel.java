@@ -9,6 +9,7 @@ import io.rlhf4j.djl.tokenize.Gpt2Tokenizer;
 import io.rlhf4j.djl.tokenize.HfTokenizer;
 import io.rlhf4j.djl.tokenize.Llama2cTokenizer;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.djl.tokenize.TokenizerConfig;
 import io.rlhf4j.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,7 +62,8 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
               folder.resolve("tokenizer.json"),
               config.vocabSize(),
               config.bosTokenId(),
-              config.eosTokenId());
+              config.eosTokenId(),
+              TokenizerConfig.read(folder).orElse(null));
     } else if (config.family() == ModelConfig.Family.GPT2) {
       tokenizer = Gpt2Tokenizer.load(folder);
       if (tokenizer.vocabSize() > config.vocabSize()) {
@@ -163,6 +165,8 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
     AtomicFiles.writeString(
         folder.resolve("generation_config.json"), HfConfig.generationConfigJson(config));
     AtomicFiles.writeString(folder.resolve("tokenizer.json"), tokenizer.tokenizerJson());
+    // With its config beside it, transformers loads the tokenizer as it was, chat template too.
+    tokenizer.tokenizerConfig().write(folder);
     Safetensors.write(
         folder.resolve(HfWeights.SINGLE),
         HfWeights.fromCanonical(model.mergedWeights(), config),

@@ -22,14 +22,31 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable {
   private final int vocabSize;
   private final int bos;
   private final int eos;
+  private final TokenizerConfig config; // null: derived when asked
 
   private HfTokenizer(
-      HuggingFaceTokenizer tokenizer, String json, int vocabSize, int bos, int eos) {
+      HuggingFaceTokenizer tokenizer,
+      String json,
+      int vocabSize,
+      int bos,
+      int eos,
+      TokenizerConfig config) {
     this.tokenizer = tokenizer;
     this.json = json;
     this.vocabSize = vocabSize;
     this.bos = bos;
     this.eos = eos;
+    this.config = config;
+  }
+
+  /**
+   * Loads {@code file} with the {@code tokenizer_config.json} read beside it ({@code config}, or
+   * null when there was none), which {@link #tokenizerConfig()} then returns.
+   */
+  public static HfTokenizer load(
+      Path file, int vocabSize, int bos, int eos, TokenizerConfig config) {
+    HfTokenizer t = load(file, vocabSize, bos, eos);
+    return new HfTokenizer(t.tokenizer, t.json, vocabSize, bos, eos, config);
   }
 
   /**
@@ -46,7 +63,7 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable {
       HuggingFaceTokenizer tokenizer =
           HuggingFaceTokenizer.newInstance(
               file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-      return new HfTokenizer(tokenizer, json, vocabSize, bos, eos);
+      return new HfTokenizer(tokenizer, json, vocabSize, bos, eos, null);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new ModelFormatException(file, "file not found");
     } catch (IOException e) {
@@ -142,6 +159,11 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable {
   @Override
   public String tokenizerJson() {
     return json;
+  }
+
+  @Override
+  public TokenizerConfig tokenizerConfig() {
+    return config != null ? config : SavableTokenizer.super.tokenizerConfig();
   }
 
   @Override

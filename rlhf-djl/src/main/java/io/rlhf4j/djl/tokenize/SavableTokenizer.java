@@ -9,4 +9,13 @@ import io.rlhf4j.model.Tokenizer;
 public interface SavableTokenizer extends Tokenizer {
   /** The complete {@code tokenizer.json} text. */
   String tokenizerJson();
+
+  /**
+   * The {@code tokenizer_config.json} and {@code special_tokens_map.json} saved beside {@code
+   * tokenizer.json}: by default derived from the special tokens; a tokenizer loaded with a config
+   * returns that one, chat template included.
+   */
+  default TokenizerConfig tokenizerConfig() {
+    return TokenizerConfig.derived(tokenizerJson(), bosId(), eosId(), "PreTrainedTokenizerFast");
+  }
 }

@@ -51,9 +51,14 @@ public final class FieldOptions {
           "pairs: < 0 prefers the first, > 0 the second, 0 ties (default: ${DEFAULT-VALUE})")
   String label = D.label();
 
+  @Option(
+      names = "--messages-field",
+      description = "with --chat: a conversation's messages (default: ${DEFAULT-VALUE})")
+  String messages = D.messages();
+
   /** The names as the readers take them. */
   public FieldNames names() {
     return new FieldNames(
-        prompt, response, chosen, rejected, responses, ranks, first, second, label);
+        prompt, response, chosen, rejected, responses, ranks, first, second, label, messages);
   }
 }

@@ -2,11 +2,15 @@ package io.rlhf4j.examples.train;
 
 import ai.djl.Device;
 import io.rlhf4j.api.Rlhf;
+import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.PreferenceDataset;
+import io.rlhf4j.djl.tokenize.ChatFormat;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.examples.train.UserData.PreferenceFormat;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,7 +34,9 @@ abstract class PipelineCommand extends TrainCommand {
 
   @Option(
       names = {"-p", "--preferences"},
-      description = "human preferences JSONL (required for the reward model and DPO)")
+      description =
+          "human preferences JSONL (required for the reward model and DPO); with --chat, TRL's"
+              + " layout: prompt, chosen and rejected as message lists")
   Path preferences;
 
   @Option(
@@ -45,7 +51,7 @@ abstract class PipelineCommand extends TrainCommand {
   int maxLength = SFT.maxLength();
 
   /** The pipeline after SFT, configured from the shared options. */
-  protected Rlhf.Pipeline pipeline(Device device) {
+  protected Rlhf.Pipeline pipeline(Device device) throws IOException {
     if (demonstrations == null) {
       throw usage("missing --demonstrations (or 'demonstrations' in --config)");
     }
@@ -56,8 +62,13 @@ abstract class PipelineCommand extends TrainCommand {
             .optimizer(AdamWConfig.of(sftLr))
             .seed(seed)
             .build();
+    ChatFormat chat = chatFormat();
+    List<Demonstration> demos =
+        chat == null
+            ? UserData.demonstrations(demonstrations, fields.names(), readOptions())
+            : UserData.demonstrations(demonstrations, fields.names(), readOptions(), chat);
     Rlhf.Pipeline pipeline =
-        Rlhf.sft(model, UserData.demonstrations(demonstrations, fields.names(), readOptions()), sft)
+        Rlhf.sft(model, demos, sft)
             .seed(seed)
             .heldOutFraction(heldOutFraction)
             .device(device)
@@ -73,7 +84,10 @@ abstract class PipelineCommand extends TrainCommand {
   }
 
   /** The user's preference file, read through the field names. */
-  protected PreferenceDataset preferences() {
-    return UserData.preferences(preferences, preferenceFormat, fields.names(), readOptions());
+  protected PreferenceDataset preferences() throws IOException {
+    ChatFormat chat = chatFormat();
+    return chat == null
+        ? UserData.preferences(preferences, preferenceFormat, fields.names(), readOptions())
+        : UserData.preferences(preferences, fields.names(), readOptions(), chat);
   }
 }

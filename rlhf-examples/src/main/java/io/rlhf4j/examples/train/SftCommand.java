@@ -7,6 +7,7 @@ import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.LoraConfig;
+import io.rlhf4j.djl.tokenize.ChatFormat;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.sft.SftConfig;
@@ -59,8 +60,11 @@ public final class SftCommand extends TrainCommand {
 
   @Override
   protected void train(Device device) throws IOException {
+    ChatFormat chat = chatFormat();
     List<Demonstration> demonstrations =
-        UserData.demonstrations(data, fields.names(), readOptions());
+        chat == null
+            ? UserData.demonstrations(data, fields.names(), readOptions())
+            : UserData.demonstrations(data, fields.names(), readOptions(), chat);
     HeldOutSplit.Parts<Demonstration> parts =
         new HeldOutSplit(heldOutFraction, seed).split(demonstrations, Demonstration::prompt);
     SftConfig config =

@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.model.LoraConfig;
+import io.rlhf4j.djl.tokenize.ChatFormat;
+import io.rlhf4j.djl.tokenize.ChatTemplate;
+import io.rlhf4j.djl.tokenize.TokenizerConfig;
 import io.rlhf4j.train.ConsoleProgress;
 import io.rlhf4j.train.JsonlMetricsWriter;
 import io.rlhf4j.train.MetricsListener;
@@ -11,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -76,6 +80,18 @@ public abstract class TrainCommand implements Callable<Integer> {
 
   @Mixin FieldOptions fields;
 
+  @Option(
+      names = "--chat",
+      description =
+          "conversational data: records of messages (role, content), rendered with the model's"
+              + " chat template; SFT learns the assistant turns only")
+  boolean chat;
+
+  @Option(
+      names = "--chat-template",
+      description = "a Jinja chat template file to use instead of the model's (implies --chat)")
+  Path chatTemplate;
+
   @Override
   public final Integer call() throws Exception {
     if (model == null) {
@@ -99,6 +115,30 @@ public abstract class TrainCommand implements Callable<Integer> {
 
   /** Runs the training; everything goes under {@link #out}. */
   protected abstract void train(Device device) throws IOException;
+
+  /**
+   * The chat format of {@code --chat}: the template of {@code --chat-template}, or the one in the
+   * model's {@code tokenizer_config.json}; null without {@code --chat}.
+   */
+  protected ChatFormat chatFormat() throws IOException {
+    if (!chat && chatTemplate == null) {
+      return null;
+    }
+    Optional<TokenizerConfig> config = TokenizerConfig.read(model);
+    String bos = config.flatMap(c -> c.token("bos_token")).orElse("");
+    String eos = config.flatMap(c -> c.token("eos_token")).orElse("");
+    if (chatTemplate != null) {
+      return new ChatFormat(new ChatTemplate(Files.readString(chatTemplate), bos, eos));
+    }
+    return new ChatFormat(
+        config
+            .flatMap(TokenizerConfig::chatTemplate)
+            .orElseThrow(
+                () ->
+                    usage(
+                        model.resolve(TokenizerConfig.FILE)
+                            + " has no chat_template; give one with --chat-template FILE")));
+  }
 
   /** Strict unless {@code --skip-invalid}. */
   protected ReadOptions readOptions() {

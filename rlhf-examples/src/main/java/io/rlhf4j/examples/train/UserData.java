@@ -1,14 +1,18 @@
 package io.rlhf4j.examples.train;
 
+import io.rlhf4j.data.ChatComparison;
+import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.PreferenceDataset;
+import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.read.FieldNames;
 import io.rlhf4j.data.read.JsonRecord;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.data.read.RecordReader;
+import io.rlhf4j.djl.tokenize.ChatFormat;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,6 +32,66 @@ final class UserData {
 
   static List<Demonstration> demonstrations(Path file, FieldNames names, ReadOptions options) {
     return nonEmpty(file, Jsonl.demonstrations(file, options, names).readAll(), names.response());
+  }
+
+  /** Conversations, one demonstration per assistant turn (see {@link ChatFormat}). */
+  static List<Demonstration> demonstrations(
+      Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
+    RecordReader<List<Demonstration>> reader =
+        RecordReader.open(
+            file,
+            options,
+            (f, line, text) -> {
+              JsonRecord r = JsonRecord.parse(f, line, text);
+              List<ChatMessage> messages = r.messages(names.messages());
+              try {
+                return chat.demonstrations(messages);
+              } catch (IllegalArgumentException e) {
+                throw r.error(names.messages(), e.getMessage());
+              }
+            });
+    return nonEmpty(file, reader.stream().flatMap(List::stream).toList(), names.messages());
+  }
+
+  /** Conversational comparisons in TRL's layout (prompt, chosen, rejected message lists). */
+  static PreferenceDataset preferences(
+      Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
+    RecordReader<Ranking> reader =
+        RecordReader.open(
+            file,
+            options,
+            (f, line, text) -> {
+              JsonRecord r = JsonRecord.parse(f, line, text);
+              ChatComparison c =
+                  new ChatComparison(
+                      r.messages(names.prompt()),
+                      r.messages(names.chosen()),
+                      r.messages(names.rejected()));
+              try {
+                return chat.ranking(c);
+              } catch (IllegalArgumentException e) {
+                throw r.error(names.prompt(), e.getMessage());
+              }
+            });
+    return PreferenceDataset.of(nonEmpty(file, reader.readAll(), names.prompt()));
+  }
+
+  /** Conversations rendered as prompts that ask for the assistant's next turn. */
+  static List<String> prompts(Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
+    RecordReader<String> reader =
+        RecordReader.open(
+            file,
+            options,
+            (f, line, text) -> {
+              JsonRecord r = JsonRecord.parse(f, line, text);
+              List<ChatMessage> messages = r.messages(names.messages());
+              try {
+                return chat.prompt(messages);
+              } catch (IllegalArgumentException e) {
+                throw r.error(names.messages(), e.getMessage());
+              }
+            });
+    return nonEmpty(file, reader.readAll(), names.messages());
   }
 
   static PreferenceDataset preferences(

@@ -1,0 +1,140 @@
+package io.rlhf4j.djl.tokenize;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import io.rlhf4j.data.ChatMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Hugging Face chat template ({@code tokenizer_config.json}'s {@code chat_template}, Jinja2)
+ * rendered by HubSpot's Jinjava with the settings {@code transformers} uses: {@code trim_blocks}
+ * and {@code lstrip_blocks} on, {@code raise_exception} available, and {@code messages}, {@code
+ * add_generation_prompt}, {@code bos_token} and {@code eos_token} in scope.
+ */
+public final class ChatTemplate {
+  private static final Jinjava JINJA = newEngine();
+
+  private final String source;
+  private final String bosToken;
+  private final String eosToken;
+
+  /**
+   * @param source the template text
+   * @param bosToken the text of the tokenizer's BOS token ({@code bos_token}), or "" if none
+   * @param eosToken the text of its EOS token ({@code eos_token}), or "" if none
+   */
+  public ChatTemplate(String source, String bosToken, String eosToken) {
+    this.source = checkNotNull(source, "source");
+    this.bosToken = checkNotNull(bosToken, "bosToken");
+    this.eosToken = checkNotNull(eosToken, "eosToken");
+  }
+
+  /** The template text. */
+  public String source() {
+    return source;
+  }
+
+  /** The BOS token's text. */
+  public String bosToken() {
+    return bosToken;
+  }
+
+  /** The EOS token's text. */
+  public String eosToken() {
+    return eosToken;
+  }
+
+  /**
+   * The conversation as text, as {@code tokenizer.apply_chat_template(messages, tokenize=False,
+   * add_generation_prompt=...)} writes it.
+   *
+   * @throws IllegalArgumentException naming the template's complaint (its {@code raise_exception}
+   *     message, or a syntax error)
+   */
+  public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+    List<Map<String, Object>> turns = new ArrayList<>();
+    for (ChatMessage m : messages) {
+      Map<String, Object> turn = new LinkedHashMap<>();
+      turn.put("role", m.role());
+      turn.put("content", m.content());
+      turns.add(turn);
+    }
+    Map<String, Object> context = new HashMap<>();
+    context.put("messages", turns);
+    context.put("add_generation_prompt", addGenerationPrompt);
+    context.put("bos_token", bosToken);
+    context.put("eos_token", eosToken);
+    var result = JINJA.renderForResult(source, context);
+    for (TemplateError e : result.getErrors()) {
+      if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
+        throw new IllegalArgumentException("chat template: " + message(e));
+      }
+    }
+    return result.getOutput();
+  }
+
+  private static String message(TemplateError e) {
+    Throwable cause = e.getException();
+    while (cause != null) {
+      if (cause instanceof TemplateException t) {
+        return t.getMessage();
+      }
+      cause = cause.getCause();
+    }
+    return e.getMessage() + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : "");
+  }
+
+  private static Jinjava newEngine() {
+    Jinjava jinja =
+        new Jinjava(
+            JinjavaConfig.newBuilder()
+                .withTrimBlocks(true)
+                .withLstripBlocks(true)
+                .withFailOnUnknownTokens(false)
+                // Jinja2's semantics where Jinjava keeps older defaults for its own users:
+                // {{- and -}} trim around expressions, as Qwen's templates rely on, and Python's
+                // operator precedence.
+                .withLegacyOverrides(
+                    LegacyOverrides.newBuilder()
+                        .withUseTrimmingForNotesAndExpressions(true)
+                        .withParseWhitespaceControlStrictly(true)
+                        .withUseNaturalOperatorPrecedence(true)
+                        .build())
+                .build());
+    jinja
+        .getGlobalContext()
+        .registerFunction(
+            new ELFunctionDefinition(
+                "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+    return jinja;
+  }
+
+  /**
+   * {@code raise_exception(message)}, which Hugging Face templates call to refuse a conversation
+   * (e.g. roles that do not alternate).
+   *
+   * @param message the template's complaint
+   * @return never
+   */
+  public static String raiseException(String message) {
+    throw new TemplateException(message);
+  }
+
+  /** What a template's {@code raise_exception} throws. */
+  static final class TemplateException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TemplateException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.rlhf4j.djl.tokenize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.rlhf4j.data.ChatMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real chat templates, copied from the models' {@code tokenizer_config.json}, against the exact
+ * strings those models document (Hugging Face's chat-templating guide and the models' cards).
+ */
+class ChatTemplateTest {
+  private static final List<ChatMessage> CHAT =
+      List.of(
+          new ChatMessage("user", "Hello, how are you?"),
+          new ChatMessage("assistant", "I'm doing great. How can I help you today?"),
+          new ChatMessage("user", "I'd like to show off how chat templating works!"));
+
+  @Test
+  void qwen25InstructIsChatMlWithItsDefaultSystemTurn() throws IOException {
+    ChatTemplate qwen = new ChatTemplate(resource("qwen2.5-instruct.jinja"), "", "<|im_end|>");
+
+    assertThat(qwen.render(CHAT, false))
+        .isEqualTo(
+            "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful"
+                + " assistant.<|im_end|>\n"
+                + "<|im_start|>user\nHello, how are you?<|im_end|>\n"
+                + "<|im_start|>assistant\nI'm doing great. How can I help you today?<|im_end|>\n"
+                + "<|im_start|>user\nI'd like to show off how chat templating works!<|im_end|>\n");
+    List<ChatMessage> withSystem =
+        List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hi"));
+    assertThat(qwen.render(withSystem, true))
+        .isEqualTo(
+            "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+                + "<|im_start|>assistant\n");
+  }
+
+  @Test
+  void llama2ChatIsInstWithSysBlockAndEosAfterEachAnswer() throws IOException {
+    ChatTemplate llama = new ChatTemplate(resource("llama-2-chat.jinja"), "<s>", "</s>");
+    List<ChatMessage> chat =
+        List.of(
+            new ChatMessage("system", "You are a helpful assistant"),
+            CHAT.get(0),
+            CHAT.get(1),
+            CHAT.get(2));
+
+    assertThat(llama.render(chat, true))
+        .isEqualTo(
+            "<s>[INST] <<SYS>>\nYou are a helpful assistant\n<</SYS>>\n\nHello, how are you?"
+                + " [/INST] I'm doing great. How can I help you today? </s>"
+                + "<s>[INST] I'd like to show off how chat templating works! [/INST]");
+  }
+
+  @Test
+  void aTemplatesRaiseExceptionBecomesOneClearError() throws IOException {
+    ChatTemplate llama = new ChatTemplate(resource("llama-2-chat.jinja"), "<s>", "</s>");
+    List<ChatMessage> twoUsers =
+        List.of(new ChatMessage("user", "a"), new ChatMessage("user", "b"));
+
+    assertThatThrownBy(() -> llama.render(twoUsers, true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "chat template: Conversation roles must alternate user/assistant/user/assistant/...");
+  }
+
+  static String resource(String name) throws IOException {
+    try (InputStream in = ChatTemplateTest.class.getResourceAsStream("/chat-templates/" + name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package io.rlhf4j.djl.tokenize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.rlhf4j.data.ChatMessage;
+import io.rlhf4j.djl.TestModels;
+import io.rlhf4j.djl.io.PretrainedModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A saved model keeps its tokenizer config, so transformers loads the tokenizer as it was. */
+class TokenizerConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void aLlama2cModelGetsAConfigNamingItsOwnSpecialTokens() throws IOException {
+    Path hf = dir.resolve("hf");
+    try (PretrainedModel m = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      m.save(hf);
+    }
+
+    JsonObject config = json(hf.resolve("tokenizer_config.json"));
+    JsonObject special = json(hf.resolve("special_tokens_map.json"));
+    JsonObject modelConfig = json(hf.resolve("config.json"));
+    // Each named token is, in tokenizer.json, the id config.json gives for it.
+    assertThat(addedTokenId(hf, config.get("bos_token").getAsString()))
+        .isEqualTo(modelConfig.get("bos_token_id").getAsInt());
+    assertThat(addedTokenId(hf, config.get("eos_token").getAsString()))
+        .isEqualTo(modelConfig.get("eos_token_id").getAsInt());
+    assertThat(special.get("bos_token")).isEqualTo(config.get("bos_token"));
+  }
+
+  @Test
+  void anInstructModelsConfigAndChatTemplateSurviveLoadAndSave() throws IOException {
+    Path hf = dir.resolve("hf");
+    try (PretrainedModel m = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      m.save(hf);
+    }
+    // What an instruct model ships: a template, tokens as added-token objects, keys of its own.
+    JsonObject original = new JsonObject();
+    original.addProperty("chat_template", ChatTemplateTest.resource("qwen2.5-instruct.jinja"));
+    JsonObject eos = new JsonObject();
+    eos.addProperty("__type", "AddedToken");
+    eos.addProperty("content", "<s>");
+    eos.addProperty("special", true);
+    original.add("eos_token", eos);
+    original.addProperty("model_max_length", 512);
+    original.addProperty("padding_side", "left");
+    Files.writeString(hf.resolve("tokenizer_config.json"), original.toString());
+    Files.delete(hf.resolve("special_tokens_map.json"));
+
+    Path again = dir.resolve("again");
+    try (PretrainedModel m = PretrainedModel.load(hf, Device.cpu())) {
+      ChatTemplate template = m.tokenizer().tokenizerConfig().chatTemplate().orElseThrow();
+      assertThat(template.eosToken()).isEqualTo("<s>");
+      assertThat(template.render(List.of(new ChatMessage("user", "Hi")), true))
+          .endsWith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+      m.save(again);
+    }
+
+    assertThat(json(again.resolve("tokenizer_config.json"))).isEqualTo(original);
+    assertThat(json(again.resolve("special_tokens_map.json")).get("eos_token").getAsString())
+        .isEqualTo("<s>");
+  }
+
+  private static JsonObject json(Path file) throws IOException {
+    return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+  }
+
+  private static int addedTokenId(Path folder, String content) throws IOException {
+    for (JsonElement t : json(folder.resolve("tokenizer.json")).getAsJsonArray("added_tokens")) {
+      if (t.getAsJsonObject().get("content").getAsString().equals(content)) {
+        return t.getAsJsonObject().get("id").getAsInt();
+      }
+    }
+    throw new AssertionError(content + " is not an added token");
+  }
+}
