@@ -55,7 +55,8 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       ConvertCommand.class,
       HhRewardCommand.class,
-      InspectCommand.class
+      InspectCommand.class,
+      ReportCommand.class
     })
 public final class Main implements Runnable {
   /** Exit status: success. */

@@ -1,5 +1,12 @@
 package io.rlhf4j.data.json;
 
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.MalformedJsonException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,16 +14,20 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A strict RFC 8259 JSON parser for one document (one JSONL line).
+ * One JSON document (one JSONL line) read into plain Java values by Gson's streaming reader in its
+ * strict (RFC 8259) mode.
  *
- * <p>rlhf-core carries no JSON library, so that an application can embed it next to whatever JSON
- * stack it already has. Values map to plain Java: objects to an unmodifiable {@code Map<String,
- * Object>} in document order, arrays to an unmodifiable {@code List<Object>}, strings to {@link
- * String}, numbers to {@link Double} (or {@link Long} when written without fraction or exponent and
- * within range), {@code true}/{@code false} to {@link Boolean} and {@code null} to {@link #NULL}.
- * Errors carry the column, so readers can point at the exact spot in a file.
+ * <p>Values map to plain Java: objects to an unmodifiable {@code Map<String, Object>} in document
+ * order, arrays to an unmodifiable {@code List<Object>}, strings to {@link String}, numbers to
+ * {@link Double} (or {@link Long} when written without fraction or exponent and within range),
+ * {@code true}/{@code false} to {@link Boolean} and {@code null} to {@link #NULL}. The readers need
+ * these rather than Gson's tree so their errors can name the field and the expected type; what this
+ * class adds to Gson is only what data files need refused and Gson accepts: duplicate field names,
+ * numbers beyond a double, and lone surrogates. Errors carry the column.
  */
 public final class Json {
   /** The JSON {@code null} literal; distinct from a missing field. */
@@ -28,17 +39,14 @@ public final class Json {
         }
       };
 
-  private static final int MAX_DEPTH = 512;
-  private static final String TRUNCATED = "unexpected end of input (truncated line?)";
+  /** The deepest nesting accepted; the reader is streaming, so depth costs no thread stack. */
+  public static final int MAX_DEPTH = 512;
+
+  private static final Pattern COLUMN = Pattern.compile("column (\\d+)");
+  private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]*)");
   private static final Object OPENED = new Object();
 
-  private final String text;
-  private int pos;
-  private int depth;
-
-  private Json(String text) {
-    this.text = text;
-  }
+  private Json() {}
 
   /**
    * Parses one JSON value that spans all of {@code text} (surrounding whitespace allowed).
@@ -46,14 +54,24 @@ public final class Json {
    * @throws JsonParseException on malformed input, including trailing content
    */
   public static Object parse(String text) {
-    Json parser = new Json(text);
-    parser.skipWhitespace();
-    Object value = parser.readValue();
-    parser.skipWhitespace();
-    if (parser.pos != text.length()) {
-      throw parser.error("unexpected content after the JSON value");
+    JsonReader reader = new JsonReader(new StringReader(text));
+    reader.setStrictness(Strictness.STRICT);
+    reader.setNestingLimit(MAX_DEPTH);
+    try {
+      Object value = readValue(reader);
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw error(reader, "unexpected content after the JSON value");
+      }
+      return value;
+    } catch (EOFException e) {
+      throw error(reader, "unexpected end of input (truncated line?)");
+    } catch (MalformedJsonException e) {
+      throw new JsonParseException(describe(e.getMessage()), column(e.getMessage()));
+    } catch (IOException e) {
+      throw new JsonParseException(describe(e.getMessage()), column(reader.toString()));
+    } catch (IllegalStateException | NumberFormatException e) {
+      throw new JsonParseException(describe(e.getMessage()), column(reader.toString()));
     }
-    return value;
   }
 
   /** Parses {@code text} and requires the value to be an object. */
@@ -85,334 +103,141 @@ public final class Json {
     }
   }
 
-  /**
-   * Reads one value with an explicit stack of open containers rather than recursion, so the depth a
-   * document may nest to does not depend on the thread's stack size (a pooled thread with a small
-   * stack parses the same documents as the main thread).
-   */
-  private Object readValue() {
+  /** Reads one value with an explicit stack of open containers, as Gson's reader streams tokens. */
+  private static Object readValue(JsonReader reader) throws IOException {
     Deque<Object> open = new ArrayDeque<>(); // Map or List being filled
     Deque<String> keys = new ArrayDeque<>(); // for each open Map, the key whose value comes next
     while (true) {
-      Object value = readScalarOrOpen(open, keys);
+      Object value = readScalarOrOpen(reader, open);
       if (value == OPENED) {
-        continue; // a container was opened and its first element is next
+        if (open.peek() instanceof Map<?, ?> && reader.peek() == JsonToken.NAME) {
+          keys.push(checkText(reader, reader.nextName()));
+          continue;
+        }
+        if (open.peek() instanceof List<?> && reader.peek() != JsonToken.END_ARRAY) {
+          continue;
+        }
+        value = close(reader, open); // an empty container
       }
-      // Attach the finished value to its container; close containers that end here.
       while (true) {
         if (open.isEmpty()) {
           return value;
         }
         Object container = open.peek();
-        skipWhitespace();
         if (container instanceof Map<?, ?>) {
           @SuppressWarnings("unchecked")
           Map<String, Object> map = (Map<String, Object>) container;
           String key = keys.pop();
           if (map.put(key, value) != null) {
-            throw error("duplicate field \"" + key + "\"");
+            throw error(reader, "duplicate field \"" + key + "\"");
           }
-          skipWhitespace();
-          char c = peek();
-          if (c == ',') {
-            pos++;
-            keys.push(readKey());
+          if (reader.peek() == JsonToken.NAME) {
+            keys.push(checkText(reader, reader.nextName()));
             break;
-          } else if (c == '}') {
-            pos++;
-            open.pop();
-            depth--;
-            value = Collections.unmodifiableMap(map);
-          } else {
-            throw error(atEnd() ? TRUNCATED : "expected ',' or '}'");
           }
         } else {
           @SuppressWarnings("unchecked")
           List<Object> list = (List<Object>) container;
           list.add(value);
-          char c = peek();
-          if (c == ',') {
-            pos++;
+          if (reader.peek() != JsonToken.END_ARRAY) {
             break;
-          } else if (c == ']') {
-            pos++;
-            open.pop();
-            depth--;
-            value = Collections.unmodifiableList(list);
-          } else {
-            throw error(atEnd() ? TRUNCATED : "expected ',' or ']'");
           }
         }
+        value = close(reader, open);
       }
     }
   }
 
-  // A scalar, an empty container, or OPENED after pushing a non-empty container.
-  private Object readScalarOrOpen(Deque<Object> open, Deque<String> keys) {
-    skipWhitespace();
-    if (atEnd()) {
-      throw error(TRUNCATED);
-    }
-    char c = text.charAt(pos);
-    switch (c) {
-      case '{':
-        enter();
-        pos++;
-        skipWhitespace();
-        if (peek() == '}') {
-          pos++;
-          depth--;
-          return Collections.unmodifiableMap(new LinkedHashMap<>());
-        }
+  private static Object readScalarOrOpen(JsonReader reader, Deque<Object> open) throws IOException {
+    switch (reader.peek()) {
+      case BEGIN_OBJECT -> {
+        reader.beginObject();
         open.push(new LinkedHashMap<String, Object>());
-        keys.push(readKey());
         return OPENED;
-      case '[':
-        enter();
-        pos++;
-        skipWhitespace();
-        if (peek() == ']') {
-          pos++;
-          depth--;
-          return Collections.unmodifiableList(new ArrayList<>());
-        }
+      }
+      case BEGIN_ARRAY -> {
+        reader.beginArray();
         open.push(new ArrayList<Object>());
         return OPENED;
-      case '"':
-        return readString();
-      case 't':
-        return readLiteral("true", Boolean.TRUE);
-      case 'f':
-        return readLiteral("false", Boolean.FALSE);
-      case 'n':
-        return readLiteral("null", NULL);
-      default:
-        if (c == '-' || (c >= '0' && c <= '9')) {
-          return readNumber();
-        }
-        throw error("unexpected character '" + printable(c) + "'");
+      }
+      case STRING -> {
+        return checkText(reader, reader.nextString());
+      }
+      case NUMBER -> {
+        int column = column(reader.toString()); // where the number starts, for its error
+        return number(column, reader.nextString());
+      }
+      case BOOLEAN -> {
+        return reader.nextBoolean();
+      }
+      case NULL -> {
+        reader.nextNull();
+        return NULL;
+      }
+      default -> throw error(reader, "unexpected " + reader.peek());
     }
   }
 
-  // A field name and its colon.
-  private String readKey() {
-    skipWhitespace();
-    if (peek() != '"') {
-      throw error(atEnd() ? TRUNCATED : "expected a field name");
+  private static Object close(JsonReader reader, Deque<Object> open) throws IOException {
+    Object container = open.pop();
+    if (container instanceof Map<?, ?> map) {
+      reader.endObject();
+      return Collections.unmodifiableMap(map);
     }
-    String key = readString();
-    skipWhitespace();
-    expect(':');
-    return key;
+    reader.endArray();
+    return Collections.unmodifiableList((List<?>) container);
   }
 
-  private boolean atEnd() {
-    return pos >= text.length();
-  }
-
-  private String readString() {
-    pos++; // opening quote
-    StringBuilder sb = null;
-    int start = pos;
-    while (true) {
-      if (pos >= text.length()) {
-        throw error("unterminated string (truncated line?)");
-      }
-      char c = text.charAt(pos);
-      if (c == '"') {
-        String s = sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
-        pos++;
-        return s;
-      }
-      if (c < 0x20) {
-        throw error("unescaped control character in string");
-      }
-      if (c == '\\') {
-        if (sb == null) {
-          sb = new StringBuilder();
-        }
-        sb.append(text, start, pos);
-        pos++;
-        sb.append(readEscape());
-        start = pos;
-      } else {
-        pos++;
-      }
-    }
-  }
-
-  private String readEscape() {
-    if (pos >= text.length()) {
-      throw error("unterminated escape (truncated line?)");
-    }
-    char c = text.charAt(pos++);
-    switch (c) {
-      case '"':
-        return "\"";
-      case '\\':
-        return "\\";
-      case '/':
-        return "/";
-      case 'b':
-        return "\b";
-      case 'f':
-        return "\f";
-      case 'n':
-        return "\n";
-      case 'r':
-        return "\r";
-      case 't':
-        return "\t";
-      case 'u':
-        char unit = readHex4();
-        if (Character.isHighSurrogate(unit)) {
-          // A character outside the BMP arrives as two escapes; a half alone is not text.
-          if (!text.startsWith("\\u", pos)) {
-            throw error("lone surrogate in \\u escape");
-          }
-          pos += 2;
-          char low = readHex4();
-          if (!Character.isLowSurrogate(low)) {
-            throw error("lone surrogate in \\u escape");
-          }
-          return new String(new char[] {unit, low});
-        }
-        if (Character.isLowSurrogate(unit)) {
-          throw error("lone surrogate in \\u escape");
-        }
-        return String.valueOf(unit);
-      default:
-        pos--;
-        throw error("invalid escape '\\" + printable(c) + "'");
-    }
-  }
-
-  // Four hexadecimal digits, ASCII only (Character.digit would also take Arabic-Indic digits).
-  private char readHex4() {
-    if (pos + 4 > text.length()) {
-      throw error("truncated \\u escape");
-    }
-    int code = 0;
-    for (int i = 0; i < 4; i++) {
-      char h = text.charAt(pos + i);
-      int digit =
-          h >= '0' && h <= '9'
-              ? h - '0'
-              : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
-      if (digit < 0) {
-        throw error("invalid hex digit in \\u escape");
-      }
-      code = code * 16 + digit;
-    }
-    pos += 4;
-    return (char) code;
-  }
-
-  private Object readNumber() {
-    int start = pos;
-    if (peek() == '-') {
-      pos++;
-    }
-    if (peek() == '0') {
-      pos++;
-    } else if (isDigit(peek())) {
-      while (isDigit(peek())) {
-        pos++;
-      }
-    } else {
-      throw error("invalid number");
-    }
-    boolean integral = true;
-    if (peek() == '.') {
-      integral = false;
-      pos++;
-      if (!isDigit(peek())) {
-        throw error("expected a digit after '.'");
-      }
-      while (isDigit(peek())) {
-        pos++;
-      }
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      integral = false;
-      pos++;
-      if (peek() == '+' || peek() == '-') {
-        pos++;
-      }
-      if (!isDigit(peek())) {
-        throw error("expected a digit in the exponent");
-      }
-      while (isDigit(peek())) {
-        pos++;
-      }
-    }
-    String literal = text.substring(start, pos);
-    if (integral) {
+  // A Long when the text is an integer within range, else a finite Double.
+  private static Object number(int column, String text) {
+    if (INTEGER.matcher(text).matches()) {
       try {
-        return Long.parseLong(literal); // every integer a long holds, seeds included, exactly
+        return Long.parseLong(text);
       } catch (NumberFormatException beyondLong) {
-        // Falls through to a double, as JavaScript would read it.
+        // falls through to a double, as other JSON readers do
       }
     }
-    double value = Double.parseDouble(literal);
-    if (Double.isInfinite(value)) {
-      // 1e999 would become Infinity and slip past every "is it >= 0" check downstream.
-      pos = start;
-      throw error("number out of range");
+    double d = Double.parseDouble(text);
+    if (!Double.isFinite(d)) {
+      throw new JsonParseException("number out of range: " + text, column);
     }
-    return value;
+    return d;
   }
 
-  private Object readLiteral(String word, Object value) {
-    if (!text.startsWith(word, pos)) {
-      throw error(
-          pos + word.length() > text.length()
-              ? "unexpected end of input (truncated line?)"
-              : "invalid literal, expected " + word);
-    }
-    pos += word.length();
-    return value;
-  }
-
-  private void enter() {
-    if (++depth > MAX_DEPTH) {
-      throw error("nesting deeper than " + MAX_DEPTH);
-    }
-  }
-
-  private void expect(char c) {
-    if (peek() != c) {
-      throw error(
-          pos >= text.length()
-              ? "unexpected end of input (truncated line?)"
-              : "expected '" + c + "'");
-    }
-    pos++;
-  }
-
-  private char peek() {
-    return pos < text.length() ? text.charAt(pos) : '\0';
-  }
-
-  private void skipWhitespace() {
-    while (pos < text.length()) {
-      char c = text.charAt(pos);
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-        return;
+  // Gson decodes \\ud800 without a partner into a lone surrogate; text with one is not UTF-8.
+  private static String checkText(JsonReader reader, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        throw error(reader, "lone surrogate in a string");
       }
-      pos++;
+      if (Character.isLowSurrogate(c)) {
+        throw error(reader, "lone surrogate in a string");
+      }
     }
+    return s;
   }
 
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
+  private static JsonParseException error(JsonReader reader, String message) {
+    return new JsonParseException(message, column(reader.toString()));
   }
 
-  private static String printable(char c) {
-    return c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c);
+  // Gson's messages end with " at line L column C path $.x" and a link; keep what went wrong.
+  private static String describe(String message) {
+    if (message == null || message.startsWith("Use JsonReader.setStrictness")) {
+      return "unexpected character (not strict JSON)";
+    }
+    int at = message.indexOf(" at line ");
+    String what = at >= 0 ? message.substring(0, at) : message;
+    return message.startsWith("Unterminated") ? what + " (truncated line?)" : what;
   }
 
-  private JsonParseException error(String message) {
-    return new JsonParseException(message, pos + 1);
+  private static int column(String text) {
+    Matcher m = COLUMN.matcher(text == null ? "" : text);
+    return m.find() ? Integer.parseInt(m.group(1)) : 1;
   }
 }

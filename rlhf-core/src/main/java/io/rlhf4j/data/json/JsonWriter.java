@@ -1,11 +1,14 @@
 package io.rlhf4j.data.json;
 
-import java.util.List;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * Writes plain Java values ({@link Map}, {@link List}, {@link String}, {@link Number}, {@link
- * Boolean}, {@code null}) as compact JSON, the inverse of {@link Json#parse}.
+ * Writes plain Java values ({@link Map}, {@link Iterable}, {@code int[]}, {@link String}, {@link
+ * Number}, {@link Boolean}, {@code null}) as compact JSON with Gson's streaming writer, the inverse
+ * of {@link Json#parse}.
  *
  * <p>Non-finite doubles have no JSON spelling; they are written as {@code null} rather than
  * producing a file other tools refuse.
@@ -15,84 +18,59 @@ public final class JsonWriter {
 
   /** One value as compact JSON text. */
   public static String write(Object value) {
-    StringBuilder sb = new StringBuilder();
-    append(sb, value);
-    return sb.toString();
+    StringWriter out = new StringWriter();
+    try (com.google.gson.stream.JsonWriter w = new com.google.gson.stream.JsonWriter(out)) {
+      // Gson's stream writer escapes only what JSON requires (and U+2028/9); no HTML escaping.
+      w.setSerializeNulls(true);
+      write(w, value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return out.toString();
   }
 
   /** Appends one value as compact JSON to {@code sb}. */
   public static void append(StringBuilder sb, Object value) {
+    sb.append(write(value));
+  }
+
+  private static void write(com.google.gson.stream.JsonWriter w, Object value) throws IOException {
     if (value == null || value == Json.NULL) {
-      sb.append("null");
+      w.nullValue();
     } else if (value instanceof String s) {
-      appendString(sb, s);
+      w.value(s);
     } else if (value instanceof Double || value instanceof Float) {
       double d = ((Number) value).doubleValue();
-      if (!Double.isFinite(d)) {
-        sb.append("null");
-      } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-        sb.append((long) d).append(".0");
+      if (Double.isFinite(d)) {
+        w.value(d);
       } else {
-        sb.append(d);
+        w.nullValue();
       }
-    } else if (value instanceof Number || value instanceof Boolean) {
-      sb.append(value);
+    } else if (value instanceof Number n) {
+      w.value(n);
+    } else if (value instanceof Boolean b) {
+      w.value(b);
     } else if (value instanceof Map<?, ?> map) {
-      sb.append('{');
-      boolean first = true;
+      w.beginObject();
       for (Map.Entry<?, ?> e : map.entrySet()) {
-        if (!first) {
-          sb.append(',');
-        }
-        first = false;
-        appendString(sb, String.valueOf(e.getKey()));
-        sb.append(':');
-        append(sb, e.getValue());
+        w.name(String.valueOf(e.getKey()));
+        write(w, e.getValue());
       }
-      sb.append('}');
+      w.endObject();
     } else if (value instanceof Iterable<?> list) {
-      sb.append('[');
-      boolean first = true;
+      w.beginArray();
       for (Object item : list) {
-        if (!first) {
-          sb.append(',');
-        }
-        first = false;
-        append(sb, item);
+        write(w, item);
       }
-      sb.append(']');
+      w.endArray();
     } else if (value instanceof int[] ints) {
-      sb.append('[');
-      for (int i = 0; i < ints.length; i++) {
-        sb.append(i == 0 ? "" : ",").append(ints[i]);
+      w.beginArray();
+      for (int v : ints) {
+        w.value(v);
       }
-      sb.append(']');
+      w.endArray();
     } else {
       throw new IllegalArgumentException("cannot write " + value.getClass() + " as JSON");
     }
-  }
-
-  private static void appendString(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
   }
 }

@@ -1,5 +1,5 @@
 /**
- * A strict JSON parser and writer for rlhf-core, which carries no JSON library: errors carry the
- * column, so readers report file, line, field and column.
+ * JSON for rlhf4j's files, read and written by Gson's streaming API in its strict mode, as plain
+ * Java values; errors carry the column, so readers report file, line, field and column.
  */
 package io.rlhf4j.data.json;

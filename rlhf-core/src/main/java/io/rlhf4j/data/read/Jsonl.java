@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.function.Function;
 
 /**
  * The plain JSONL formats of rlhf4j (one JSON object per line, UTF-8, gzip allowed):
@@ -36,6 +37,16 @@ import java.util.OptionalDouble;
 public final class Jsonl {
   private Jsonl() {}
 
+  /**
+   * Streams records of any layout: {@code parse} turns each line's {@link JsonRecord} into a {@code
+   * T}, and its errors are located at the line like the readers' own.
+   */
+  public static <T> RecordReader<T> records(
+      Path file, ReadOptions options, Function<JsonRecord, T> parse) {
+    return RecordReader.open(
+        file, options, (f, line, text) -> parse.apply(JsonRecord.parse(f, line, text)));
+  }
+
   /** Streams demonstrations from {@code file}. */
   public static RecordReader<Demonstration> demonstrations(Path file, ReadOptions options) {
     return demonstrations(file, options, FieldNames.DEFAULT);
@@ -44,11 +55,10 @@ public final class Jsonl {
   /** Streams demonstrations from {@code file}, reading the fields {@code names} names. */
   public static RecordReader<Demonstration> demonstrations(
       Path file, ReadOptions options, FieldNames names) {
-    return RecordReader.open(
+    return records(
         file,
         options,
-        (f, line, text) -> {
-          JsonRecord r = JsonRecord.parse(f, line, text);
+        r -> {
           return new Demonstration(
               r.string(names.prompt()),
               r.nonEmptyString(names.response()),
@@ -64,11 +74,10 @@ public final class Jsonl {
   /** Streams pairwise comparisons from {@code file}, reading the fields {@code names} names. */
   public static RecordReader<Comparison> comparisons(
       Path file, ReadOptions options, FieldNames names) {
-    return RecordReader.open(
+    return records(
         file,
         options,
-        (f, line, text) -> {
-          JsonRecord r = JsonRecord.parse(f, line, text);
+        r -> {
           return new Comparison(
               r.string(names.prompt()),
               r.string(names.chosen()),
@@ -84,11 +93,10 @@ public final class Jsonl {
    */
   public static RecordReader<Ranking> labelledPairs(
       Path file, ReadOptions options, FieldNames names) {
-    return RecordReader.open(
+    return records(
         file,
         options,
-        (f, line, text) -> {
-          JsonRecord r = JsonRecord.parse(f, line, text);
+        r -> {
           String prompt = r.string(names.prompt());
           List<String> responses = List.of(r.string(names.first()), r.string(names.second()));
           long label = r.integer(names.label());
@@ -105,10 +113,7 @@ public final class Jsonl {
    */
   public static RecordReader<List<ChatMessage>> conversations(
       Path file, ReadOptions options, FieldNames names) {
-    return RecordReader.open(
-        file,
-        options,
-        (f, line, text) -> JsonRecord.parse(f, line, text).messages(names.messages()));
+    return records(file, options, r -> r.messages(names.messages()));
   }
 
   /**
@@ -117,11 +122,10 @@ public final class Jsonl {
    */
   public static RecordReader<ChatComparison> chatComparisons(
       Path file, ReadOptions options, FieldNames names) {
-    return RecordReader.open(
+    return records(
         file,
         options,
-        (f, line, text) -> {
-          JsonRecord r = JsonRecord.parse(f, line, text);
+        r -> {
           return new ChatComparison(
               r.messages(names.prompt()), r.messages(names.chosen()), r.messages(names.rejected()));
         });
@@ -134,11 +138,10 @@ public final class Jsonl {
 
   /** Streams K-wise rankings from {@code file}, reading the fields {@code names} names. */
   public static RecordReader<Ranking> rankings(Path file, ReadOptions options, FieldNames names) {
-    return RecordReader.open(
+    return records(
         file,
         options,
-        (f, line, text) -> {
-          JsonRecord r = JsonRecord.parse(f, line, text);
+        r -> {
           String prompt = r.string(names.prompt());
           List<String> responses = r.strings(names.responses());
           if (responses.size() < 2) {

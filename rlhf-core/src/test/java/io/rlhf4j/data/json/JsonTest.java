@@ -32,20 +32,21 @@ class JsonTest {
         .isInstanceOf(JsonParseException.class)
         .hasMessageContaining("truncated")
         .hasMessageContaining("column 8");
-    assertThatThrownBy(() -> Json.parse("{\"a\": tru}")).hasMessageContaining("expected true");
-    assertThatThrownBy(() -> Json.parse("{\"a\": 1} x")).hasMessageContaining("after the JSON");
-    assertThatThrownBy(() -> Json.parse("{\"a\": 01}")).hasMessageContaining("column 8");
+    assertThatThrownBy(() -> Json.parse("{\"a\": tru}"))
+        .hasMessageContaining("unexpected character");
+    assertThatThrownBy(() -> Json.parse("{\"a\": 1} x")).hasMessageContaining("column 11");
+    assertThatThrownBy(() -> Json.parse("{\"a\": 01}")).hasMessageContaining("column 7");
     assertThatThrownBy(() -> Json.parse("{\"a\": \"x\ty\"}")).hasMessageContaining("control");
     assertThatThrownBy(() -> Json.parse("{\"a\":1,\"a\":2}")).hasMessageContaining("duplicate");
     assertThatThrownBy(() -> Json.parse("[1,]")).hasMessageContaining("unexpected character");
-    assertThatThrownBy(() -> Json.parse("\"\\x\"")).hasMessageContaining("invalid escape");
+    assertThatThrownBy(() -> Json.parse("\"\\x\"")).hasMessageContaining("Invalid escape");
   }
 
   @Test
   void rejectsPathologicalNesting() {
     char[] deep = new char[100_000];
     Arrays.fill(deep, '[');
-    assertThatThrownBy(() -> Json.parse(new String(deep))).hasMessageContaining("nesting");
+    assertThatThrownBy(() -> Json.parse(new String(deep))).hasMessageContaining("Nesting limit");
   }
 
   @Test
@@ -75,7 +76,7 @@ class JsonTest {
     }
     assertThat(inner).isEqualTo(Map.of("a", 1L));
     assertThatThrownBy(() -> Json.parse("[".repeat(513) + "]".repeat(513)))
-        .hasMessageContaining("nesting deeper than 512");
+        .hasMessageContaining("Nesting limit 512");
   }
 
   @Test
@@ -86,7 +87,7 @@ class JsonTest {
         .hasMessageContaining("lone surrogate");
     // Arabic-Indic digits are digits to Character.digit, not to JSON.
     assertThatThrownBy(() -> Json.parse("\"\\u\u0660\u0660\u0664\u0661\""))
-        .hasMessageContaining("invalid hex digit");
+        .hasMessageContaining("Malformed Unicode escape");
     assertThat(Json.parse("\"\\u00E9\"")).isEqualTo("é");
   }
 

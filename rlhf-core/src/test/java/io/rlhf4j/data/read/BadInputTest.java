@@ -56,7 +56,7 @@ class BadInputTest {
   @Test
   void invalidJson() throws IOException {
     DataFormatException e = comparisonError("{prompt: 'p'}");
-    assertThat(e.problem()).contains("invalid JSON").contains("column 2");
+    assertThat(e.problem()).contains("invalid JSON").contains("column 3");
   }
 
   @Test

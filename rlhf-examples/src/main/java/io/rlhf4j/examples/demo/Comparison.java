@@ -19,6 +19,7 @@ import io.rlhf4j.djl.train.dpo.DpoConfig;
 import io.rlhf4j.djl.train.dpo.DpoTrainer;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.examples.report.LineChart;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.StepMetrics;

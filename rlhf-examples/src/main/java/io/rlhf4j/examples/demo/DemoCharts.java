@@ -1,5 +1,6 @@
 package io.rlhf4j.examples.demo;
 
+import io.rlhf4j.examples.report.LineChart;
 import io.rlhf4j.train.StepMetrics;
 import java.io.IOException;
 import java.nio.file.Path;

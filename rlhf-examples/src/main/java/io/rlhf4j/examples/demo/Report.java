@@ -1,5 +1,6 @@
 package io.rlhf4j.examples.demo;
 
+import com.google.common.html.HtmlEscapers;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.train.StepMetrics;
@@ -224,17 +225,6 @@ final class Report {
   }
 
   static String esc(String s) {
-    StringBuilder sb = new StringBuilder(s.length());
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '<' -> sb.append("&lt;");
-        case '>' -> sb.append("&gt;");
-        case '&' -> sb.append("&amp;");
-        case '"' -> sb.append("&quot;");
-        case '\'' -> sb.append("&#39;");
-        default -> sb.append(c);
-      }
-    }
-    return sb.toString();
+    return HtmlEscapers.htmlEscaper().escape(s);
   }
 }

@@ -1,7 +1,6 @@
 package io.rlhf4j.examples.train;
 
 import io.rlhf4j.data.ChatComparison;
-import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.Demonstration;
@@ -15,6 +14,7 @@ import io.rlhf4j.data.read.RecordReader;
 import io.rlhf4j.djl.tokenize.ChatFormat;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 
 /** Reads the user's files for a training command, through the field names they chose. */
 final class UserData {
@@ -38,18 +38,11 @@ final class UserData {
   static List<Demonstration> demonstrations(
       Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
     RecordReader<List<Demonstration>> reader =
-        RecordReader.open(
+        chatRecords(
             file,
             options,
-            (f, line, text) -> {
-              JsonRecord r = JsonRecord.parse(f, line, text);
-              List<ChatMessage> messages = r.messages(names.messages());
-              try {
-                return chat.demonstrations(messages);
-              } catch (IllegalArgumentException e) {
-                throw r.error(names.messages(), e.getMessage());
-              }
-            });
+            names.messages(),
+            r -> chat.demonstrations(r.messages(names.messages())));
     return nonEmpty(file, reader.stream().flatMap(List::stream).toList(), names.messages());
   }
 
@@ -57,41 +50,45 @@ final class UserData {
   static PreferenceDataset preferences(
       Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
     RecordReader<Ranking> reader =
-        RecordReader.open(
+        chatRecords(
             file,
             options,
-            (f, line, text) -> {
-              JsonRecord r = JsonRecord.parse(f, line, text);
-              ChatComparison c =
-                  new ChatComparison(
-                      r.messages(names.prompt()),
-                      r.messages(names.chosen()),
-                      r.messages(names.rejected()));
-              try {
-                return chat.ranking(c);
-              } catch (IllegalArgumentException e) {
-                throw r.error(names.prompt(), e.getMessage());
-              }
-            });
+            names.prompt(),
+            r ->
+                chat.ranking(
+                    new ChatComparison(
+                        r.messages(names.prompt()),
+                        r.messages(names.chosen()),
+                        r.messages(names.rejected()))));
     return PreferenceDataset.of(nonEmpty(file, reader.readAll(), names.prompt()));
   }
 
   /** Conversations rendered as prompts that ask for the assistant's next turn. */
   static List<String> prompts(Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
     RecordReader<String> reader =
-        RecordReader.open(
-            file,
-            options,
-            (f, line, text) -> {
-              JsonRecord r = JsonRecord.parse(f, line, text);
-              List<ChatMessage> messages = r.messages(names.messages());
-              try {
-                return chat.prompt(messages);
-              } catch (IllegalArgumentException e) {
-                throw r.error(names.messages(), e.getMessage());
-              }
-            });
+        chatRecords(
+            file, options, names.messages(), r -> chat.prompt(r.messages(names.messages())));
     return nonEmpty(file, reader.readAll(), names.messages());
+  }
+
+  /**
+   * Records turned into {@code T} through a chat template; a template's refusal (its {@code
+   * raise_exception}) becomes an error at the record's line and {@code field}.
+   */
+  private static <T> RecordReader<T> chatRecords(
+      Path file, ReadOptions options, String field, Function<JsonRecord, T> format) {
+    return Jsonl.records(
+        file,
+        options,
+        r -> {
+          try {
+            return format.apply(r);
+          } catch (DataFormatException e) {
+            throw e;
+          } catch (IllegalArgumentException e) {
+            throw r.error(field, e.getMessage());
+          }
+        });
   }
 
   static PreferenceDataset preferences(
@@ -115,10 +112,7 @@ final class UserData {
     String name = file.getFileName().toString();
     RecordReader<String> reader =
         name.endsWith(".jsonl") || name.endsWith(".jsonl.gz") || name.endsWith(".json")
-            ? RecordReader.open(
-                file,
-                options,
-                (f, line, text) -> JsonRecord.parse(f, line, text).string(names.prompt()))
+            ? Jsonl.records(file, options, r -> r.string(names.prompt()))
             : RecordReader.open(file, options, (f, line, text) -> text);
     return nonEmpty(file, reader.readAll(), names.prompt());
   }

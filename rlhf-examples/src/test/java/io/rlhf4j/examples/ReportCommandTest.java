@@ -1,0 +1,87 @@
+package io.rlhf4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.htmlunit.WebClient;
+import org.htmlunit.html.HtmlImage;
+import org.htmlunit.html.HtmlPage;
+import org.htmlunit.html.HtmlTable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code rlhf4j report RUN}, read back in a headless browser. */
+class ReportCommandTest {
+  @TempDir Path run;
+
+  @Test
+  void anyRunsMetricsBecomeAPageWithAChartPerMetric() throws Exception {
+    // Two stages; sft has loss at 3 steps and eval_loss at 1 (a table row, no chart); the second
+    // stage's name is hostile HTML.
+    Files.write(
+        run.resolve("metrics.jsonl"),
+        List.of(
+            "{\"stage\":\"sft\",\"step\":1,\"loss\":2.0}",
+            "{\"stage\":\"sft\",\"step\":2,\"loss\":1.5}",
+            "{\"stage\":\"sft\",\"step\":3,\"loss\":1.25,\"eval_loss\":1.75}",
+            "{\"stage\":\"<script>x()</script>\",\"step\":1,\"score\":0.5,\"kl\":0.0}",
+            "{\"stage\":\"<script>x()</script>\",\"step\":2,\"score\":0.75,\"kl\":0.125}"));
+    Files.writeString(run.resolve("config.yaml"), "lr: 3.0E-4\nnote: <b>bold</b>\n");
+
+    PrintStream saved = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int status;
+    try {
+      status = Main.run(new String[] {"report", run.toString()});
+    } finally {
+      System.setOut(saved);
+    }
+
+    assertThat(status).isZero();
+    Path page = run.resolve("report.html");
+    assertThat(out.toString(StandardCharsets.UTF_8).strip())
+        .isEqualTo(page.toAbsolutePath().normalize().toString());
+    try (WebClient browser = new WebClient()) {
+      browser.getOptions().setDownloadImages(true);
+      HtmlPage html = browser.getPage(page.toUri().toURL());
+      assertThat(html.getTitleText()).isEqualTo("rlhf4j run report");
+      List<HtmlImage> images = html.getByXPath("//img");
+      // sft: loss; second stage: kl and score. eval_loss has one point: table only.
+      assertThat(images)
+          .extracting(HtmlImage::getAltAttribute)
+          .containsExactly("sft: loss", "<script>x()</script>: kl", "<script>x()</script>: score");
+      for (HtmlImage image : images) {
+        assertThat(image.getWebResponse(true).getStatusCode()).isEqualTo(200);
+        assertThat(image.getWidth()).isEqualTo(760);
+        assertThat(image.getHeight()).isEqualTo(400);
+      }
+      List<HtmlTable> tables = html.getByXPath("//table");
+      assertThat(tables.get(0).getRow(1).asNormalizedText()).isEqualTo("eval_loss\t1.750\t3");
+      assertThat(tables.get(0).getRow(2).asNormalizedText()).isEqualTo("loss\t1.250\t3");
+      assertThat(tables.get(1).getRow(2).asNormalizedText()).isEqualTo("score\t0.7500\t2");
+      // Untrusted text is shown as text: no script element, the tags visible as written.
+      assertThat(html.getByXPath("//script")).isEmpty();
+      assertThat(html.asNormalizedText()).contains("<script>x()</script>").contains("<b>bold</b>");
+    }
+  }
+
+  @Test
+  void aFolderWithoutMetricsIsOneLine() throws Exception {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(Main.run(new String[] {"report", run.toString()})).isEqualTo(Main.BAD_INPUT);
+    } finally {
+      System.setErr(saved);
+    }
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("error: " + run + ": no metrics.jsonl or history.jsonl here");
+  }
+}
