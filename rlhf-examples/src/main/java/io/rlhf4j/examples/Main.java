@@ -52,6 +52,7 @@ import picocli.CommandLine.Command;
       RlCommand.Rloo.class,
       RlCommand.ReinforcePlusPlus.class,
       DpoCommand.class,
+      BestOfNCommand.class,
       GenerateCommand.class,
       ConvertCommand.class,
       HhRewardCommand.class,

@@ -1,12 +1,15 @@
 package io.rlhf4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.djl.model.DjlRewardModel;
+import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.MetricsFile;
 import io.rlhf4j.train.StepMetrics;
 import java.io.ByteArrayOutputStream;
@@ -143,6 +146,52 @@ class TrainCommandsTest {
     assertThat(grpo.resolve("policy/config.json")).exists();
     assertThat(grpo.resolve("round-1/grpo/policy")).isDirectory(); // a checkpoint with
     assertThat(grpo.resolve("round-1/grpo/value")).doesNotExist(); // no value model in GRPO
+
+    // best-of-n with the run's policy and reward model: each kept response is its prompt's
+    // best-scored candidate, and the reward model scores it so when asked again independently.
+    Path best = dir.resolve("best.jsonl");
+    Outcome b =
+        run(
+            "best-of-n",
+            "-m",
+            grpo.resolve("policy").toString(),
+            "--reward-model",
+            grpo.resolve("round-1/reward").toString(),
+            "--prompts",
+            prompts.toString(),
+            "-n",
+            "3",
+            "--max-new-tokens",
+            "12",
+            "-o",
+            best.toString());
+    assertThat(b.status()).as(b.stderr()).isZero();
+    List<String> chosen = Files.readAllLines(best);
+    assertThat(chosen).hasSize(2);
+    try (PretrainedModel policy = PretrainedModel.load(grpo.resolve("policy"), Device.cpu());
+        PretrainedModel reward =
+            PretrainedModel.load(grpo.resolve("round-1/reward"), Device.cpu())) {
+      DjlRewardModel rm = new DjlRewardModel(reward.model(), 4);
+      for (String line : chosen) {
+        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+        double score = o.get("score").getAsDouble();
+        double max = -Double.MAX_VALUE;
+        for (var c : o.getAsJsonArray("candidate_scores")) {
+          max = Math.max(max, c.getAsDouble());
+        }
+        assertThat(o.getAsJsonArray("candidate_scores")).hasSize(3);
+        assertThat(score).isEqualTo(max);
+        Examples.Example e =
+            Examples.encode(
+                policy.tokenizer(),
+                o.get("prompt").getAsString(),
+                o.get("response").getAsString(),
+                o.get("truncated").getAsBoolean(),
+                1 << 20);
+        assertThat(rm.score(List.of(e.prompt()), List.of(e.response()))[0])
+            .isCloseTo(score, within(1e-4));
+      }
+    }
 
     Path dpo = dir.resolve("dpo");
     args = new ArrayList<>(List.of("dpo"));
