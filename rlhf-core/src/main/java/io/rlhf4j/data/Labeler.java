@@ -17,6 +17,35 @@ public interface Labeler {
   Ranking rank(String prompt, List<String> responses);
 
   /**
+   * Ranks a whole round at once, as people working through a queue do. The default asks {@link
+   * #rank} for each in turn. A labeler that waits for people may return fewer rankings than
+   * requests (prompts skipped, or a deadline passed); each returned ranking has the prompt and
+   * responses of one request, in their order.
+   *
+   * @param requests each a prompt and its K responses
+   */
+  default List<Ranking> rankAll(List<Request> requests) {
+    List<Ranking> out = new java.util.ArrayList<>(requests.size());
+    for (Request r : requests) {
+      out.add(rank(r.prompt(), r.responses()));
+    }
+    return out;
+  }
+
+  /**
+   * One prompt and the responses to rank.
+   *
+   * @param prompt the prompt text
+   * @param responses the K ≥ 2 responses, in the order the ranking must keep
+   */
+  record Request(String prompt, List<String> responses) {
+    /** Copies the responses. */
+    public Request {
+      responses = List.copyOf(responses);
+    }
+  }
+
+  /**
    * A labeler that ranks by a score, higher is better, equal scores tie.
    *
    * @param score the rater's judgement of one (prompt, response)

@@ -54,6 +54,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -619,7 +620,8 @@ public final class Rlhf {
                       .temperature(LABEL_TEMPERATURE)
                       .seed(Seeds.derive(seed, LABEL_SEED, round))
                       .build());
-      List<Ranking> fresh = new ArrayList<>();
+      List<Labeler.Request> requests = new ArrayList<>();
+      Map<Labeler.Request, List<Boolean>> truncatedOf = new HashMap<>();
       for (int i = 0; i < n; i++) {
         List<String> responses = new ArrayList<>();
         List<Boolean> truncated = new ArrayList<>();
@@ -628,12 +630,21 @@ public final class Rlhf {
           responses.add(tokenizer.decode(g.response()));
           truncated.add(!g.endedWithEos());
         }
-        Ranking ranked = labeler.rank(chosen.get(i), responses);
+        Labeler.Request request = new Labeler.Request(chosen.get(i), responses);
+        requests.add(request);
+        truncatedOf.put(request, truncated);
+      }
+      // People may skip a prompt or miss a deadline: a round keeps what was ranked.
+      List<Ranking> fresh = new ArrayList<>();
+      for (Ranking ranked : labeler.rankAll(requests)) {
+        List<Boolean> truncated =
+            truncatedOf.get(new Labeler.Request(ranked.prompt(), ranked.responses()));
         checkState(
-            ranked.prompt().equals(chosen.get(i)) && ranked.responses().equals(responses),
-            "the labeler must rank the prompt and responses it was given, in their order");
+            truncated != null,
+            "the labeler must rank the prompts and responses it was given, in their order");
         fresh.add(ranked.withTruncated(truncated));
       }
+      LOG.info("round {}: {} of {} prompts ranked", round, fresh.size(), requests.size());
       Jsonl.writeRankings(file, fresh);
       return fresh;
     }

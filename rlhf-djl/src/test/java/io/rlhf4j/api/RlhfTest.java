@@ -20,11 +20,14 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.djl.train.sft.SftConfig;
+import io.rlhf4j.label.BrowserLabeler;
+import io.rlhf4j.label.Person;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.StepMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -144,6 +147,41 @@ class RlhfTest {
     try (PretrainedModel p = PretrainedModel.load(out.resolve("policy"), Device.cpu())) {
       return p.model().toTensors().get("layers.0.mlp.up.weight").data();
     }
+  }
+
+  @Test
+  void aPersonInTheBrowserRanksRound2AndItsRewardModelTrainsOnThoseRankings() throws Exception {
+    Labeler person = Labeler.byScore(CheerfulRater::score);
+    List<Person> people = new ArrayList<>();
+    BrowserLabeler browser =
+        BrowserLabeler.builder(dir.resolve("labels"))
+            .port(0)
+            .overlap(0)
+            .deadline(Duration.ofMinutes(2))
+            .announce(
+                link -> {
+                  Person p = new Person(link, "ann", person, 1000);
+                  people.add(p);
+                  p.start();
+                })
+            .build();
+    Steps steps = new Steps();
+
+    try (Rlhf.Result result = pipeline(browser, 0, List.of(steps)).run(dir)) {
+      assertThat(result.policyFolder().resolve("config.json")).exists();
+    }
+
+    assertThat(people).hasSize(1); // round 1 used the given comparisons; round 2 asked people
+    assertThat(people.get(0).failure()).isNull();
+    List<Ranking> round2 =
+        Jsonl.rankings(dir.resolve("round-2/rankings.jsonl"), ReadOptions.strict()).readAll();
+    assertThat(round2).hasSize(20);
+    for (Ranking r : round2) {
+      // Exactly what the person decided, with the pipeline's cut-off flags attached.
+      assertThat(r.ranks()).isEqualTo(person.rank(r.prompt(), r.responses()).ranks());
+    }
+    assertThat(steps.seen.stream().map(StepMetrics::stage).distinct())
+        .contains("round-2/reward", "round-2/ppo");
   }
 
   @Test

@@ -53,6 +53,7 @@ import picocli.CommandLine.Command;
       RlCommand.ReinforcePlusPlus.class,
       DpoCommand.class,
       BestOfNCommand.class,
+      LabelCommand.class,
       GenerateCommand.class,
       ConvertCommand.class,
       HhRewardCommand.class,

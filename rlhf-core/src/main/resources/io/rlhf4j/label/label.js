@@ -1,0 +1,201 @@
+// The ranking page. Model outputs are untrusted: they only ever go into textContent.
+"use strict";
+(function () {
+  const params = new URLSearchParams(location.search);
+  const token = params.get("t") || "";
+  let labeler = params.get("labeler") || "";
+  let item = null; // {id, prompt, responses, truncated}
+  let order = []; // response indices, best first
+  let tied = []; // tied[i]: position i is tied with position i - 1
+  let flags = []; // per response index: "", "unsafe" or "broken"
+  let selected = 0; // a position in order
+  const $ = (id) => document.getElementById(id);
+
+  async function call(method, path, body) {
+    const init = { method: method, headers: { "X-Token": token } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, init);
+    const json = await res.json();
+    if (!res.ok) {
+      throw new Error(json.error || ("HTTP " + res.status));
+    }
+    return json;
+  }
+
+  function say(text) {
+    $("message").textContent = text;
+  }
+
+  function show(state) {
+    const p = state.progress;
+    $("progress").textContent =
+      p.done + " of " + p.total + " prompts ranked" + (labeler ? " · " + p.mine + " by you" : "");
+    item = state.item;
+    $("task").hidden = item === null;
+    $("done").hidden = item !== null;
+    if (item === null) {
+      return;
+    }
+    $("prompt").textContent = item.prompt;
+    order = item.responses.map((_, i) => i);
+    tied = order.map(() => false);
+    flags = order.map(() => "");
+    selected = 0;
+    render();
+  }
+
+  function ranks() {
+    const out = new Array(order.length);
+    let rank = 1;
+    for (let pos = 0; pos < order.length; pos++) {
+      if (pos > 0 && !tied[pos]) {
+        rank = pos + 1;
+      }
+      out[order[pos]] = rank;
+    }
+    return out;
+  }
+
+  function render() {
+    const list = $("responses");
+    list.replaceChildren();
+    const r = ranks();
+    order.forEach((index, pos) => {
+      const li = document.createElement("li");
+      li.draggable = true;
+      li.tabIndex = 0;
+      li.dataset.pos = String(pos);
+      li.dataset.response = String(index);
+      li.className = (pos === selected ? "selected" : "") + (tied[pos] ? " tied" : "");
+      const rank = document.createElement("span");
+      rank.className = "rank";
+      rank.textContent = "#" + r[index] + (tied[pos] ? " =" : "");
+      const text = document.createElement("pre");
+      text.textContent = item.responses[index];
+      const flag = document.createElement("span");
+      flag.className = "flag";
+      flag.textContent = flags[index];
+      li.append(rank, text, flag);
+      if (item.truncated[index]) {
+        const cut = document.createElement("span");
+        cut.className = "cut";
+        cut.textContent = "(cut off)";
+        li.append(cut);
+      }
+      li.addEventListener("click", () => { selected = pos; render(); });
+      li.addEventListener("dragstart", (e) => {
+        e.dataTransfer.setData("text/plain", String(pos));
+        e.dataTransfer.effectAllowed = "move";
+      });
+      li.addEventListener("dragover", (e) => e.preventDefault());
+      li.addEventListener("drop", (e) => {
+        e.preventDefault();
+        const from = parseInt(e.dataTransfer.getData("text/plain"), 10);
+        if (!Number.isNaN(from)) {
+          move(from, pos);
+        }
+      });
+      list.append(li);
+    });
+  }
+
+  function move(from, to) {
+    if (to < 0 || to >= order.length || from === to) {
+      return;
+    }
+    const [moved] = order.splice(from, 1);
+    order.splice(to, 0, moved);
+    tied = order.map(() => false); // a move breaks ties, which were about neighbours
+    selected = to;
+    render();
+  }
+
+  async function act(path, body) {
+    try {
+      say("");
+      show(await call("POST", path, body));
+    } catch (e) {
+      say(e.message);
+    }
+  }
+
+  function submit() {
+    if (item !== null) {
+      act("/api/submit", {
+        labeler: labeler, item: item.id, ranks: ranks(), flags: order.map((_, i) => flags[i]) });
+    }
+  }
+
+  function skip() {
+    if (item !== null) {
+      act("/api/skip", { labeler: labeler, item: item.id });
+    }
+  }
+
+  function undo() {
+    act("/api/undo", { labeler: labeler });
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if (item === null || document.activeElement === $("name")) {
+      if (e.key === "u" && item === null && labeler) { undo(); }
+      return;
+    }
+    const k = e.key;
+    if (k >= "1" && k <= "9" && parseInt(k, 10) <= order.length) {
+      selected = parseInt(k, 10) - 1;
+      render();
+    } else if (k === "ArrowUp" || k === "k") {
+      move(selected, selected - 1);
+    } else if (k === "ArrowDown" || k === "j") {
+      move(selected, selected + 1);
+    } else if (k === "t" && selected > 0) {
+      tied[selected] = !tied[selected];
+      render();
+    } else if (k === "f") {
+      const index = order[selected];
+      flags[index] = flags[index] === "" ? "unsafe" : flags[index] === "unsafe" ? "broken" : "";
+      render();
+    } else if (k === "Enter") {
+      submit();
+    } else if (k === "s") {
+      skip();
+    } else if (k === "u") {
+      undo();
+    } else {
+      return;
+    }
+    e.preventDefault();
+  });
+
+  async function start() {
+    try {
+      show(await call("GET", "/api/state?labeler=" + encodeURIComponent(labeler)));
+    } catch (e) {
+      say(e.message);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("submit").addEventListener("click", submit);
+    $("skip").addEventListener("click", skip);
+    $("undo").addEventListener("click", undo);
+    $("undo-done").addEventListener("click", undo);
+    if (labeler) {
+      start();
+    } else {
+      $("who").hidden = false;
+      $("progress").textContent = "";
+      $("start").addEventListener("click", () => {
+        labeler = $("name").value.trim();
+        params.set("labeler", labeler);
+        history.replaceState(null, "", "?" + params.toString());
+        $("who").hidden = true;
+        start();
+      });
+    }
+  });
+})();

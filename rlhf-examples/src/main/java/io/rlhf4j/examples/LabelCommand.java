@@ -1,0 +1,107 @@
+package io.rlhf4j.examples;
+
+import io.rlhf4j.data.read.Jsonl;
+import io.rlhf4j.data.read.ReadOptions;
+import io.rlhf4j.label.Agreement;
+import io.rlhf4j.label.LabelItem;
+import io.rlhf4j.label.LabelServer;
+import io.rlhf4j.label.LabelSession;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code label}: people rank samples generated anywhere, in a browser. Serves the ranking web app
+ * until every prompt is ranked (or skipped) or the deadline passes; the rankings file is written as
+ * they work, and a rerun continues it.
+ */
+@Command(
+    name = "label",
+    mixinStandardHelpOptions = true,
+    description = "Rank samples in a browser: serves the ranking page until the round is done.")
+final class LabelCommand implements Callable<Integer> {
+  @Option(
+      names = "--samples",
+      required = true,
+      description = "JSONL: prompt, responses (K >= 2), optional truncated flags")
+  Path samples;
+
+  @Option(
+      names = {"-o", "--out"},
+      required = true,
+      description = "rankings JSONL, appended as people submit (skips: OUT.skipped.jsonl)")
+  Path out;
+
+  @Option(
+      names = "--bind",
+      description = "address to listen on (default: ${DEFAULT-VALUE}, this machine only)")
+  String bind = "127.0.0.1";
+
+  @Option(names = "--port", description = "port, 0 for any free one (default: ${DEFAULT-VALUE})")
+  int port = 8765;
+
+  @Option(names = "--token", description = "access token (default: a random one)")
+  String token;
+
+  @Option(
+      names = "--overlap",
+      description = "share of prompts shown to two people (default: ${DEFAULT-VALUE})")
+  double overlap = 0.1;
+
+  @Option(names = "--seed", description = "seed of which prompts overlap (default: 0)")
+  long seed = 0;
+
+  @Option(
+      names = "--deadline",
+      description = "how long to wait, ISO-8601 (default: ${DEFAULT-VALUE}, 7 days)")
+  Duration deadline = Duration.ofDays(7);
+
+  @Override
+  public Integer call() throws Exception {
+    List<LabelItem> items = new ArrayList<>();
+    for (LabelItem it :
+        Jsonl.records(
+                samples,
+                ReadOptions.strict(),
+                r -> {
+                  List<String> responses = r.strings("responses");
+                  if (responses.size() < 2) {
+                    throw r.error("responses", "need K >= 2 responses to rank");
+                  }
+                  return new LabelItem(
+                      0,
+                      r.string("prompt"),
+                      responses,
+                      r.optionalBooleans("truncated", responses.size(), false));
+                })
+            .readAll()) {
+      items.add(new LabelItem(items.size(), it.prompt(), it.responses(), it.truncated()));
+    }
+    LabelSession session = LabelSession.open(items, out, overlap, seed, Clock.systemUTC());
+    boolean complete;
+    try (LabelServer server =
+        LabelServer.start(session, InetAddress.getByName(bind), port, token)) {
+      System.err.println("open in a browser: " + server.link() + "&labeler=YOUR_NAME");
+      System.err.printf(
+          "%d prompts, %s%n",
+          items.size(),
+          session.complete() ? "already complete" : "serving until all are ranked (Ctrl-C stops)");
+      complete = session.awaitComplete(deadline);
+    }
+    Agreement a = session.agreement();
+    System.err.printf(
+        "%s: %d rankings in %s; agreement %s over %d prompts ranked twice%n",
+        complete ? "done" : "deadline passed",
+        session.rankings().size(),
+        out,
+        a.pairs() == 0 ? "n/a" : String.format("%.1f %%", 100 * a.rate()),
+        a.items());
+    return complete ? 0 : Main.BAD_INPUT;
+  }
+}

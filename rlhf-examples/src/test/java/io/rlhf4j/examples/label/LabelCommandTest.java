@@ -1,0 +1,73 @@
+package io.rlhf4j.examples.label;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rlhf4j.data.Labeler;
+import io.rlhf4j.data.Ranking;
+import io.rlhf4j.data.read.Jsonl;
+import io.rlhf4j.data.read.ReadOptions;
+import io.rlhf4j.examples.MainAccess;
+import io.rlhf4j.label.Person;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code rlhf4j label}: samples generated elsewhere, ranked by a person, written as rankings. */
+class LabelCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void servesUntilThePersonRankedEverySampleAndWritesRankings() throws Exception {
+    Path samples =
+        Files.write(
+            dir.resolve("samples.jsonl"),
+            List.of(
+                "{\"prompt\": \"p1\", \"responses\": [\"short\", \"a longer one\"]}",
+                "{\"prompt\": \"p2\", \"responses\": [\"ab\", \"a\", \"abc\"],"
+                    + " \"truncated\": [false, true, false]}"));
+    Path out = dir.resolve("rankings.jsonl");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String token = "label-command-token-01";
+    CompletableFuture<Integer> command =
+        CompletableFuture.supplyAsync(
+            () ->
+                MainAccess.run(
+                    "label",
+                    "--samples",
+                    samples.toString(),
+                    "--out",
+                    out.toString(),
+                    "--port",
+                    String.valueOf(port),
+                    "--token",
+                    token,
+                    "--overlap",
+                    "0"));
+    Labeler longer = Labeler.byScore((p, r) -> r.length());
+    URI link = URI.create("http://127.0.0.1:" + port + "/?t=" + token);
+    Person ann = new Person(link, "ann", longer, 100);
+    // The server needs a moment to start; the person retries until the page answers.
+    for (int tries = 0; tries < 100 && !command.isDone(); tries++) {
+      ann.run();
+      if (ann.failure() == null) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+
+    assertThat(command.get()).isZero();
+    List<Ranking> ranked = Jsonl.rankings(out, ReadOptions.strict()).readAll();
+    assertThat(ranked).hasSize(2);
+    assertThat(ranked.get(0).ranks()).containsExactly(2, 1);
+    assertThat(ranked.get(1).ranks()).containsExactly(2, 3, 1);
+    assertThat(ranked.get(1).truncated()).containsExactly(false, true, false);
+  }
+}
