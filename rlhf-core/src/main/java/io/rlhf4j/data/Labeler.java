@@ -37,11 +37,21 @@ public interface Labeler {
    *
    * @param prompt the prompt text
    * @param responses the K ≥ 2 responses, in the order the ranking must keep
+   * @param truncated for each response, whether it was cut off at the length cap (people see it)
    */
-  record Request(String prompt, List<String> responses) {
-    /** Copies the responses. */
+  record Request(String prompt, List<String> responses, List<Boolean> truncated) {
+    /** Copies the lists. */
     public Request {
       responses = List.copyOf(responses);
+      truncated = List.copyOf(truncated);
+      if (truncated.size() != responses.size()) {
+        throw new IllegalArgumentException("one truncated flag per response");
+      }
+    }
+
+    /** A request for finished responses. */
+    public Request(String prompt, List<String> responses) {
+      this(prompt, responses, java.util.Collections.nCopies(responses.size(), false));
     }
   }
 

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -74,12 +73,7 @@ public final class BrowserLabeler implements Labeler {
     checkArgument(!requests.isEmpty(), "nothing to rank");
     List<LabelItem> items = new ArrayList<>();
     for (Request r : requests) {
-      items.add(
-          new LabelItem(
-              items.size(),
-              r.prompt(),
-              r.responses(),
-              Collections.nCopies(r.responses().size(), false)));
+      items.add(new LabelItem(items.size(), r.prompt(), r.responses(), r.truncated()));
     }
     Path file = folder.resolve("labels-" + hash(requests) + ".jsonl");
     try {

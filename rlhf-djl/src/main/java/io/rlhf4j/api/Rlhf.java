@@ -621,7 +621,7 @@ public final class Rlhf {
                       .seed(Seeds.derive(seed, LABEL_SEED, round))
                       .build());
       List<Labeler.Request> requests = new ArrayList<>();
-      Map<Labeler.Request, List<Boolean>> truncatedOf = new HashMap<>();
+      Map<List<Object>, List<Boolean>> truncatedOf = new HashMap<>();
       for (int i = 0; i < n; i++) {
         List<String> responses = new ArrayList<>();
         List<Boolean> truncated = new ArrayList<>();
@@ -630,15 +630,13 @@ public final class Rlhf {
           responses.add(tokenizer.decode(g.response()));
           truncated.add(!g.endedWithEos());
         }
-        Labeler.Request request = new Labeler.Request(chosen.get(i), responses);
-        requests.add(request);
-        truncatedOf.put(request, truncated);
+        requests.add(new Labeler.Request(chosen.get(i), responses, truncated));
+        truncatedOf.put(List.of(chosen.get(i), responses), truncated);
       }
       // People may skip a prompt or miss a deadline: a round keeps what was ranked.
       List<Ranking> fresh = new ArrayList<>();
       for (Ranking ranked : labeler.rankAll(requests)) {
-        List<Boolean> truncated =
-            truncatedOf.get(new Labeler.Request(ranked.prompt(), ranked.responses()));
+        List<Boolean> truncated = truncatedOf.get(List.of(ranked.prompt(), ranked.responses()));
         checkState(
             truncated != null,
             "the labeler must rank the prompts and responses it was given, in their order");
