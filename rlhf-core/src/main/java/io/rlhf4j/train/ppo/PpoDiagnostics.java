@@ -28,11 +28,21 @@ public final class PpoDiagnostics {
   /** The fraction of tokens whose ratio ρ left the trust region, |ρ − 1| &gt; ε. */
   public static double clipFraction(
       double[][] logpNew, double[][] logpOld, double[][] mask, double clip) {
+    return clipFraction(logpNew, logpOld, mask, clip, clip);
+  }
+
+  /**
+   * The fraction of tokens whose ratio left an asymmetric trust region (DAPO's clip-higher), ρ &lt;
+   * 1 − ε_low or ρ &gt; 1 + ε_high.
+   */
+  public static double clipFraction(
+      double[][] logpNew, double[][] logpOld, double[][] mask, double clipLow, double clipHigh) {
     double[][] clipped = new double[logpNew.length][];
     for (int b = 0; b < logpNew.length; b++) {
       clipped[b] = new double[logpNew[b].length];
       for (int t = 0; t < logpNew[b].length; t++) {
-        clipped[b][t] = Math.abs(Math.exp(logpNew[b][t] - logpOld[b][t]) - 1) > clip ? 1 : 0;
+        double ratio = Math.exp(logpNew[b][t] - logpOld[b][t]);
+        clipped[b][t] = ratio < 1 - clipLow || ratio > 1 + clipHigh ? 1 : 0;
       }
     }
     return Masked.mean(clipped, mask);

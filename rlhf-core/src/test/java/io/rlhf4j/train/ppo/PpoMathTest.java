@@ -161,6 +161,13 @@ class PpoMathTest {
     double expected = ((0.5 - Math.log(1.5)) + (0.1 - Math.log(1.1))) / 2;
     assertThat(PpoDiagnostics.approxKl(newLp, oldLp, mask)).isCloseTo(expected, within(E));
     assertThat(PpoDiagnostics.clipFraction(newLp, oldLp, mask, 0.2)).isEqualTo(0.5);
+    // Clip-higher: ratios 1.5, 0.75, 1.25, 1.1 against [0.8, 1.28] leave at 1.5 and 0.75 only;
+    // the symmetric ε = 0.2 also clips 1.25.
+    double[][] ratios = {{Math.log(1.5), Math.log(0.75), Math.log(1.25), Math.log(1.1)}};
+    double[][] zeros = {{0, 0, 0, 0}};
+    double[][] all = {{1, 1, 1, 1}};
+    assertThat(PpoDiagnostics.clipFraction(ratios, zeros, all, 0.2, 0.28)).isEqualTo(0.5);
+    assertThat(PpoDiagnostics.clipFraction(ratios, zeros, all, 0.2)).isEqualTo(0.75);
     assertThat(
             PpoDiagnostics.valueClipFraction(
                 new double[][] {{1, 0.1, 5}}, new double[][] {{0, 0, 0}}, mask, 0.2))

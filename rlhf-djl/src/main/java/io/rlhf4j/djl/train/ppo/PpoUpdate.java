@@ -156,7 +156,9 @@ final class PpoUpdate {
         Steps.apply(policyOptimizer, lrFactor(policyOptimizer), stage, iteration));
     means.add("approx_kl", PpoDiagnostics.approxKl(newLogp, oldLogp, mask));
     means.add(
-        "clip_fraction", PpoDiagnostics.clipFraction(newLogp, oldLogp, mask, config.clipRange()));
+        "clip_fraction",
+        PpoDiagnostics.clipFraction(
+            newLogp, oldLogp, mask, config.clipRange(), config.clipRangeHigh()));
     if (valueModel != null) {
       valueStep(e, rows, micro, width, mask, tokens, means);
     }
