@@ -13,26 +13,17 @@ import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.Contexts;
 import io.rlhf4j.djl.train.Dropouts;
+import io.rlhf4j.djl.train.EpochLoop;
 import io.rlhf4j.djl.train.Losses;
-import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
-import io.rlhf4j.io.InputFiles;
 import io.rlhf4j.train.EarlyStopping;
 import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.LrSchedule;
-import io.rlhf4j.train.TrainingDivergedException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Supervised fine-tuning (InstructGPT step 1): minimise the negative log-likelihood of the
@@ -47,8 +38,6 @@ import org.slf4j.LoggerFactory;
 public final class SftTrainer {
   /** The stage name in metrics and checkpoints. */
   public static final String STAGE = "sft";
-
-  private static final Logger LOG = LoggerFactory.getLogger(SftTrainer.class);
 
   private final CausalLm model;
   private final SavableTokenizer tokenizer;
@@ -101,82 +90,94 @@ public final class SftTrainer {
       List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
     List<Examples.Example> examples = Examples.encode(train, tokenizer, config.maxLength());
     List<Examples.Example> evalExamples = Examples.encode(eval, tokenizer, config.maxLength());
-    int stepsPerEpoch =
-        stepsPerEpoch(examples.size(), config.batchSize(), config.gradientAccumulation());
-    long totalSteps = (long) stepsPerEpoch * config.epochs();
-    LrSchedule schedule = config.schedule(totalSteps);
     model.setTrainable(true);
     try (AdamW optimizer = new AdamW(config.optimizer(), model.parameters(), model.manager())) {
-      long step = 0;
-      EarlyStopping stopping = new EarlyStopping(config.earlyStoppingPatience(), 1e-6);
-      if (checkpointDir != null && Checkpoint.exists(checkpointDir)) {
-        Checkpoint c = Checkpoint.load(checkpointDir, model.config());
-        c.requireSeed(config.seed(), checkpointDir);
-        model.loadTensors(c.weights());
-        optimizer.restore(c.optimizer(), c.optimizerStep());
-        step = c.optimizerStep();
-        // JSON has no infinity: a run that had not evaluated yet stored null.
-        stopping =
-            new EarlyStopping(
-                config.earlyStoppingPatience(),
-                1e-6,
-                c.state().get("best_eval_loss") instanceof Number n
-                    ? n.doubleValue()
-                    : Double.POSITIVE_INFINITY,
-                ((Number) c.state().get("evals_without_improvement")).intValue());
-        LOG.info("resuming SFT from {} at step {}", checkpointDir, step);
-      }
-      run.start(STAGE, totalSteps);
-      double lastLoss = Double.NaN;
-      double evalLoss = Double.NaN;
-      boolean stoppedEarly = false;
-      while (step < totalSteps && !stoppedEarly) {
-        int epoch = (int) (step / stepsPerEpoch);
-        List<Examples.Example> order = new ArrayList<>(examples);
-        Collections.shuffle(order, new Random(config.seed() * 1_000_003L + epoch));
-        int batchInEpoch = (int) (step % stepsPerEpoch);
-        Dropouts.seed(model, config.seed(), step);
-        double loss = trainStep(order, batchInEpoch);
-        step++;
-        TrainingDivergedException.check(STAGE, step, "loss", loss);
-        double lr = schedule.factor(step);
-        double gradNorm = Steps.apply(optimizer, lr, STAGE, step);
-        lastLoss = loss;
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", loss);
-        m.put("grad_norm", gradNorm);
-        m.put("lr", config.optimizer().learningRate() * lr);
-        m.put("epoch", (double) step / stepsPerEpoch);
-        boolean epochEnd = step % stepsPerEpoch == 0;
-        if (epochEnd
-            || (config.evalEverySteps() > 0 && step % config.evalEverySteps() == 0)
-            || step == totalSteps) {
-          evalLoss = evaluateEncoded(evalExamples);
-          m.put("eval_loss", evalLoss);
-          m.put("eval_perplexity", Math.exp(evalLoss));
-          stoppedEarly = stopping.update(evalLoss);
-        }
-        // Checkpoint before reporting: listeners only ever see steps that are already durable.
-        if (checkpointDir != null
-            && (step == totalSteps
-                || stoppedEarly
-                || (config.checkpointEverySteps() > 0
-                    && step % config.checkpointEverySteps() == 0))) {
-          save(checkpointDir, optimizer, stopping);
-        }
-        run.report(STAGE, step, m);
-      }
-      run.end(STAGE);
+      SftHooks hooks = new SftHooks(evalExamples);
+      EpochLoop.Outcome outcome =
+          EpochLoop.run(
+              new EpochLoop.Plan(
+                  STAGE,
+                  config.batchSize() * config.gradientAccumulation(),
+                  config.epochs(),
+                  config.warmupSteps(),
+                  config.seed(),
+                  config.checkpointEverySteps()),
+              examples,
+              model,
+              tokenizer,
+              optimizer,
+              run,
+              checkpointDir,
+              (step, index) -> Map.of("loss", trainStep(step)),
+              hooks);
       model.setTrainable(false);
-      return new Result(step, lastLoss, evalLoss, stoppedEarly);
+      return new Result(
+          outcome.steps(),
+          outcome.last().getOrDefault("loss", Double.NaN),
+          hooks.evalLoss,
+          outcome.stoppedEarly());
+    }
+  }
+
+  /** SFT around the shared loop: dropout seeds, epoch, evaluation cadence, early stopping. */
+  private final class SftHooks implements EpochLoop.Hooks {
+    private final List<Examples.Example> evalExamples;
+    private EarlyStopping stopping = new EarlyStopping(config.earlyStoppingPatience(), 1e-6);
+    private double evalLoss = Double.NaN;
+
+    SftHooks(List<Examples.Example> evalExamples) {
+      this.evalExamples = evalExamples;
+    }
+
+    @Override
+    public LrSchedule schedule(EpochLoop.Plan plan, long totalSteps) {
+      return config.schedule(totalSteps);
+    }
+
+    @Override
+    public void resumed(Checkpoint c) {
+      // JSON has no infinity: a run that had not evaluated yet stored null.
+      stopping =
+          new EarlyStopping(
+              config.earlyStoppingPatience(),
+              1e-6,
+              c.state().get("best_eval_loss") instanceof Number n
+                  ? n.doubleValue()
+                  : Double.POSITIVE_INFINITY,
+              ((Number) c.state().get("evals_without_improvement")).intValue());
+    }
+
+    @Override
+    public void beforeStep(long step) {
+      Dropouts.seed(model, config.seed(), step);
+    }
+
+    @Override
+    public boolean afterStep(
+        long done, long stepsPerEpoch, long totalSteps, Map<String, Double> m) {
+      m.put("epoch", (double) done / stepsPerEpoch);
+      if (done % stepsPerEpoch == 0
+          || (config.evalEverySteps() > 0 && done % config.evalEverySteps() == 0)
+          || done == totalSteps) {
+        evalLoss = evaluateEncoded(evalExamples);
+        m.put("eval_loss", evalLoss);
+        m.put("eval_perplexity", Math.exp(evalLoss));
+        return stopping.update(evalLoss);
+      }
+      return false;
+    }
+
+    @Override
+    public Map<String, Object> state() {
+      Map<String, Object> state = new LinkedHashMap<>();
+      state.put("best_eval_loss", stopping.best());
+      state.put("evals_without_improvement", stopping.withoutImprovement());
+      return state;
     }
   }
 
   // One optimizer step's micro-batches; returns the mean NLL over all their response tokens.
-  private double trainStep(List<Examples.Example> order, int batchInEpoch) {
-    int from = batchInEpoch * config.gradientAccumulation() * config.batchSize();
-    int to = Math.min(order.size(), from + config.gradientAccumulation() * config.batchSize());
-    List<Examples.Example> step = order.subList(from, to);
+  private double trainStep(List<Examples.Example> step) {
     double stepTokens = tokens(step);
     double total = 0;
     for (int start = 0; start < step.size(); start += config.batchSize()) {
@@ -231,19 +232,5 @@ public final class SftTrainer {
       }
     }
     return nll / tokens;
-  }
-
-  private void save(Path dir, AdamW optimizer, EarlyStopping stopping) {
-    Map<String, Object> state = new LinkedHashMap<>();
-    state.put("stage", STAGE);
-    state.put("seed", config.seed());
-    state.put("best_eval_loss", stopping.best());
-    state.put("evals_without_improvement", stopping.withoutImprovement());
-    try {
-      Checkpoint.save(dir, model, tokenizer, optimizer, state);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot checkpoint to " + dir + ": " + InputFiles.describe(e), e);
-    }
   }
 }
