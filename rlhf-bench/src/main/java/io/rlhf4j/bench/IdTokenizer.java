@@ -1,5 +1,8 @@
 package io.rlhf4j.bench;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import java.util.Arrays;
 import java.util.OptionalInt;
@@ -29,9 +32,33 @@ final class IdTokenizer implements SavableTokenizer {
     return Arrays.stream(ids).mapToObj(id -> " " + id).collect(Collectors.joining());
   }
 
+  /**
+   * The same vocabulary as a Hugging Face word-level tokenizer: each id's decimal text is a word,
+   * split on whitespace, so a saved benchmark model loads with a tokenizer that encodes alike.
+   */
   @Override
   public String tokenizerJson() {
-    throw new UnsupportedOperationException("an id vocabulary has no tokenizer.json");
+    JsonObject words = new JsonObject();
+    for (int id = 0; id < vocab; id++) {
+      words.addProperty(Integer.toString(id), id);
+    }
+    JsonObject model = new JsonObject();
+    model.addProperty("type", "WordLevel");
+    model.add("vocab", words);
+    model.addProperty("unk_token", "0");
+    JsonObject split = new JsonObject();
+    split.addProperty("type", "WhitespaceSplit");
+    JsonObject root = new JsonObject();
+    root.addProperty("version", "1.0");
+    root.add("truncation", JsonNull.INSTANCE);
+    root.add("padding", JsonNull.INSTANCE);
+    root.add("added_tokens", new JsonArray());
+    root.add("normalizer", JsonNull.INSTANCE);
+    root.add("pre_tokenizer", split);
+    root.add("post_processor", JsonNull.INSTANCE);
+    root.add("decoder", JsonNull.INSTANCE);
+    root.add("model", model);
+    return root.toString();
   }
 
   @Override
