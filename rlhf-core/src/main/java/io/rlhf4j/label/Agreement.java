@@ -17,6 +17,13 @@ public record Agreement(int items, int pairs, int agreed) {
     return pairs == 0 ? Double.NaN : (double) agreed / pairs;
   }
 
+  /** The rate as a percentage, or "n/a" when no item was ranked twice. */
+  public String describe() {
+    return pairs == 0
+        ? "n/a"
+        : String.format(java.util.Locale.ROOT, "%.1f %% over %d items", 100 * rate(), items);
+  }
+
   /** Agreement of two rankings of the same K responses, counted pair by pair. */
   static int[] compare(List<Integer> a, List<Integer> b) {
     int pairs = 0;

@@ -78,21 +78,16 @@ public final class BrowserLabeler implements Labeler {
     Path file = folder.resolve("labels-" + hash(requests) + ".jsonl");
     try {
       LabelSession session = LabelSession.open(items, file, overlap, seed, Clock.systemUTC());
-      boolean complete;
-      try (LabelServer server = LabelServer.start(session, bind, port, token)) {
-        announce.accept(server.link());
-        complete = session.awaitComplete(deadline);
-      }
+      boolean complete =
+          LabelServer.serveUntilComplete(session, bind, port, token, deadline, announce);
       List<Ranking> rankings = session.rankings();
-      Agreement a = session.agreement();
       LOG.info(
-          "{}: {} rankings of {} prompts{}; agreement {} over {} items",
+          "{}: {} rankings of {} prompts{}; agreement {}",
           complete ? "round complete" : "deadline passed",
           rankings.size(),
           items.size(),
           complete ? "" : " (the rest stay unranked)",
-          a.pairs() == 0 ? "n/a" : String.format("%.1f %%", 100 * a.rate()),
-          a.items());
+          session.agreement().describe());
       checkState(
           !rankings.isEmpty(),
           "no ranking arrived before the deadline (%s); %s holds the round",

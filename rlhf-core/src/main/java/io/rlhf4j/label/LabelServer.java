@@ -17,6 +17,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,8 +87,7 @@ public final class LabelServer implements AutoCloseable {
       throws IOException {
     checkNotNull(session, "session");
     checkArgument(token == null || token.length() >= 16, "a token needs at least 16 characters");
-    String t =
-        token != null ? token : HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    String t = token != null ? token : newToken();
     HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 0);
     // Few people label at once; a small pool keeps the server light, and the session's lock
     // orders their writes.
@@ -97,6 +98,32 @@ public final class LabelServer implements AutoCloseable {
     http.start();
     LOG.info("labelling server at {}", s.link());
     return s;
+  }
+
+  /**
+   * Serves {@code session} until every item has its labels or {@code timeout} passes, telling
+   * {@code announce} the link first; then stops, letting answers in flight finish.
+   *
+   * @return whether the round completed
+   */
+  public static boolean serveUntilComplete(
+      LabelSession session,
+      InetAddress bind,
+      int port,
+      String token,
+      Duration timeout,
+      Consumer<URI> announce)
+      throws IOException, InterruptedException {
+    try (LabelServer server = start(session, bind, port, token)) {
+      announce.accept(server.link());
+      return session.awaitComplete(timeout);
+    }
+  }
+
+  private static String newToken() {
+    byte[] bytes = new byte[16];
+    new SecureRandom().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
   }
 
   /** The link to give people: address, port and token (add {@code &labeler=NAME}). */
@@ -137,7 +164,7 @@ public final class LabelServer implements AutoCloseable {
       if (STATIC.containsKey(path)) {
         if (!ex.getRequestMethod().equals("GET")) {
           reply(ex, 405, error("use GET"));
-        } else if (path.equals("/") && !tokenOk(query.get("t"), ex)) {
+        } else if (path.equals("/") && !tokenOk(query.get("t"))) {
           // The script and style hold no data; the page and every API call need the token.
           reply(ex, 403, error("a valid access token is required (the link's t parameter)"));
         } else {
@@ -149,7 +176,7 @@ public final class LabelServer implements AutoCloseable {
         reply(ex, 404, error("no such page"));
         return;
       }
-      if (!tokenOk(ex.getRequestHeaders().getFirst("X-Token"), ex)) {
+      if (!tokenOk(ex.getRequestHeaders().getFirst("X-Token"))) {
         reply(ex, 403, error("a valid access token is required (X-Token header)"));
         return;
       }
@@ -243,7 +270,7 @@ public final class LabelServer implements AutoCloseable {
     return out;
   }
 
-  private boolean tokenOk(String given, HttpExchange ex) {
+  private boolean tokenOk(String given) {
     // Constant-time comparison: the token is the only secret.
     return given != null
         && MessageDigest.isEqual(

@@ -11,6 +11,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,8 +97,10 @@ public final class LabelSession {
   /** The next item for {@code labeler}, or empty when there is nothing left for them. */
   public synchronized Optional<LabelItem> next(String labeler) {
     checkLabeler(labeler);
+    Map<Integer, List<String>> who = labellers();
     for (LabelItem item : items) {
-      if (labels(item.id()) < needed[item.id()] && !hasLabelled(labeler, item.id())) {
+      List<String> by = who.getOrDefault(item.id(), List.of());
+      if (by.size() < needed[item.id()] && !by.contains(labeler)) {
         return Optional.of(item);
       }
     }
@@ -114,13 +118,13 @@ public final class LabelSession {
 
   /** The round's progress, and {@code labeler}'s share of it. */
   public synchronized Progress progress(String labeler) {
+    Map<Integer, List<String>> who = labellers();
     int done = 0;
-    for (LabelItem item : items) {
-      done += labels(item.id()) >= needed[item.id()] ? 1 : 0;
-    }
     int mine = 0;
-    for (Map<String, Object> r : all()) {
-      mine += labeler.equals(r.get("labeler")) ? 1 : 0;
+    for (LabelItem item : items) {
+      List<String> by = who.getOrDefault(item.id(), List.of());
+      done += by.size() >= needed[item.id()] ? 1 : 0;
+      mine += Collections.frequency(by, labeler);
     }
     return new Progress(done, items.size(), mine);
   }
@@ -196,8 +200,9 @@ public final class LabelSession {
 
   /** Whether every item has the labels it needs. */
   public synchronized boolean complete() {
+    Map<Integer, List<String>> who = labellers();
     for (LabelItem item : items) {
-      if (labels(item.id()) < needed[item.id()]) {
+      if (who.getOrDefault(item.id(), List.of()).size() < needed[item.id()]) {
         return false;
       }
     }
@@ -230,13 +235,10 @@ public final class LabelSession {
   public synchronized List<Ranking> rankings() {
     List<Ranking> out = new ArrayList<>();
     for (Map<String, Object> r : rankings.records()) {
-      LabelItem it = items.get(((Long) r.get("item")).intValue());
-      List<Integer> ranks = new ArrayList<>();
-      for (Object v : (List<?>) r.get("ranks")) {
-        ranks.add(((Long) v).intValue());
-      }
+      LabelItem it = items.get(item(r));
       out.add(
-          new Ranking(it.prompt(), it.responses(), ranks, OptionalDouble.empty(), it.truncated()));
+          new Ranking(
+              it.prompt(), it.responses(), ranks(r), OptionalDouble.empty(), it.truncated()));
     }
     return out;
   }
@@ -245,13 +247,9 @@ public final class LabelSession {
   public synchronized Agreement agreement() {
     Map<Long, Map<String, List<Integer>>> byItem = new LinkedHashMap<>();
     for (Map<String, Object> r : rankings.records()) {
-      List<Integer> ranks = new ArrayList<>();
-      for (Object v : (List<?>) r.get("ranks")) {
-        ranks.add(((Long) v).intValue());
-      }
       byItem
-          .computeIfAbsent((Long) r.get("item"), k -> new LinkedHashMap<>())
-          .put((String) r.get("labeler"), ranks);
+          .computeIfAbsent((long) item(r), k -> new LinkedHashMap<>())
+          .put((String) r.get("labeler"), ranks(r));
     }
     int compared = 0;
     int pairs = 0;
@@ -286,10 +284,11 @@ public final class LabelSession {
   private LabelItem eligible(String labeler, int item) {
     checkLabeler(labeler);
     checkArgument(item >= 0 && item < items.size(), "item: no item %s in this round", item);
-    if (hasLabelled(labeler, item)) {
+    List<String> by = labellers().getOrDefault(item, List.of());
+    if (by.contains(labeler)) {
       throw new IllegalStateException("item " + item + " was already labelled by " + labeler);
     }
-    if (labels(item) >= needed[item]) {
+    if (by.size() >= needed[item]) {
       throw new IllegalStateException("item " + item + " needs no more labels");
     }
     return items.get(item);
@@ -301,27 +300,27 @@ public final class LabelSession {
         "labeler: 1 to 32 letters, digits, '.', '_' or '-'");
   }
 
-  private int labels(int item) {
-    int n = 0;
-    for (Map<String, Object> r : all()) {
-      n += ((Long) r.get("item")).intValue() == item ? 1 : 0;
-    }
-    return n;
-  }
-
-  private boolean hasLabelled(String labeler, int item) {
-    for (Map<String, Object> r : all()) {
-      if (((Long) r.get("item")).intValue() == item && labeler.equals(r.get("labeler"))) {
-        return true;
+  // Who has ranked or skipped each item, derived from the two files' records.
+  private Map<Integer, List<String>> labellers() {
+    Map<Integer, List<String>> who = new HashMap<>();
+    for (DurableLog log : List.of(rankings, skips)) {
+      for (Map<String, Object> r : log.records()) {
+        who.computeIfAbsent(item(r), k -> new ArrayList<>()).add((String) r.get("labeler"));
       }
     }
-    return false;
+    return who;
   }
 
-  private List<Map<String, Object>> all() {
-    List<Map<String, Object>> all = new ArrayList<>(rankings.records());
-    all.addAll(skips.records());
-    return all;
+  private static int item(Map<String, Object> record) {
+    return ((Long) record.get("item")).intValue();
+  }
+
+  private static List<Integer> ranks(Map<String, Object> record) {
+    List<Integer> ranks = new ArrayList<>();
+    for (Object v : (List<?>) record.get("ranks")) {
+      ranks.add(((Long) v).intValue());
+    }
+    return ranks;
   }
 
   // Files from an earlier life of this round must be about these items; undo history is rebuilt.

@@ -2,7 +2,6 @@ package io.rlhf4j.examples;
 
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
-import io.rlhf4j.label.Agreement;
 import io.rlhf4j.label.LabelItem;
 import io.rlhf4j.label.LabelServer;
 import io.rlhf4j.label.LabelSession;
@@ -84,24 +83,28 @@ final class LabelCommand implements Callable<Integer> {
       items.add(new LabelItem(items.size(), it.prompt(), it.responses(), it.truncated()));
     }
     LabelSession session = LabelSession.open(items, out, overlap, seed, Clock.systemUTC());
-    boolean complete;
-    try (LabelServer server =
-        LabelServer.start(session, InetAddress.getByName(bind), port, token)) {
-      System.err.println("open in a browser: " + server.link() + "&labeler=YOUR_NAME");
-      System.err.printf(
-          "%d prompts, %s%n",
-          items.size(),
-          session.complete() ? "already complete" : "serving until all are ranked (Ctrl-C stops)");
-      complete = session.awaitComplete(deadline);
-    }
-    Agreement a = session.agreement();
+    boolean complete =
+        LabelServer.serveUntilComplete(
+            session,
+            InetAddress.getByName(bind),
+            port,
+            token,
+            deadline,
+            link -> {
+              System.err.println("open in a browser: " + link + "&labeler=YOUR_NAME");
+              System.err.printf(
+                  "%d prompts, %s%n",
+                  items.size(),
+                  session.complete()
+                      ? "already complete"
+                      : "serving until all are ranked (Ctrl-C stops)");
+            });
     System.err.printf(
-        "%s: %d rankings in %s; agreement %s over %d prompts ranked twice%n",
+        "%s: %d rankings in %s; agreement %s%n",
         complete ? "done" : "deadline passed",
         session.rankings().size(),
         out,
-        a.pairs() == 0 ? "n/a" : String.format("%.1f %%", 100 * a.rate()),
-        a.items());
+        session.agreement().describe());
     return complete ? 0 : Main.BAD_INPUT;
   }
 }

@@ -148,7 +148,7 @@ public final class EpochLoop {
       Path checkpointDir,
       BatchStep<T> step,
       Hooks hooks) {
-    int stepsPerEpoch = Math.max(1, (examples.size() + plan.batchSize() - 1) / plan.batchSize());
+    int stepsPerEpoch = stepsPerEpoch(examples.size(), plan.batchSize());
     long totalSteps = (long) stepsPerEpoch * plan.epochs();
     LrSchedule schedule = hooks.schedule(plan, totalSteps);
     long done = 0;
@@ -188,6 +188,13 @@ public final class EpochLoop {
     }
     run.end(plan.stage());
     return new Outcome(done, m, stop);
+  }
+
+  /**
+   * Optimizer steps per epoch: every example trains every epoch, the last step taking what is left.
+   */
+  public static int stepsPerEpoch(int examples, int examplesPerStep) {
+    return Math.max(1, (examples + examplesPerStep - 1) / examplesPerStep);
   }
 
   private static void save(

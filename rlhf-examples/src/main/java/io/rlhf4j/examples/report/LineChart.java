@@ -138,11 +138,13 @@ public final class LineChart {
       xy.setMarker(SeriesMarkers.CIRCLE);
       xy.setLineStyle(s.dashed() ? SeriesLines.DASH_DASH : SeriesLines.SOLID);
     }
+    double[] xRange = range(true);
+    double[] yRange = range(false);
     int index = 0;
     for (Rule r : rules) {
       // A rule is a grey two-point series across the data, out of the legend (a rule may share
       // its label with a series, "round 2"), with its label written beside it.
-      double[] range = r.horizontal() ? xRange() : yRange();
+      double[] range = r.horizontal() ? xRange : yRange;
       List<Double> at = List.of(r.at(), r.at());
       List<Double> span = List.of(range[0], range[1]);
       String key = "rule " + index++;
@@ -160,14 +162,6 @@ public final class LineChart {
       rule.setMarker(SeriesMarkers.NONE);
     }
     return chart;
-  }
-
-  private double[] xRange() {
-    return range(true);
-  }
-
-  private double[] yRange() {
-    return range(false);
   }
 
   private double[] range(boolean x) {

@@ -67,9 +67,10 @@ public final class RunReport {
     for (Map.Entry<String, List<StepMetrics>> stage : stages.entrySet()) {
       String name = stage.getKey();
       List<StepMetrics> rows = stage.getValue();
+      TreeSet<String> metrics = metricNames(rows);
       html.append("<h2>").append(esc(name)).append("</h2>\n");
       html.append("<table><tr><th>metric</th><th>last</th><th>at step</th></tr>\n");
-      for (String metric : metricNames(rows)) {
+      for (String metric : metrics) {
         StepMetrics last = lastWith(rows, metric);
         html.append("<tr><td>")
             .append(esc(metric))
@@ -80,7 +81,7 @@ public final class RunReport {
             .append("</td></tr>\n");
       }
       html.append("</table>\n");
-      for (String metric : metricNames(rows)) {
+      for (String metric : metrics) {
         double[][] xy = series(rows, metric);
         if (xy[0].length < 2) {
           continue; // one point is in the table; a chart of it says nothing more

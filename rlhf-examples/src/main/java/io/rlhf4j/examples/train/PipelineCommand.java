@@ -4,7 +4,6 @@ import ai.djl.Device;
 import io.rlhf4j.api.Rlhf;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.PreferenceDataset;
-import io.rlhf4j.djl.tokenize.ChatFormat;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.examples.train.UserData.PreferenceFormat;
@@ -62,11 +61,7 @@ abstract class PipelineCommand extends TrainCommand {
             .optimizer(AdamWConfig.of(sftLr))
             .seed(seed)
             .build();
-    ChatFormat chat = chatFormat();
-    List<Demonstration> demos =
-        chat == null
-            ? UserData.demonstrations(demonstrations, fields.names(), readOptions())
-            : UserData.demonstrations(demonstrations, fields.names(), readOptions(), chat);
+    List<Demonstration> demos = userData().demonstrations(demonstrations);
     Rlhf.Pipeline pipeline =
         Rlhf.sft(model, demos, sft)
             .seed(seed)
@@ -85,9 +80,6 @@ abstract class PipelineCommand extends TrainCommand {
 
   /** The user's preference file, read through the field names. */
   protected PreferenceDataset preferences() throws IOException {
-    ChatFormat chat = chatFormat();
-    return chat == null
-        ? UserData.preferences(preferences, preferenceFormat, fields.names(), readOptions())
-        : UserData.preferences(preferences, fields.names(), readOptions(), chat);
+    return userData().preferences(preferences, preferenceFormat);
   }
 }

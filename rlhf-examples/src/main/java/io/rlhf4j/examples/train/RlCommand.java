@@ -1,7 +1,6 @@
 package io.rlhf4j.examples.train;
 
 import ai.djl.Device;
-import io.rlhf4j.djl.tokenize.ChatFormat;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
@@ -120,11 +119,7 @@ public abstract class RlCommand extends PipelineCommand {
     if (klTarget > 0) {
       rl.adaptiveKl(klTarget, 10_000);
     }
-    ChatFormat chat = chatFormat();
-    List<String> promptTexts =
-        chat == null
-            ? UserData.prompts(prompts, fields.names(), readOptions())
-            : UserData.prompts(prompts, fields.names(), readOptions(), chat);
+    List<String> promptTexts = userData().prompts(prompts);
     try (var result =
         pipeline(device)
             .thenRewardModel(preferences(), reward)

@@ -7,7 +7,6 @@ import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.LoraConfig;
-import io.rlhf4j.djl.tokenize.ChatFormat;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.sft.SftConfig;
@@ -60,11 +59,7 @@ public final class SftCommand extends TrainCommand {
 
   @Override
   protected void train(Device device) throws IOException {
-    ChatFormat chat = chatFormat();
-    List<Demonstration> demonstrations =
-        chat == null
-            ? UserData.demonstrations(data, fields.names(), readOptions())
-            : UserData.demonstrations(data, fields.names(), readOptions(), chat);
+    List<Demonstration> demonstrations = userData().demonstrations(data);
     HeldOutSplit.Parts<Demonstration> parts =
         new HeldOutSplit(heldOutFraction, seed).split(demonstrations, Demonstration::prompt);
     SftConfig config =

@@ -101,6 +101,7 @@ public abstract class TrainCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "missing --out (or 'out' in --config)");
     }
     validate();
+    chatFormat = resolveChatFormat();
     Files.createDirectories(out);
     ResolvedConfig.checkOrWrite(out, ResolvedConfig.of(spec));
     Device device = Engine.getInstance().defaultDevice();
@@ -118,9 +119,12 @@ public abstract class TrainCommand implements Callable<Integer> {
 
   /**
    * The chat format of {@code --chat}: the template of {@code --chat-template}, or the one in the
-   * model's {@code tokenizer_config.json}; null without {@code --chat}.
+   * model's {@code tokenizer_config.json}; null without {@code --chat}. Resolved once, before any
+   * work, so a missing template is refused before the run folder is written.
    */
-  protected ChatFormat chatFormat() throws IOException {
+  protected ChatFormat chatFormat;
+
+  private ChatFormat resolveChatFormat() throws IOException {
     if (!chat && chatTemplate == null) {
       return null;
     }
@@ -140,9 +144,10 @@ public abstract class TrainCommand implements Callable<Integer> {
                             + " has no chat_template; give one with --chat-template FILE")));
   }
 
-  /** Strict unless {@code --skip-invalid}. */
-  protected ReadOptions readOptions() {
-    return skipInvalid ? ReadOptions.skipping() : ReadOptions.strict();
+  /** The user's files as this command reads them: field names, strictness, chat format. */
+  protected UserData userData() {
+    return new UserData(
+        fields.names(), skipInvalid ? ReadOptions.skipping() : ReadOptions.strict(), chatFormat);
   }
 
   /** The LoRA settings, or null when every weight is trained. */

@@ -16,7 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
 
-/** Reads the user's files for a training command, through the field names they chose. */
+/**
+ * Reads the user's files for a training command, through the field names they chose, as plain
+ * records or, with a chat format, as conversations rendered by the model's template.
+ */
 final class UserData {
   /** How a preference file is laid out. */
   enum PreferenceFormat {
@@ -28,71 +31,44 @@ final class UserData {
     PAIRS
   }
 
-  private UserData() {}
+  private final FieldNames names;
+  private final ReadOptions options;
+  private final ChatFormat chat; // null: plain records
 
-  static List<Demonstration> demonstrations(Path file, FieldNames names, ReadOptions options) {
-    return nonEmpty(file, Jsonl.demonstrations(file, options, names).readAll(), names.response());
+  UserData(FieldNames names, ReadOptions options, ChatFormat chat) {
+    this.names = names;
+    this.options = options;
+    this.chat = chat;
   }
 
-  /** Conversations, one demonstration per assistant turn (see {@link ChatFormat}). */
-  static List<Demonstration> demonstrations(
-      Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
+  /** Demonstrations; with a chat format, one per assistant turn of each conversation. */
+  List<Demonstration> demonstrations(Path file) {
+    if (chat == null) {
+      return nonEmpty(file, Jsonl.demonstrations(file, options, names).readAll(), names.response());
+    }
     RecordReader<List<Demonstration>> reader =
-        chatRecords(
-            file,
-            options,
-            names.messages(),
-            r -> chat.demonstrations(r.messages(names.messages())));
+        chatRecords(file, names.messages(), r -> chat.demonstrations(r.messages(names.messages())));
     return nonEmpty(file, reader.stream().flatMap(List::stream).toList(), names.messages());
   }
 
-  /** Conversational comparisons in TRL's layout (prompt, chosen, rejected message lists). */
-  static PreferenceDataset preferences(
-      Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
-    RecordReader<Ranking> reader =
-        chatRecords(
-            file,
-            options,
-            names.prompt(),
-            r ->
-                chat.ranking(
-                    new ChatComparison(
-                        r.messages(names.prompt()),
-                        r.messages(names.chosen()),
-                        r.messages(names.rejected()))));
-    return PreferenceDataset.of(nonEmpty(file, reader.readAll(), names.prompt()));
-  }
-
-  /** Conversations rendered as prompts that ask for the assistant's next turn. */
-  static List<String> prompts(Path file, FieldNames names, ReadOptions options, ChatFormat chat) {
-    RecordReader<String> reader =
-        chatRecords(
-            file, options, names.messages(), r -> chat.prompt(r.messages(names.messages())));
-    return nonEmpty(file, reader.readAll(), names.messages());
-  }
-
   /**
-   * Records turned into {@code T} through a chat template; a template's refusal (its {@code
-   * raise_exception}) becomes an error at the record's line and {@code field}.
+   * Preferences in {@code format}; with a chat format, conversational comparisons in TRL's layout
+   * (prompt, chosen, rejected message lists).
    */
-  private static <T> RecordReader<T> chatRecords(
-      Path file, ReadOptions options, String field, Function<JsonRecord, T> format) {
-    return Jsonl.records(
-        file,
-        options,
-        r -> {
-          try {
-            return format.apply(r);
-          } catch (DataFormatException e) {
-            throw e;
-          } catch (IllegalArgumentException e) {
-            throw r.error(field, e.getMessage());
-          }
-        });
-  }
-
-  static PreferenceDataset preferences(
-      Path file, PreferenceFormat format, FieldNames names, ReadOptions options) {
+  PreferenceDataset preferences(Path file, PreferenceFormat format) {
+    if (chat != null) {
+      RecordReader<Ranking> reader =
+          chatRecords(
+              file,
+              names.prompt(),
+              r ->
+                  chat.ranking(
+                      new ChatComparison(
+                          r.messages(names.prompt()),
+                          r.messages(names.chosen()),
+                          r.messages(names.rejected()))));
+      return PreferenceDataset.of(nonEmpty(file, reader.readAll(), names.prompt()));
+    }
     return PreferenceDataset.of(
         nonEmpty(
             file,
@@ -107,14 +83,41 @@ final class UserData {
             names.prompt()));
   }
 
-  /** Prompts: one per line in a {@code .txt} file, or a JSONL file's prompt field. */
-  static List<String> prompts(Path file, FieldNames names, ReadOptions options) {
+  /**
+   * Prompts: one per line in a {@code .txt} file, or a JSONL file's prompt field; with a chat
+   * format, conversations rendered as prompts that ask for the assistant's next turn.
+   */
+  List<String> prompts(Path file) {
+    if (chat != null) {
+      RecordReader<String> reader =
+          chatRecords(file, names.messages(), r -> chat.prompt(r.messages(names.messages())));
+      return nonEmpty(file, reader.readAll(), names.messages());
+    }
     String name = file.getFileName().toString();
     RecordReader<String> reader =
         name.endsWith(".jsonl") || name.endsWith(".jsonl.gz") || name.endsWith(".json")
             ? Jsonl.records(file, options, r -> r.string(names.prompt()))
             : RecordReader.open(file, options, (f, line, text) -> text);
     return nonEmpty(file, reader.readAll(), names.prompt());
+  }
+
+  /**
+   * Records turned into {@code T} through the chat template; a template's refusal (its {@code
+   * raise_exception}) becomes an error at the record's line and {@code field}.
+   */
+  private <T> RecordReader<T> chatRecords(Path file, String field, Function<JsonRecord, T> format) {
+    return Jsonl.records(
+        file,
+        options,
+        r -> {
+          try {
+            return format.apply(r);
+          } catch (DataFormatException e) {
+            throw e;
+          } catch (IllegalArgumentException e) {
+            throw r.error(field, e.getMessage());
+          }
+        });
   }
 
   private static <T> List<T> nonEmpty(Path file, List<T> items, String field) {

@@ -78,14 +78,6 @@ public final class SftTrainer {
     }
   }
 
-  /**
-   * Optimizer steps per epoch for {@code examples}: micro-batches over accumulation, rounded up.
-   */
-  static int stepsPerEpoch(int examples, int batchSize, int accumulation) {
-    int microBatches = (examples + batchSize - 1) / batchSize;
-    return Math.max(1, (microBatches + accumulation - 1) / accumulation);
-  }
-
   private Result trainLocked(
       List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
     List<Examples.Example> examples = Examples.encode(train, tokenizer, config.maxLength());

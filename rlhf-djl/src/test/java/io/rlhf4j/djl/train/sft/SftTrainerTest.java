@@ -17,6 +17,7 @@ import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.Checkpoint;
+import io.rlhf4j.djl.train.EpochLoop;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.train.Examples;
@@ -126,10 +127,11 @@ class SftTrainerTest {
   @Test
   void everyDemonstrationTrainsEveryEpoch() {
     // 45 examples, micro-batches of 8: 6 micro-batches; 4 per step leaves 2 for a second step.
-    assertThat(SftTrainer.stepsPerEpoch(45, 8, 4)).isEqualTo(2);
-    assertThat(SftTrainer.stepsPerEpoch(45, 8, 8)).isEqualTo(1);
-    assertThat(SftTrainer.stepsPerEpoch(48, 8, 3)).isEqualTo(2);
-    assertThat(SftTrainer.stepsPerEpoch(1, 8, 4)).isEqualTo(1);
+    // SFT's loop steps over batchSize × gradientAccumulation examples.
+    assertThat(EpochLoop.stepsPerEpoch(45, 8 * 4)).isEqualTo(2);
+    assertThat(EpochLoop.stepsPerEpoch(45, 8 * 8)).isEqualTo(1);
+    assertThat(EpochLoop.stepsPerEpoch(48, 8 * 3)).isEqualTo(2);
+    assertThat(EpochLoop.stepsPerEpoch(1, 8 * 4)).isEqualTo(1);
   }
 
   @Test
