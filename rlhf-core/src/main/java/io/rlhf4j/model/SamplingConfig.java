@@ -20,7 +20,8 @@ import static com.google.common.base.Preconditions.checkArgument;
  * @param seed the random seed; the same seed and inputs give the same samples
  */
 public record SamplingConfig(
-    int maxNewTokens, int minNewTokens, double temperature, int topK, double topP, long seed) {
+    int maxNewTokens, int minNewTokens, double temperature, int topK, double topP, long seed)
+    implements java.io.Serializable {
 
   /** Validates on construction. */
   public SamplingConfig {

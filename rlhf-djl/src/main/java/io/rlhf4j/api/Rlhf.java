@@ -35,6 +35,7 @@ import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.djl.train.reward.RewardTrainer;
+import io.rlhf4j.djl.train.rollout.RolloutBackend;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
 import io.rlhf4j.io.AtomicFiles;
@@ -181,6 +182,7 @@ public final class Rlhf {
     private HeldOutSplit heldOut = new HeldOutSplit(0.1, 0);
     private LoraConfig lora;
     private Map<String, Tensor> sftUpdate; // SFT's adapter, before it was merged
+    private RolloutBackend rollouts;
 
     private Pipeline(Path baseModel, List<Demonstration> demonstrations, SftConfig config) {
       this.baseModel = checkNotNull(baseModel, "baseModel");
@@ -229,6 +231,17 @@ public final class Rlhf {
       this.ppoConfig = checkNotNull(config, "config");
       this.ppoIterations = iterations;
       this.labelSampling = config.sampling();
+      return this;
+    }
+
+    /**
+     * Makes RL experience on {@code backend} instead of in this process, e.g. on Spark executors
+     * with rlhf-spark's {@code SparkRollouts}; with {@link PpoConfig#rolloutPartitions} shards per
+     * iteration, the result is the one this process computes with the same partitions. The pipeline
+     * does not close it.
+     */
+    public Pipeline rolloutsOn(RolloutBackend backend) {
+      this.rollouts = checkNotNull(backend, "backend");
       return this;
     }
 
@@ -460,6 +473,9 @@ public final class Rlhf {
                     List.of(),
                     roundRun)) {
           tracked.forEach(ppo::track);
+          if (rollouts != null) {
+            ppo.rolloutsOn(rollouts);
+          }
           ppo.train(promptIds, ppoIterations, dir.resolve(ppo.stage()), checkpointEvery, seed);
           beta = ppo.beta();
         }

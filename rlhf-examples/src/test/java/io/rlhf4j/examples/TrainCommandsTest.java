@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -213,6 +214,83 @@ class TrainCommandsTest {
           + "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>'"
           + " + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
           + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+  @Test
+  void ppoWithItsRolloutsOnSparkWritesTheOneProcessPolicy() throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "ppo",
+                "--model",
+                STORIES,
+                "--demonstrations",
+                demos.toString(),
+                "--prompt-field",
+                "question",
+                "--response-field",
+                "answer",
+                "--preferences",
+                pairs.toString(),
+                "--preference-format",
+                "PAIRS",
+                "--first-field",
+                "answer_a",
+                "--second-field",
+                "answer_b",
+                "--label-field",
+                "overall_preference",
+                "--sft-epochs",
+                "1",
+                "--held-out-fraction",
+                "0",
+                "--prompts",
+                prompts.toString(),
+                "--iterations",
+                "2",
+                "--rollout-batch",
+                "2",
+                "--rollout-partitions",
+                "2",
+                "--mini-batch",
+                "2",
+                "--max-new-tokens",
+                "16"));
+    Path here = dir.resolve("one-process");
+    List<String> local = new ArrayList<>(args);
+    local.addAll(List.of("--out", here.toString()));
+    Outcome o = run(local.toArray(String[]::new));
+    assertThat(o.status()).as(o.stderr()).isZero();
+
+    Path there = dir.resolve("spark");
+    List<String> distributed = new ArrayList<>(args);
+    distributed.addAll(List.of("--spark", "--out", there.toString()));
+    // Without spark-submit there is no master: one line saying what to do, nothing trained.
+    Outcome refused = run(distributed.toArray(String[]::new));
+    assertThat(refused.status()).isEqualTo(2);
+    assertThat(refused.stderr()).contains("--spark: no Spark master");
+    // What spark-submit --master local[2] sets, in this JVM.
+    Map<String, String> spark =
+        Map.of(
+            "spark.master", "local[2]",
+            "spark.ui.enabled", "false",
+            "spark.driver.host", "127.0.0.1",
+            "spark.driver.bindAddress", "127.0.0.1");
+    spark.forEach(System::setProperty);
+    try {
+      Outcome d = run(distributed.toArray(String[]::new));
+      assertThat(d.status()).as(d.stderr()).isZero();
+    } finally {
+      spark.keySet().forEach(System::clearProperty);
+    }
+    List<StepMetrics> steps = MetricsFile.read(there.resolve("metrics.jsonl"));
+    assertThat(steps.stream().filter(s -> s.stage().endsWith("ppo")))
+        .hasSize(2)
+        .allSatisfy(s -> assertThat(s.values()).containsKeys("broadcast_mb", "collect_seconds"));
+    assertThat(Files.readAllBytes(there.resolve("policy/model.safetensors")))
+        .isEqualTo(Files.readAllBytes(here.resolve("policy/model.safetensors")));
+    assertThat(Files.readAllBytes(there.resolve("round-1/ppo/value/model.safetensors")))
+        .isEqualTo(Files.readAllBytes(here.resolve("round-1/ppo/value/model.safetensors")));
+  }
 
   @Test
   void sftOnConversationsUsesTheModelsChatTemplateAndKeepsIt() throws Exception {

@@ -40,6 +40,14 @@ public final class DjlPolicy implements Policy {
     return generator.generate(prompts, config);
   }
 
+  /**
+   * Samples rows {@code firstRow ..} of a larger batch, each from that row's own stream (see {@link
+   * Generator}).
+   */
+  public List<Generation> generate(List<int[]> prompts, SamplingConfig config, long firstRow) {
+    return generator.generate(prompts, config, true, firstRow);
+  }
+
   @Override
   public float[][] logProbs(List<int[]> prompts, List<int[]> responses, double temperature) {
     GradMode.offOnThisThread();

@@ -20,8 +20,9 @@ import java.util.SplittableRandom;
  * (padding is masked out and does not advance positions), decoding reuses a KV cache, each row
  * stops at EOS, and every step runs in its own NDManager scope so native memory stays flat.
  *
- * <p>Row b samples from its own random stream derived from (seed, b), so results are reproducible
- * for a given seed and batch.
+ * <p>Row b samples from its own random stream, the b-th split of the seed's stream, so a row's
+ * tokens depend on (seed, row) alone: a shard of a batch generated elsewhere with {@code firstRow}
+ * set draws exactly what the same rows draw in the whole batch.
  */
 public final class Generator {
   private final CausalLm model;
@@ -47,7 +48,17 @@ public final class Generator {
    * @param useCache false recomputes the whole prefix every step (for checks and benchmarks)
    */
   public List<Generation> generate(List<int[]> prompts, SamplingConfig config, boolean useCache) {
+    return generate(prompts, config, useCache, 0);
+  }
+
+  /**
+   * Samples rows {@code firstRow ..} of a larger batch: row i here draws from the stream of row
+   * {@code firstRow + i}.
+   */
+  public List<Generation> generate(
+      List<int[]> prompts, SamplingConfig config, boolean useCache, long firstRow) {
     checkArgument(!prompts.isEmpty(), "no prompts");
+    checkArgument(firstRow >= 0, "firstRow must be >= 0");
     GradMode.offOnThisThread();
     int b = prompts.size();
     int promptLength = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
@@ -63,6 +74,9 @@ public final class Generator {
     TokenSampler sampler = new TokenSampler(config);
     SplittableRandom[] randoms = new SplittableRandom[b];
     SplittableRandom root = new SplittableRandom(config.seed());
+    for (long skipped = 0; skipped < firstRow; skipped++) {
+      root.split();
+    }
     for (int i = 0; i < b; i++) {
       randoms[i] = root.split();
     }

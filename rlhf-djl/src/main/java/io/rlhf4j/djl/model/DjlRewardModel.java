@@ -33,6 +33,11 @@ public final class DjlRewardModel implements RewardModel {
     return model;
   }
 
+  /** Pairs scored per forward pass. */
+  public int batchSize() {
+    return batchSize;
+  }
+
   @Override
   public double[] score(List<int[]> prompts, List<int[]> responses) {
     checkArgument(prompts.size() == responses.size(), "prompts and responses differ in count");

@@ -27,7 +27,8 @@ import java.util.List;
  * @param seed seeds A's initialisation
  */
 public record LoraConfig(
-    int rank, double alpha, double dropout, List<String> targetModules, long seed) {
+    int rank, double alpha, double dropout, List<String> targetModules, long seed)
+    implements java.io.Serializable {
   /** PEFT's name for "every linear projection of the blocks". */
   public static final String ALL_LINEAR = "all-linear";
 

@@ -40,7 +40,8 @@ public record ModelConfig(
     boolean tieEmbeddings,
     boolean qkvBias,
     int bosTokenId,
-    int eosTokenId) {
+    int eosTokenId)
+    implements java.io.Serializable {
 
   /** The two block designs rlhf4j implements. */
   public enum Family {

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * @param shape the dimensions, row-major
  * @param data the values, length = product of shape
  */
-public record Tensor(long[] shape, float[] data) implements TensorData {
+public record Tensor(long[] shape, float[] data) implements TensorData, java.io.Serializable {
   /** Validates that shape and data agree. */
   public Tensor {
     long n = 1;

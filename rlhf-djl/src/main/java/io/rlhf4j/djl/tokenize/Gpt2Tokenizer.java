@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * rank. Reads OpenAI's {@code encoder.json} + {@code vocab.bpe} (the same files as Hugging Face's
  * {@code vocab.json} + {@code merges.txt}).
  */
-public final class Gpt2Tokenizer implements SavableTokenizer {
+public final class Gpt2Tokenizer implements SavableTokenizer, java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   private static final Pattern SPLIT =
       Pattern.compile(
           "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");

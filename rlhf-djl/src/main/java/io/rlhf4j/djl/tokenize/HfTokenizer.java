@@ -16,13 +16,15 @@ import java.util.OptionalInt;
  * Special tokens are not added by the library; BOS is prepended here when asked, with the ids the
  * model's config names.
  */
-public final class HfTokenizer implements SavableTokenizer, AutoCloseable {
-  private final HuggingFaceTokenizer tokenizer;
+public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final transient HuggingFaceTokenizer tokenizer;
   private final String json;
   private final int vocabSize;
   private final int bos;
   private final int eos;
-  private final TokenizerConfig config; // null: derived when asked
+  private final transient TokenizerConfig config; // null: derived when asked
 
   private HfTokenizer(
       HuggingFaceTokenizer tokenizer,
@@ -169,5 +171,49 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable {
   @Override
   public void close() {
     tokenizer.close();
+  }
+
+  // The native tokenizer cannot be serialised; its tokenizer.json text can, and rebuilds it.
+  private Object writeReplace() {
+    return new SerialForm(
+        json,
+        vocabSize,
+        bos,
+        eos,
+        config == null ? null : config.config().toString(),
+        config == null ? null : config.specialTokensMap().toString());
+  }
+
+  private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+    throw new java.io.InvalidObjectException("an HfTokenizer travels as its SerialForm");
+  }
+
+  /** What an {@link HfTokenizer} is serialised as: its files' text. */
+  private record SerialForm(
+      String json, int vocabSize, int bos, int eos, String config, String specialTokensMap)
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private Object readResolve() throws java.io.ObjectStreamException {
+      try {
+        HuggingFaceTokenizer native0 =
+            HuggingFaceTokenizer.newInstance(
+                new java.io.ByteArrayInputStream(
+                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+        TokenizerConfig c =
+            config == null
+                ? null
+                : new TokenizerConfig(
+                    com.google.gson.JsonParser.parseString(config).getAsJsonObject(),
+                    com.google.gson.JsonParser.parseString(specialTokensMap).getAsJsonObject());
+        return new HfTokenizer(native0, json, vocabSize, bos, eos, c);
+      } catch (IOException e) {
+        java.io.InvalidObjectException bad =
+            new java.io.InvalidObjectException("cannot rebuild the tokenizer");
+        bad.initCause(e);
+        throw bad;
+      }
+    }
   }
 }

@@ -29,7 +29,9 @@ import java.util.OptionalInt;
  * {@code run.c} stops generating on BOS. {@code </s>} is in the vocabulary but those models never
  * emit it; a stories260K sample ends with id 1 after about 130 to 470 tokens.
  */
-public final class Llama2cTokenizer implements SavableTokenizer {
+public final class Llama2cTokenizer implements SavableTokenizer, java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+
   private static final int BOS = 1;
   private static final int EOS = 2;
   private static final int BYTE_OFFSET = 3;

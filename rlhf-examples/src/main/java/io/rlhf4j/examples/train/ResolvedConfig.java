@@ -26,6 +26,12 @@ final class ResolvedConfig {
   /** The file name in the run folder. */
   static final String FILE = "config.yaml";
 
+  /**
+   * Options that decide where the work runs, not what it computes: left out, so a run started in
+   * one process resumes on Spark and back (the results are the same).
+   */
+  private static final java.util.Set<String> PLACEMENT = java.util.Set.of("spark");
+
   private ResolvedConfig() {}
 
   /** The options of {@code spec} and their values, in declaration order, as strings. */
@@ -33,7 +39,10 @@ final class ResolvedConfig {
     Map<String, Object> values = new LinkedHashMap<>();
     for (OptionSpec option : spec.options()) {
       String name = name(option);
-      if (option.usageHelp() || option.versionHelp() || name.equals("config")) {
+      if (option.usageHelp()
+          || option.versionHelp()
+          || name.equals("config")
+          || PLACEMENT.contains(name)) {
         continue;
       }
       values.put(name, plain(option.getValue()));

@@ -1,6 +1,7 @@
 package io.rlhf4j.examples.train;
 
 import ai.djl.Device;
+import io.rlhf4j.api.Rlhf;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
@@ -80,6 +81,20 @@ public abstract class RlCommand extends PipelineCommand {
       description = "adaptive KL controller's target in nats; 0 keeps beta fixed (default: 0)")
   double klTarget = 0;
 
+  @Option(
+      names = "--rollout-partitions",
+      description =
+          "shards each iteration's rollout is made in; with --spark, one Spark task each"
+              + " (default: ${DEFAULT-VALUE})")
+  int rolloutPartitions = preset.rolloutPartitions();
+
+  @Option(
+      names = "--spark",
+      description =
+          "make the rollouts on Spark executors, the learner in this JVM; run under spark-submit."
+              + " The result equals the one-process run with the same --rollout-partitions")
+  boolean spark;
+
   /** The algorithm's starting configuration. */
   protected abstract PpoConfig.Builder preset();
 
@@ -115,16 +130,34 @@ public abstract class RlCommand extends PipelineCommand {
             .policyOptimizer(AdamWConfig.of(lr))
             .valueOptimizer(AdamWConfig.of(lr))
             .klCoefficient(klCoef)
+            .rolloutPartitions(rolloutPartitions)
             .seed(seed);
     if (klTarget > 0) {
       rl.adaptiveKl(klTarget, 10_000);
     }
     List<String> promptTexts = userData().prompts(prompts);
-    try (var result =
+    PpoConfig config = rl.build();
+    Rlhf.Pipeline pipeline =
         pipeline(device)
             .thenRewardModel(preferences(), reward)
-            .thenRl(promptTexts, rl.build(), iterations)
-            .run(out)) {
+            .thenRl(promptTexts, config, iterations);
+    if (!spark) {
+      run(pipeline);
+      return;
+    }
+    SparkCluster cluster;
+    try {
+      cluster = SparkCluster.open("rlhf4j " + spec.name());
+    } catch (NoClassDefFoundError e) {
+      throw usage("--spark: Spark is not on the class path; run the command under spark-submit");
+    }
+    try (cluster) {
+      run(pipeline.rolloutsOn(cluster.rollouts()));
+    }
+  }
+
+  private void run(Rlhf.Pipeline pipeline) throws IOException {
+    try (var result = pipeline.run(out)) {
       System.err.println(spec.name() + " done: " + result.policyFolder());
     }
   }

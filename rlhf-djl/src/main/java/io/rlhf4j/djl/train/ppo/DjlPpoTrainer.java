@@ -1,6 +1,7 @@
 package io.rlhf4j.djl.train.ppo;
 
 import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.model.CausalLm;
@@ -10,6 +11,8 @@ import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.rollout.RolloutBackend;
+import io.rlhf4j.djl.train.rollout.RolloutWorker;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.io.InputFiles;
 import io.rlhf4j.model.Policy;
@@ -154,7 +157,15 @@ public final class DjlPpoTrainer implements PpoTrainer {
     }
     this.kl = config.newKlController();
     this.experienceMaker =
-        new ExperienceMaker(policy, this.reference, valueModel, rewardModel, tokenizer, config);
+        new ExperienceMaker(
+            new RolloutWorker(
+                policyModel,
+                this.reference,
+                valueModel,
+                rewardModel,
+                tokenizer,
+                config.rolloutSettings()),
+            config);
     this.update =
         new PpoUpdate(
             policyModel,
@@ -184,6 +195,16 @@ public final class DjlPpoTrainer implements PpoTrainer {
   public DjlPpoTrainer track(String name, ToDoubleBiFunction<String, String> metric) {
     checkArgument(!tracked.containsKey(name), "metric %s is already tracked", name);
     tracked.put(name, metric);
+    return this;
+  }
+
+  /**
+   * Makes experience on {@code backend} from now on (in this process by default): e.g. rlhf-spark's
+   * {@code SparkRollouts}, whose shards come back exactly as this process would make them. The
+   * trainer does not close it.
+   */
+  public DjlPpoTrainer rolloutsOn(RolloutBackend backend) {
+    experienceMaker.backend(checkNotNull(backend, "backend"));
     return this;
   }
 
@@ -311,6 +332,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
     tracked.forEach((name, metric) -> m.put(name, meanOverTexts(metric, e)));
     m.put("generate_seconds", e.generateSeconds());
     m.put("score_seconds", e.scoreSeconds());
+    m.putAll(new java.util.TreeMap<>(e.backendTimings()));
     m.put("train_seconds", (t1 - t0) / 1e9);
     kl.update(meanKl, e.size());
     return m;

@@ -1,6 +1,7 @@
 package io.rlhf4j.djl.train.ppo;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One rollout batch after scoring: everything the update needs, on the host, row b being one
@@ -22,8 +23,11 @@ import java.util.List;
  * @param returns the value model's targets (GAE: advantages + values, before whitening), or null
  *     without a value model
  * @param beta the β the rewards were shaped with
- * @param generateSeconds wall time spent sampling
- * @param scoreSeconds wall time spent scoring (reward model, log-probabilities, values)
+ * @param generateSeconds time spent sampling, summed over the rollout's shards
+ * @param scoreSeconds time spent scoring (reward model, log-probabilities, values), summed over the
+ *     shards
+ * @param backendTimings the rollout backend's own seconds by metric name (a distributed backend's
+ *     broadcast and collect), empty in process
  */
 public record Experience(
     long iteration,
@@ -41,7 +45,8 @@ public record Experience(
     double[][] returns,
     double beta,
     double generateSeconds,
-    double scoreSeconds) {
+    double scoreSeconds,
+    Map<String, Double> backendTimings) {
 
   /** The number of episodes. */
   public int size() {

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.rollout.RolloutSettings;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.ppo.AdaptiveKlController;
@@ -69,6 +70,11 @@ import java.util.OptionalDouble;
  * @param entropyCoefficient c_H of an entropy bonus (0: none)
  * @param schedule the learning-rate multiplier per optimizer step of the policy and value model
  *     (constant)
+ * @param rolloutPartitions how many parts an iteration's prompts are cut into for making experience
+ *     (1): each part, all samples of its prompts, is generated and scored as one batch, one after
+ *     another in this process or side by side on a {@link
+ *     io.rlhf4j.djl.train.rollout.RolloutBackend} such as Spark. Batch shapes change the last bits
+ *     of a float sum, so the same partitions give bit-identical experience wherever they run
  */
 public record PpoConfig(
     int rolloutBatchSize,
@@ -98,7 +104,8 @@ public record PpoConfig(
     double clipRangeHigh,
     LossAggregation lossAggregation,
     double entropyCoefficient,
-    LrSchedule schedule) {
+    LrSchedule schedule,
+    int rolloutPartitions) {
 
   /** Validates on construction. */
   public PpoConfig {
@@ -154,6 +161,11 @@ public record PpoConfig(
     checkNotNull(lossAggregation, "lossAggregation");
     checkArgument(entropyCoefficient >= 0, "entropyCoefficient must be >= 0");
     checkNotNull(schedule, "schedule");
+    checkArgument(
+        rolloutPartitions >= 1 && rolloutPartitions <= rolloutBatchSize,
+        "rolloutPartitions (%s) must be in [1, rolloutBatchSize (%s)]",
+        rolloutPartitions,
+        rolloutBatchSize);
   }
 
   /** The stage name in metrics and checkpoints: "ppo" for GAE, else the estimator's ("grpo"). */
@@ -221,6 +233,16 @@ public record PpoConfig(
     return builder().estimator(Estimator.REINFORCE_PP);
   }
 
+  /** What making experience needs to know, for a worker that may run in another JVM. */
+  public RolloutSettings rolloutSettings() {
+    return new RolloutSettings(
+        sampling,
+        seed,
+        microBatchSize,
+        missingEosScore.isPresent() ? missingEosScore.getAsDouble() : null,
+        usesCritic());
+  }
+
   /** A fresh KL controller for this configuration. */
   public KlController newKlController() {
     return adaptiveKl
@@ -265,6 +287,7 @@ public record PpoConfig(
     b.lossAggregation = lossAggregation;
     b.entropyCoefficient = entropyCoefficient;
     b.schedule = schedule;
+    b.rolloutPartitions = rolloutPartitions;
     return b;
   }
 
@@ -299,8 +322,15 @@ public record PpoConfig(
     private LossAggregation lossAggregation = LossAggregation.TOKEN_MEAN;
     private double entropyCoefficient = 0;
     private LrSchedule schedule = LrSchedule.constant();
+    private int rolloutPartitions = 1;
 
     private Builder() {}
+
+    /** See {@link PpoConfig#rolloutPartitions()}. */
+    public Builder rolloutPartitions(int v) {
+      rolloutPartitions = v;
+      return this;
+    }
 
     /** See {@link PpoConfig#estimator()}. */
     public Builder estimator(Estimator v) {
@@ -481,7 +511,8 @@ public record PpoConfig(
           clipRangeHigh == 0 ? clipRange : clipRangeHigh,
           lossAggregation,
           entropyCoefficient,
-          schedule);
+          schedule,
+          rolloutPartitions);
     }
   }
 }

@@ -108,7 +108,13 @@ class OneResponseOneScoreTest {
                 .sampling(SamplingConfig.builder().temperature(1.0).maxNewTokens(12).build())
                 .build();
         double[] ppoScores =
-            new ExperienceMaker(policy, pm.model(), rewardNet, reward, pm.tokenizer(), ppo)
+            new io.rlhf4j.djl.train.rollout.RolloutWorker(
+                    policy.model(),
+                    pm.model(),
+                    rewardNet,
+                    reward,
+                    pm.tokenizer(),
+                    ppo.rolloutSettings())
                 .score(samples);
         List<double[]> grouped = new ArrayList<>();
         for (int i = 0; i < NAMES.length; i++) {

@@ -1,0 +1,26 @@
+package io.rlhf4j.djl.train.rollout;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A backend's answer for one iteration: every shard's rollout, in shard order, and the backend's
+ * own timings (empty in process; a distributed backend reports e.g. broadcast and collect seconds),
+ * which the trainer adds to the iteration's metrics.
+ *
+ * @param shards one per shard, shard i at index i
+ * @param timings seconds by metric name
+ */
+public record Rollouts(List<ShardRollout> shards, Map<String, Double> timings) {
+  /** Copies. */
+  public Rollouts {
+    shards = List.copyOf(shards);
+    timings = Map.copyOf(timings);
+    for (int i = 0; i < shards.size(); i++) {
+      if (shards.get(i).index() != i) {
+        throw new IllegalArgumentException(
+            "shard " + shards.get(i).index() + " at position " + i + ": rollouts out of order");
+      }
+    }
+  }
+}

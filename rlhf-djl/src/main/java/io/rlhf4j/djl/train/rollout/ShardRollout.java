@@ -1,0 +1,42 @@
+package io.rlhf4j.djl.train.rollout;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * What a worker made of one {@link RolloutShard}, on the host: everything that depends on the
+ * policy's samples and is computed by models. Per-token arrays are [rows][R] with R this shard's
+ * longest response, masked to 0 beyond each response.
+ *
+ * @param index the shard's index
+ * @param firstRow the shard's first batch row
+ * @param responses the sampled response ids, EOS included when emitted
+ * @param endedWithEos whether each response ended by emitting EOS
+ * @param scores the reward model's score of each response (after any missing-EOS replacement)
+ * @param mask 1 on response tokens
+ * @param logProbs log π_old of each sampled token at the rollout temperature
+ * @param refLogProbs log π_ref of the same tokens
+ * @param values V_old(s_t), or null without a value model
+ * @param generateSeconds wall time the worker spent sampling
+ * @param scoreSeconds wall time the worker spent scoring (reward, log-probabilities, values)
+ */
+public record ShardRollout(
+    int index,
+    int firstRow,
+    List<int[]> responses,
+    boolean[] endedWithEos,
+    double[] scores,
+    double[][] mask,
+    double[][] logProbs,
+    double[][] refLogProbs,
+    double[][] values,
+    double generateSeconds,
+    double scoreSeconds)
+    implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The number of rows. */
+  public int size() {
+    return responses.size();
+  }
+}
