@@ -3,6 +3,7 @@ package io.rlhf4j.spark;
 import ai.djl.Device;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -18,6 +19,7 @@ final class ExecutorCache {
   private static final Object LOCK = new Object();
   private static long blueprint;
   private static final Deque<ExecutorModels> IDLE = new ArrayDeque<>();
+  private static final AtomicLong BUILT = new AtomicLong();
 
   private ExecutorCache() {}
 
@@ -34,6 +36,7 @@ final class ExecutorCache {
       }
     }
     // Built outside the lock: loading a model takes seconds, and other slots may be busy meanwhile.
+    BUILT.incrementAndGet();
     return plan.build(device(plan), weights.get());
   }
 
@@ -46,6 +49,11 @@ final class ExecutorCache {
       }
     }
     models.close();
+  }
+
+  /** How many copies this JVM has built so far. */
+  static long built() {
+    return BUILT.get();
   }
 
   /** Closes every idle copy, as a restarted executor would have none. */
@@ -67,11 +75,11 @@ final class ExecutorCache {
       return Device.cpu();
     }
     org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
-    if (task != null && task.resources().contains("gpu")) {
-      String[] addresses = task.resources().apply("gpu").addresses();
-      if (addresses.length > 0) {
-        return Device.gpu(Integer.parseInt(addresses[0]));
-      }
+    // The Java view of the resources: the Scala one differs between Scala 2.12 and 2.13 builds.
+    org.apache.spark.resource.ResourceInformation gpu =
+        task == null ? null : task.resourcesJMap().get("gpu");
+    if (gpu != null && gpu.addresses().length > 0) {
+      return Device.gpu(Integer.parseInt(gpu.addresses()[0]));
     }
     return Device.gpu();
   }

@@ -46,7 +46,11 @@ class SparkRolloutsTest {
 
   @Test
   void ppoRolloutsOnSparkAreTheOneProcessRollouts() {
+    long built = ExecutorCache.built();
     Fixtures.sameAsOneProcess(spark, false, Fixtures.ppo(), null);
+    // 3 shards × 2 iterations on 2 slots: the models were built once per slot at most, then kept
+    // (local mode: the executor is this JVM).
+    assertThat(ExecutorCache.built() - built).isBetween(1L, 2L);
   }
 
   @Test
