@@ -183,6 +183,7 @@ public final class Rlhf {
     private LoraConfig lora;
     private Map<String, Tensor> sftUpdate; // SFT's adapter, before it was merged
     private RolloutBackend rollouts;
+    private String chatTemplate;
 
     private Pipeline(Path baseModel, List<Demonstration> demonstrations, SftConfig config) {
       this.baseModel = checkNotNull(baseModel, "baseModel");
@@ -231,6 +232,16 @@ public final class Rlhf {
       this.ppoConfig = checkNotNull(config, "config");
       this.ppoIterations = iterations;
       this.labelSampling = config.sampling();
+      return this;
+    }
+
+    /**
+     * Saves every model of the run with {@code template} as its tokenizer's chat template (the
+     * template the conversations were rendered with, when it is not the base model's own), so the
+     * trained folders render prompts the way they were trained.
+     */
+    public Pipeline chatTemplate(String template) {
+      this.chatTemplate = checkNotNull(template, "template");
       return this;
     }
 
@@ -397,7 +408,8 @@ public final class Rlhf {
     private Result run(Path out, TrainingRun run, Models models) throws IOException {
       PretrainedModel base = models.add(PretrainedModel.load(baseModel, device));
       CausalLm trunk = base.model();
-      SavableTokenizer tokenizer = base.tokenizer();
+      SavableTokenizer tokenizer =
+          chatTemplate == null ? base.tokenizer() : base.tokenizer().withChatTemplate(chatTemplate);
       if (dpoConfig == null) {
         warnIfRewardModelSeesLess(tokenizer);
       }

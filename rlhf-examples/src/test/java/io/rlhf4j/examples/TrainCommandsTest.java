@@ -343,6 +343,31 @@ class TrainCommandsTest {
     assertThat(saved.get("chat_template").getAsString()).isEqualTo(CHATML);
     assertThat(out.resolve("policy/special_tokens_map.json")).exists();
 
+    // A template of the user's own (--chat-template) is the one the trained model keeps.
+    Path own = Files.writeString(dir.resolve("own.jinja"), CHATML.replace("<|im_end|>", "<|end|>"));
+    Path ownRun = dir.resolve("own-template-run");
+    Outcome withOwn =
+        run(
+            "sft",
+            "--chat-template",
+            own.toString(),
+            "-m",
+            model.toString(),
+            "-d",
+            chats.toString(),
+            "-o",
+            ownRun.toString(),
+            "--epochs",
+            "1",
+            "--held-out-fraction",
+            "0");
+    assertThat(withOwn.status()).as(withOwn.stderr()).isZero();
+    JsonObject ownSaved =
+        JsonParser.parseString(Files.readString(ownRun.resolve("policy/tokenizer_config.json")))
+            .getAsJsonObject();
+    assertThat(ownSaved.get("chat_template").getAsString()).isEqualTo(Files.readString(own));
+    assertThat(ownSaved.get("chat_template").getAsString()).isNotEqualTo(CHATML);
+
     // A conversation the template refuses is one line naming the file, line and field.
     Path strict =
         Files.writeString(

@@ -18,4 +18,12 @@ public interface SavableTokenizer extends Tokenizer {
   default TokenizerConfig tokenizerConfig() {
     return TokenizerConfig.derived(tokenizerJson(), bosId(), eosId(), "PreTrainedTokenizerFast");
   }
+
+  /**
+   * This tokenizer with {@code template} as the chat template of its {@code tokenizer_config.json}:
+   * a model saved with it keeps the template it was trained with.
+   */
+  default SavableTokenizer withChatTemplate(String template) {
+    return new ConfiguredTokenizer(this, tokenizerConfig().withChatTemplate(template));
+  }
 }

@@ -39,6 +39,42 @@ class TokenizerConfigTest {
   }
 
   @Test
+  void aChosenChatTemplateIsSavedAndTravelsWithoutChangingTheTokens() throws Exception {
+    String template = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}";
+    Path saved = dir.resolve("with-template");
+    try (PretrainedModel m = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      SavableTokenizer chosen = m.tokenizer().withChatTemplate(template);
+      String text = "Once upon a time, Lily saw a cat.";
+      assertThat(chosen.encode(text, true)).containsExactly(m.tokenizer().encode(text, true));
+      assertThat(chosen.tokenizerJson()).isEqualTo(m.tokenizer().tokenizerJson());
+      // Serialised (as Spark ships it) and back, it is the same tokenizer with the same config.
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+        out.writeObject(chosen);
+      }
+      SavableTokenizer copy;
+      try (java.io.ObjectInputStream in =
+          new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+        copy = (SavableTokenizer) in.readObject();
+      }
+      assertThat(copy.encode(text, true)).containsExactly(m.tokenizer().encode(text, true));
+      assertThat(copy.decode(copy.encode(text, false)))
+          .isEqualTo(m.tokenizer().decode(m.tokenizer().encode(text, false)));
+      PretrainedModel.save(m.model(), copy, saved);
+    }
+    JsonObject config = json(saved.resolve("tokenizer_config.json"));
+    assertThat(config.get("chat_template").getAsString()).isEqualTo(template);
+    // The rest of the derived config is kept: the special tokens still name the model's ids.
+    assertThat(config.get("bos_token")).isNotNull();
+    List<ChatMessage> chat = List.of(new ChatMessage("user", "hi"));
+    try (PretrainedModel back = PretrainedModel.load(saved, Device.cpu())) {
+      assertThat(
+              back.tokenizer().tokenizerConfig().chatTemplate().orElseThrow().render(chat, false))
+          .isEqualTo("[user] hi\n");
+    }
+  }
+
+  @Test
   void anInstructModelsConfigAndChatTemplateSurviveLoadAndSave() throws IOException {
     Path hf = dir.resolve("hf");
     try (PretrainedModel m = PretrainedModel.load(TestModels.stories(), Device.cpu())) {

@@ -68,6 +68,9 @@ abstract class PipelineCommand extends TrainCommand {
             .heldOutFraction(heldOutFraction)
             .device(device)
             .listeners(listeners("loss", "eval_accuracy", "score", "kl"));
+    if (chatTemplateText != null) {
+      pipeline.chatTemplate(chatTemplateText);
+    }
     return lora() == null ? pipeline : pipeline.lora(lora());
   }
 

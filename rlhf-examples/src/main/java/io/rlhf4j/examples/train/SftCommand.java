@@ -92,6 +92,7 @@ public final class SftCommand extends TrainCommand {
 
   private void save(CausalLm policy, PretrainedModel base) throws IOException {
     AtomicFiles.replaceFolder(
-        out.resolve("policy"), temp -> PretrainedModel.save(policy, base.tokenizer(), temp));
+        out.resolve("policy"),
+        temp -> PretrainedModel.save(policy, forSaving(base.tokenizer()), temp));
   }
 }

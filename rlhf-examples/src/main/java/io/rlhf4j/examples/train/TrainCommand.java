@@ -6,6 +6,7 @@ import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.model.LoraConfig;
 import io.rlhf4j.djl.tokenize.ChatFormat;
 import io.rlhf4j.djl.tokenize.ChatTemplate;
+import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.tokenize.TokenizerConfig;
 import io.rlhf4j.train.ConsoleProgress;
 import io.rlhf4j.train.JsonlMetricsWriter;
@@ -124,6 +125,9 @@ public abstract class TrainCommand implements Callable<Integer> {
    */
   protected ChatFormat chatFormat;
 
+  /** The text of {@code --chat-template}, saved with the trained model; null without it. */
+  protected String chatTemplateText;
+
   private ChatFormat resolveChatFormat() throws IOException {
     if (!chat && chatTemplate == null) {
       return null;
@@ -132,7 +136,8 @@ public abstract class TrainCommand implements Callable<Integer> {
     String bos = config.flatMap(c -> c.token("bos_token")).orElse("");
     String eos = config.flatMap(c -> c.token("eos_token")).orElse("");
     if (chatTemplate != null) {
-      return new ChatFormat(new ChatTemplate(Files.readString(chatTemplate), bos, eos));
+      chatTemplateText = Files.readString(chatTemplate);
+      return new ChatFormat(new ChatTemplate(chatTemplateText, bos, eos));
     }
     return new ChatFormat(
         config
@@ -142,6 +147,11 @@ public abstract class TrainCommand implements Callable<Integer> {
                     usage(
                         model.resolve(TokenizerConfig.FILE)
                             + " has no chat_template; give one with --chat-template FILE")));
+  }
+
+  /** {@code tokenizer} as the trained model is saved with it: with the user's chat template. */
+  protected SavableTokenizer forSaving(SavableTokenizer tokenizer) {
+    return chatTemplateText == null ? tokenizer : tokenizer.withChatTemplate(chatTemplateText);
   }
 
   /** The user's files as this command reads them: field names, strictness, chat format. */
