@@ -49,12 +49,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@link #rollout}: throughput against task slots. One GRPO iteration's experience on
  * stories260K (16 prompts × 4 samples = 64 rows, 128 new tokens at temperature 1, reward model and
- * reference passes), made in 2 shards, in this process or as Spark tasks in local mode with 1 or 2
- * slots. {@code setup} is {@code where/threads}: threads is libtorch's intra-op count per JVM, set
- * before the engine starts (each combination runs in its own fork); on a 2-core machine two slots
- * get one thread each, since two tasks of two threads would oversubscribe the cores. Reported:
- * response tokens per second (wall), the trainer's per-stage seconds per iteration (generate and
- * score summed over shards, broadcast, collect).
+ * reference passes), made in 2 shards, in this process, as Spark tasks in local mode with 1 or 2
+ * slots, or on a standalone cluster of two one-core executor JVMs ({@code local-cluster}) started
+ * in the benchmark ({@code cluster-of-2}). {@code setup} is {@code where/threads}: threads is
+ * libtorch's intra-op count per JVM, set before the engine starts (each combination runs in its own
+ * fork); on a 2-core machine two slots get one thread each, since two tasks of two threads would
+ * oversubscribe the cores. Reported: response tokens per second (wall), the trainer's per-stage
+ * seconds per iteration (generate and score summed over shards, broadcast, collect).
  *
  * <p>{@link #broadcast}: what SparkRollouts ships each iteration, at real shapes: a policy's
  * trained weights, a LoRA adapter (r = 16 on every linear projection) or every weight of a full
@@ -92,7 +93,7 @@ public class SparkBenchmark {
   @State(Scope.Benchmark)
   public static class Rollouts {
     /** Where the shards are made, and libtorch's intra-op threads per JVM. */
-    @Param({"in-process/2", "in-process/1", "local[1]/2", "local[2]/1"})
+    @Param({"in-process/2", "in-process/1", "local[1]/2", "local[2]/1", "cluster-of-2/1"})
     public String setup;
 
     /** The shared folder. */
@@ -109,7 +110,7 @@ public class SparkBenchmark {
 
     /** Starts the engine with the chosen thread count, the models, the trainer, and Spark. */
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp() throws java.io.IOException {
       String[] parts = setup.split("/");
       System.setProperty("ai.djl.pytorch.num_threads", parts[1]);
       model = PretrainedModel.load(Path.of(shared).resolve("models/stories260K"), Device.cpu());
@@ -131,8 +132,19 @@ public class SparkBenchmark {
               config,
               List.of(),
               new TrainingRun(List.of()));
-      if (!parts[0].equals("in-process")) {
+      if (parts[0].equals("cluster-of-2")) {
+        // Named without commas: JMH splits -p values on them.
+        spark =
+            new JavaSparkContext(
+                clusterConf(
+                        "local-cluster[2,1,2048]",
+                        "rlhf4j-rollout-bench",
+                        "-Dai.djl.pytorch.num_threads=1")
+                    .set("spark.executorEnv.OMP_NUM_THREADS", "1"));
+      } else if (!parts[0].equals("in-process")) {
         spark = new JavaSparkContext(conf(parts[0], "rlhf4j-rollout-bench"));
+      }
+      if (spark != null) {
         rollouts = new SparkRollouts(spark);
         trainer.rolloutsOn(rollouts);
       }
@@ -228,37 +240,15 @@ public class SparkBenchmark {
     /** Starts the cluster and makes the payload. */
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-      if (System.getenv("SPARK_SCALA_VERSION") == null) {
-        throw new IllegalStateException(
-            "run with SPARK_SCALA_VERSION=2.12 in the environment: Spark's local-cluster launcher"
-                + " needs it");
-      }
       ModelConfig config = ScaleBenchmark.shape(shape);
       weights = payload.equals("full") ? full(config) : adapter(config);
       megabytes = 4.0 * weights.values().stream().mapToLong(Tensor::size).sum() / 1e6;
-      // local-cluster starts executors as Spark's own build tests them: from a "Spark home" whose
-      // jar folder may be empty, the classes coming from this JVM's class path.
-      Path home = Files.createTempDirectory("spark-home");
-      Files.createDirectories(home.resolve("assembly/target/scala-2.12/jars"));
-      System.setProperty("spark.testing", "true");
-      System.setProperty("spark.test.home", home.toString());
-      String classPath =
-          Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-              .map(p -> Path.of(p).toAbsolutePath().toString())
-              .collect(Collectors.joining(File.pathSeparator));
-      // The executor JVM opens what this fork opens.
-      String opens =
-          ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-              .filter(a -> a.startsWith("--add-opens"))
-              .collect(Collectors.joining(" "));
       spark =
           new JavaSparkContext(
-              conf("local-cluster[1,1,7168]", "rlhf4j-broadcast-bench")
+              clusterConf("local-cluster[1,1,7168]", "rlhf4j-broadcast-bench", "")
                   .set("spark.driver.maxResultSize", "0")
                   .set("spark.executor.memory", "7g")
-                  .set("spark.broadcast.compress", compress)
-                  .set("spark.executor.extraClassPath", classPath)
-                  .set("spark.executor.extraJavaOptions", opens));
+                  .set("spark.broadcast.compress", compress));
       spark.parallelize(List.of(1), 1).map(x -> x).collect(); // the executor is up
       long t0 = System.nanoTime();
       spark.parallelize(List.of(1), 1).map(x -> x).collect();
@@ -323,6 +313,39 @@ public class SparkBenchmark {
         .set("spark.ui.enabled", "false")
         .set("spark.driver.host", "127.0.0.1")
         .set("spark.driver.bindAddress", "127.0.0.1");
+  }
+
+  /**
+   * A standalone cluster started in this JVM ({@code local-cluster[workers,cores,MB]}), whose
+   * executor JVMs run this JVM's class path with its {@code --add-opens} and {@code options}.
+   */
+  private static SparkConf clusterConf(String master, String name, String options)
+      throws java.io.IOException {
+    if (System.getenv("SPARK_SCALA_VERSION") == null) {
+      throw new IllegalStateException(
+          "run with SPARK_SCALA_VERSION=2.12 in the environment: Spark's local-cluster launcher"
+              + " needs it");
+    }
+    // local-cluster starts executors as Spark's own build tests them: from a "Spark home" whose
+    // jar folder may be empty, the classes coming from this JVM's class path.
+    Path home = Files.createTempDirectory("spark-home");
+    Files.createDirectories(home.resolve("assembly/target/scala-2.12/jars"));
+    System.setProperty("spark.testing", "true");
+    System.setProperty("spark.test.home", home.toString());
+    String classPath =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(p -> Path.of(p).toAbsolutePath().toString())
+            .collect(Collectors.joining(File.pathSeparator));
+    String opens =
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .filter(a -> a.startsWith("--add-opens"))
+            .collect(Collectors.joining(" "));
+    return conf(master, name)
+        .set("spark.executor.memory", master.replaceAll(".*,(\\d+)\\]$", "$1") + "m")
+        .set("spark.executor.extraClassPath", classPath)
+        .set(
+            "spark.executor.extraJavaOptions",
+            (opens + " -Dai.djl.offline=true " + options).strip());
   }
 
   // Every weight of the shape, random.
