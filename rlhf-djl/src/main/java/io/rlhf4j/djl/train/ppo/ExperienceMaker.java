@@ -45,10 +45,6 @@ final class ExperienceMaker {
     backend = value;
   }
 
-  RolloutBackend backend() {
-    return backend;
-  }
-
   Experience make(List<int[]> prompts, long iteration, double beta) {
     int n = config.samplesPerPrompt();
     List<int[]> rows = new ArrayList<>(prompts.size() * n);

@@ -3,6 +3,7 @@ package io.rlhf4j.djl.train.rollout;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -35,7 +36,7 @@ public record RolloutShard(long iteration, int index, int firstRow, List<int[]> 
     checkArgument(groupSize >= 1 && rows.size() % groupSize == 0, "rows must be whole groups");
     int groups = rows.size() / groupSize;
     checkArgument(parts >= 1 && parts <= groups, "parts must be in [1, %s]", groups);
-    List<RolloutShard> out = new java.util.ArrayList<>(parts);
+    List<RolloutShard> out = new ArrayList<>(parts);
     int group = 0;
     for (int k = 0; k < parts; k++) {
       int take = groups / parts + (k < groups % parts ? 1 : 0);

@@ -1,5 +1,7 @@
 package io.rlhf4j.djl.train.rollout;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.util.List;
 import java.util.Map;
 
@@ -12,15 +14,16 @@ import java.util.Map;
  * @param timings seconds by metric name
  */
 public record Rollouts(List<ShardRollout> shards, Map<String, Double> timings) {
-  /** Copies. */
+  /** Copies, and checks that shard i is at index i. */
   public Rollouts {
     shards = List.copyOf(shards);
     timings = Map.copyOf(timings);
     for (int i = 0; i < shards.size(); i++) {
-      if (shards.get(i).index() != i) {
-        throw new IllegalArgumentException(
-            "shard " + shards.get(i).index() + " at position " + i + ": rollouts out of order");
-      }
+      checkArgument(
+          shards.get(i).index() == i,
+          "shard %s at position %s: rollouts out of order",
+          shards.get(i).index(),
+          i);
     }
   }
 }
