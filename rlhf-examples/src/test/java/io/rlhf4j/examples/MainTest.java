@@ -11,6 +11,7 @@ import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.LoraConfig;
 import io.rlhf4j.djl.tensor.Tensor;
+import io.rlhf4j.examples.Cli.Outcome;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -197,18 +198,8 @@ class MainTest {
     assertThat(100 * HhRewardCommand.longerReply(pairs)).isCloseTo(42.6, within(0.05));
   }
 
-  /** The exit status and what went to stderr. */
-  private record Outcome(int status, String stderr) {}
-
-  private static Outcome run(String... args) throws Exception {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      return new Outcome(Main.run(args), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(saved);
-    }
+  private static Outcome run(String... args) {
+    return Cli.run(args);
   }
 
   /** One line, "error: ...", never a stack trace. */
@@ -291,25 +282,17 @@ class MainTest {
 
   @Test
   void demoListsItsFlagsAndRefusesBadOnesBeforeWorking() throws Exception {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      assertThat(Main.run(new String[] {"demo", "--help"})).isZero();
-      assertThat(Main.run(new String[] {"--rounds", "0", "--output", dir.toString()}))
-          .isEqualTo(Main.USAGE);
-      assertThat(Main.run(new String[] {"demo", "--batch", "6"})).isEqualTo(Main.USAGE);
-      Files.writeString(dir.resolve("one.txt"), "just one prompt\n");
-      assertThat(
-              Main.run(
-                  new String[] {
-                    "--prompts", dir.resolve("one.txt").toString(), "--output", dir.toString()
-                  }))
-          .isEqualTo(Main.BAD_INPUT);
-    } finally {
-      System.setErr(saved);
-    }
-    String text = err.toString(StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("one.txt"), "just one prompt\n");
+    List<Outcome> runs =
+        List.of(
+            run("demo", "--help"),
+            run("--rounds", "0", "--output", dir.toString()),
+            run("demo", "--batch", "6"),
+            run("--prompts", dir.resolve("one.txt").toString(), "--output", dir.toString()));
+    assertThat(runs)
+        .extracting(Outcome::status)
+        .containsExactly(0, Main.USAGE, Main.USAGE, Main.BAD_INPUT);
+    String text = runs.stream().map(Outcome::stderr).collect(java.util.stream.Collectors.joining());
     for (String flag :
         List.of("--model", "--prompts", "--output", "--seed", "--ppo-iterations", "--rounds")) {
       assertThat(text).contains(flag);

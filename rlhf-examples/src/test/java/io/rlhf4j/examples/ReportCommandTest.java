@@ -73,15 +73,8 @@ class ReportCommandTest {
 
   @Test
   void aFolderWithoutMetricsIsOneLine() throws Exception {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      assertThat(Main.run(new String[] {"report", run.toString()})).isEqualTo(Main.BAD_INPUT);
-    } finally {
-      System.setErr(saved);
-    }
-    assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("error: " + run + ": no metrics.jsonl or history.jsonl here");
+    Cli.Outcome o = Cli.run("report", run.toString());
+    assertThat(o.status()).isEqualTo(Main.BAD_INPUT);
+    assertThat(o.stderr()).contains("error: " + run + ": no metrics.jsonl or history.jsonl here");
   }
 }

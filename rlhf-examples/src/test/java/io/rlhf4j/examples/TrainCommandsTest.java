@@ -9,13 +9,11 @@ import com.google.gson.JsonParser;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.DjlRewardModel;
+import io.rlhf4j.examples.Cli.Outcome;
 import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.MetricsFile;
 import io.rlhf4j.train.StepMetrics;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -415,16 +413,11 @@ class TrainCommandsTest {
 
   @Test
   void versionAndHelpPerCommand() throws Exception {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      assertThat(Main.run(new String[] {"--version"})).isZero();
-      assertThat(Main.run(new String[] {"dpo", "--help"})).isZero();
-    } finally {
-      System.setErr(saved);
-    }
-    String text = err.toString(StandardCharsets.UTF_8);
+    Outcome version = run("--version");
+    Outcome help = run("dpo", "--help");
+    assertThat(version.status()).isZero();
+    assertThat(help.status()).isZero();
+    String text = version.stderr() + help.stderr();
     assertThat(text).containsPattern("rlhf4j \\d+\\.\\d+\\.\\d+").contains("DJL 0.");
     assertThat(text).contains("--beta").contains("--preference-format").contains("--config");
   }
@@ -450,16 +443,7 @@ class TrainCommandsTest {
     }
   }
 
-  private record Outcome(int status, String stderr) {}
-
   private static Outcome run(String... args) {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      return new Outcome(Main.run(args), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(saved);
-    }
+    return Cli.run(args);
   }
 }

@@ -6,7 +6,7 @@ import io.rlhf4j.data.Labeler;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
-import io.rlhf4j.examples.MainAccess;
+import io.rlhf4j.examples.Cli;
 import io.rlhf4j.label.Person;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -39,7 +39,7 @@ class LabelCommandTest {
     CompletableFuture<Integer> command =
         CompletableFuture.supplyAsync(
             () ->
-                MainAccess.run(
+                Cli.status(
                     "label",
                     "--samples",
                     samples.toString(),
