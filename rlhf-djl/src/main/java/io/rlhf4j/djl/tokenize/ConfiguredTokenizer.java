@@ -2,7 +2,6 @@ package io.rlhf4j.djl.tokenize;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import com.google.gson.JsonParser;
 import java.io.Serializable;
 import java.util.OptionalInt;
 
@@ -15,15 +14,12 @@ final class ConfiguredTokenizer implements SavableTokenizer, Serializable {
   private static final long serialVersionUID = 1L;
 
   private final SavableTokenizer tokenizer;
-  // As JSON text: Gson's trees are not serialisable, and a config is read rarely.
-  private final String config;
-  private final String specialTokensMap;
+  private final TokenizerConfig config;
 
   ConfiguredTokenizer(SavableTokenizer tokenizer, TokenizerConfig config) {
     this.tokenizer =
         tokenizer instanceof ConfiguredTokenizer c ? c.tokenizer : checkNotNull(tokenizer);
-    this.config = config.config().toString();
-    this.specialTokensMap = config.specialTokensMap().toString();
+    this.config = checkNotNull(config);
   }
 
   @Override
@@ -58,8 +54,6 @@ final class ConfiguredTokenizer implements SavableTokenizer, Serializable {
 
   @Override
   public TokenizerConfig tokenizerConfig() {
-    return new TokenizerConfig(
-        JsonParser.parseString(config).getAsJsonObject(),
-        JsonParser.parseString(specialTokensMap).getAsJsonObject());
+    return config;
   }
 }

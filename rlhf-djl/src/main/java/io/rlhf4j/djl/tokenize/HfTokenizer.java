@@ -24,7 +24,7 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
   private final int vocabSize;
   private final int bos;
   private final int eos;
-  private final transient TokenizerConfig config; // null: derived when asked
+  private final TokenizerConfig config; // null: derived when asked
 
   private HfTokenizer(
       HuggingFaceTokenizer tokenizer,
@@ -175,22 +175,15 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
 
   // The native tokenizer cannot be serialised; its tokenizer.json text can, and rebuilds it.
   private Object writeReplace() {
-    return new SerialForm(
-        json,
-        vocabSize,
-        bos,
-        eos,
-        config == null ? null : config.config().toString(),
-        config == null ? null : config.specialTokensMap().toString());
+    return new SerialForm(json, vocabSize, bos, eos, config);
   }
 
   private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
     throw new java.io.InvalidObjectException("an HfTokenizer travels as its SerialForm");
   }
 
-  /** What an {@link HfTokenizer} is serialised as: its files' text. */
-  private record SerialForm(
-      String json, int vocabSize, int bos, int eos, String config, String specialTokensMap)
+  /** What an {@link HfTokenizer} is serialised as: its tokenizer.json text and its config. */
+  private record SerialForm(String json, int vocabSize, int bos, int eos, TokenizerConfig config)
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -201,13 +194,7 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
                 new java.io.ByteArrayInputStream(
                     json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-        TokenizerConfig c =
-            config == null
-                ? null
-                : new TokenizerConfig(
-                    com.google.gson.JsonParser.parseString(config).getAsJsonObject(),
-                    com.google.gson.JsonParser.parseString(specialTokensMap).getAsJsonObject());
-        return new HfTokenizer(native0, json, vocabSize, bos, eos, c);
+        return new HfTokenizer(native0, json, vocabSize, bos, eos, config);
       } catch (IOException e) {
         java.io.InvalidObjectException bad =
             new java.io.InvalidObjectException("cannot rebuild the tokenizer");

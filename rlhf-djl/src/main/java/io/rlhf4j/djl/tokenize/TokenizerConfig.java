@@ -27,7 +27,8 @@ import java.util.OptionalInt;
  * @param config the {@code tokenizer_config.json} object
  * @param specialTokensMap the {@code special_tokens_map.json} object
  */
-public record TokenizerConfig(JsonObject config, JsonObject specialTokensMap) {
+public record TokenizerConfig(JsonObject config, JsonObject specialTokensMap)
+    implements java.io.Serializable {
   /** The tokenizer config's file name. */
   public static final String FILE = "tokenizer_config.json";
 
@@ -161,6 +162,23 @@ public record TokenizerConfig(JsonObject config, JsonObject specialTokensMap) {
       throw new ModelFormatException(file, "invalid JSON");
     } catch (IOException e) {
       throw new ModelFormatException(file, "cannot read: " + InputFiles.describe(e), e);
+    }
+  }
+
+  // Gson's trees are not serialisable; their JSON text is, and parses back to the same config.
+  private Object writeReplace() {
+    return new SerialForm(config.toString(), specialTokensMap.toString());
+  }
+
+  /** What a {@link TokenizerConfig} is serialised as: its two files' text. */
+  private record SerialForm(String config, String specialTokensMap)
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private Object readResolve() {
+      return new TokenizerConfig(
+          JsonParser.parseString(config).getAsJsonObject(),
+          JsonParser.parseString(specialTokensMap).getAsJsonObject());
     }
   }
 }

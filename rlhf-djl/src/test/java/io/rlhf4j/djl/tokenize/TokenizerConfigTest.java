@@ -48,15 +48,7 @@ class TokenizerConfigTest {
       assertThat(chosen.encode(text, true)).containsExactly(m.tokenizer().encode(text, true));
       assertThat(chosen.tokenizerJson()).isEqualTo(m.tokenizer().tokenizerJson());
       // Serialised (as Spark ships it) and back, it is the same tokenizer with the same config.
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
-        out.writeObject(chosen);
-      }
-      SavableTokenizer copy;
-      try (java.io.ObjectInputStream in =
-          new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
-        copy = (SavableTokenizer) in.readObject();
-      }
+      SavableTokenizer copy = roundTrip(chosen);
       assertThat(copy.encode(text, true)).containsExactly(m.tokenizer().encode(text, true));
       assertThat(copy.decode(copy.encode(text, false)))
           .isEqualTo(m.tokenizer().decode(m.tokenizer().encode(text, false)));
@@ -99,6 +91,12 @@ class TokenizerConfigTest {
       assertThat(template.eosToken()).isEqualTo("<s>");
       assertThat(template.render(List.of(new ChatMessage("user", "Hi")), true))
           .endsWith("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+      // Serialised (as Spark ships it), the native tokenizer is rebuilt with the same config.
+      assertThat(m.tokenizer()).isInstanceOf(HfTokenizer.class);
+      SavableTokenizer copy = roundTrip(m.tokenizer());
+      String text = "Once upon a time, Lily saw a cat.";
+      assertThat(copy.encode(text, true)).containsExactly(m.tokenizer().encode(text, true));
+      assertThat(copy.tokenizerConfig()).isEqualTo(m.tokenizer().tokenizerConfig());
       m.save(again);
     }
 
@@ -118,5 +116,19 @@ class TokenizerConfigTest {
       }
     }
     throw new AssertionError(content + " is not an added token");
+  }
+
+  /** {@code tokenizer} written with Java serialisation and read back. */
+  private static SavableTokenizer roundTrip(SavableTokenizer tokenizer) throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(tokenizer);
+    }
+    try (java.io.ObjectInputStream in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      return (SavableTokenizer) in.readObject();
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }
