@@ -332,7 +332,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
     tracked.forEach((name, metric) -> m.put(name, meanOverTexts(metric, e)));
     m.put("generate_seconds", e.generateSeconds());
     m.put("score_seconds", e.scoreSeconds());
-    m.putAll(new java.util.TreeMap<>(e.backendTimings()));
+    m.putAll(e.backendTimings());
     m.put("train_seconds", (t1 - t0) / 1e9);
     kl.update(meanKl, e.size());
     return m;

@@ -239,8 +239,7 @@ public record PpoConfig(
         sampling,
         seed,
         microBatchSize,
-        missingEosScore.isPresent() ? missingEosScore.getAsDouble() : null,
-        usesCritic());
+        missingEosScore.isPresent() ? missingEosScore.getAsDouble() : null);
   }
 
   /** A fresh KL controller for this configuration. */

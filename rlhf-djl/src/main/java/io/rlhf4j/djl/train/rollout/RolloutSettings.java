@@ -15,10 +15,9 @@ import java.io.Serializable;
  * @param microBatchSize rows per forward pass when scoring
  * @param missingEosScore the score of a response that never emitted EOS, or null to keep the reward
  *     model's
- * @param critic whether values of a value model are wanted
  */
 public record RolloutSettings(
-    SamplingConfig sampling, long seed, int microBatchSize, Double missingEosScore, boolean critic)
+    SamplingConfig sampling, long seed, int microBatchSize, Double missingEosScore)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 

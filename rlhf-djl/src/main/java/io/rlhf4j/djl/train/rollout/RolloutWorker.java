@@ -1,7 +1,5 @@
 package io.rlhf4j.djl.train.rollout;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.rlhf4j.djl.generate.DjlPolicy;
@@ -46,7 +44,7 @@ public final class RolloutWorker {
   /**
    * @param policy the policy being trained (read only here)
    * @param reference the frozen reference
-   * @param valueModel the value model, or null when the settings want no values
+   * @param valueModel the value model, or null when no values are wanted
    * @param rewardModel r(x, y)
    * @param tokenizer the policy's tokenizer
    */
@@ -57,9 +55,6 @@ public final class RolloutWorker {
       RewardModel rewardModel,
       SavableTokenizer tokenizer,
       RolloutSettings settings) {
-    checkArgument(
-        settings.critic() == (valueModel != null),
-        settings.critic() ? "values are wanted: pass a value model" : "no values are wanted");
     this.policy = new DjlPolicy(policy, tokenizer);
     this.reference = reference;
     this.valueModel = valueModel;

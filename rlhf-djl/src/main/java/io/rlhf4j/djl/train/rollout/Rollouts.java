@@ -2,6 +2,8 @@ package io.rlhf4j.djl.train.rollout;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +19,7 @@ public record Rollouts(List<ShardRollout> shards, Map<String, Double> timings) {
   /** Copies, and checks that shard i is at index i. */
   public Rollouts {
     shards = List.copyOf(shards);
-    timings = Map.copyOf(timings);
+    timings = Collections.unmodifiableMap(new LinkedHashMap<>(timings)); // in the backend's order
     for (int i = 0; i < shards.size(); i++) {
       checkArgument(
           shards.get(i).index() == i,
