@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /** Models, configurations and the bit-for-bit comparison the Spark tests share. */
@@ -38,6 +39,16 @@ final class Fixtures {
   };
 
   private Fixtures() {}
+
+  /** A Spark application on {@code master} in this JVM: no web UI, on loopback. */
+  static SparkConf conf(String master, String name) {
+    return new SparkConf()
+        .setMaster(master)
+        .setAppName(name)
+        .set("spark.ui.enabled", "false")
+        .set("spark.driver.host", "127.0.0.1")
+        .set("spark.driver.bindAddress", "127.0.0.1");
+  }
 
   static Path stories() {
     Path p =

@@ -16,7 +16,6 @@ import io.rlhf4j.model.SamplingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,13 +80,7 @@ class PipelineOnSparkTest {
     pipeline().run(here).close();
     Path there = dir.resolve("spark");
     try (JavaSparkContext spark =
-            new JavaSparkContext(
-                new SparkConf()
-                    .setMaster("local[2]")
-                    .setAppName("rlhf4j-pipeline-test")
-                    .set("spark.ui.enabled", "false")
-                    .set("spark.driver.host", "127.0.0.1")
-                    .set("spark.driver.bindAddress", "127.0.0.1"));
+            new JavaSparkContext(Fixtures.conf("local[2]", "rlhf4j-pipeline-test"));
         SparkRollouts rollouts = new SparkRollouts(spark)) {
       pipeline().rolloutsOn(rollouts).run(there).close();
     }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
@@ -32,12 +31,8 @@ class SparkClusterTest {
     System.setProperty("spark.test.home", home.toString());
     spark =
         new JavaSparkContext(
-            new SparkConf()
-                .setMaster("local-cluster[2,1,1024]") // 2 workers × 1 core, 1 GB each
-                .setAppName("rlhf4j-cluster-test")
-                .set("spark.ui.enabled", "false")
-                .set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1")
+            // 2 workers × 1 core, 1 GB each
+            Fixtures.conf("local-cluster[2,1,1024]", "rlhf4j-cluster-test")
                 .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                 .set(
                     "spark.executor.extraJavaOptions", System.getProperty("spark.test.javaOptions"))

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,12 +30,8 @@ class SparkRolloutsTest {
   static void startSpark() {
     spark =
         new JavaSparkContext(
-            new SparkConf()
-                .setMaster("local[2,4]") // two slots; a task may fail 3 times before the job does
-                .setAppName("rlhf4j-test")
-                .set("spark.ui.enabled", "false")
-                .set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1"));
+            // two slots; a task may fail 3 times before the job does
+            Fixtures.conf("local[2,4]", "rlhf4j-test"));
   }
 
   @AfterAll
