@@ -43,6 +43,8 @@ public final class BrowserLabeler implements Labeler {
   private final double overlap;
   private final long seed;
   private final Duration deadline;
+  private final Duration linger;
+  private final Duration hold;
   private final Consumer<URI> announce;
 
   private BrowserLabeler(Builder b) {
@@ -53,6 +55,8 @@ public final class BrowserLabeler implements Labeler {
     this.overlap = b.overlap;
     this.seed = b.seed;
     this.deadline = b.deadline;
+    this.linger = b.linger;
+    this.hold = b.hold;
     this.announce = b.announce;
   }
 
@@ -79,7 +83,8 @@ public final class BrowserLabeler implements Labeler {
     try {
       LabelSession session = LabelSession.open(items, file, overlap, seed, Clock.systemUTC());
       boolean complete =
-          LabelServer.serveUntilComplete(session, bind, port, token, deadline, announce);
+          LabelServer.serveUntilClosed(
+              session.holdItemsFor(hold), bind, port, token, deadline, linger, announce);
       List<Ranking> rankings = session.rankings();
       LOG.info(
           "{}: {} rankings of {} prompts{}; agreement {}",
@@ -122,6 +127,8 @@ public final class BrowserLabeler implements Labeler {
     private double overlap = 0.1;
     private long seed = 0;
     private Duration deadline = Duration.ofDays(7);
+    private Duration linger = LabelServer.DEFAULT_LINGER;
+    private Duration hold = LabelSession.DEFAULT_HOLD;
     private Consumer<URI> announce =
         uri -> System.err.println("rank this round in a browser: " + uri + "&labeler=YOUR_NAME");
 
@@ -164,6 +171,26 @@ public final class BrowserLabeler implements Labeler {
     public Builder deadline(Duration v) {
       checkArgument(!v.isNegative() && !v.isZero(), "deadline must be positive");
       deadline = v;
+      return this;
+    }
+
+    /**
+     * How long a complete round stays open so the last person can still undo, unless someone closes
+     * it from the page (default {@link LabelServer#DEFAULT_LINGER}).
+     */
+    public Builder linger(Duration v) {
+      checkArgument(!v.isNegative(), "linger must be >= 0");
+      linger = v;
+      return this;
+    }
+
+    /**
+     * How long an item shown to one person is held for them before others may be shown it (default
+     * {@link LabelSession#DEFAULT_HOLD}).
+     */
+    public Builder hold(Duration v) {
+      checkArgument(!v.isNegative(), "hold must be >= 0");
+      hold = v;
       return this;
     }
 

@@ -29,6 +29,7 @@ final class DurableLog {
 
   private final Path file;
   private final List<Map<String, Object>> records = new ArrayList<>();
+  private boolean halfLine; // a failed append could not be cut back
 
   private DurableLog(Path file) {
     this.file = file;
@@ -43,17 +44,7 @@ final class DurableLog {
       return log;
     }
     byte[] bytes = Files.readAllBytes(file);
-    int end = bytes.length;
-    while (end > 0 && bytes[end - 1] != '\n') {
-      end--;
-    }
-    if (end < bytes.length) {
-      LOG.warn("{}: cutting off a half-written last line ({} bytes)", file, bytes.length - end);
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-        ch.truncate(end);
-        ch.force(true);
-      }
-    }
+    int end = cutHalfLine(file, bytes);
     String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
     int line = 0;
     for (String l : text.split("\n")) {
@@ -70,23 +61,60 @@ final class DurableLog {
     return log;
   }
 
+  // Cuts a trailing half line off the file whose content is {@code bytes}; returns the new length.
+  private static int cutHalfLine(Path file, byte[] bytes) throws IOException {
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') {
+      end--;
+    }
+    if (end < bytes.length) {
+      LOG.warn("{}: cutting off a half-written last line ({} bytes)", file, bytes.length - end);
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        ch.truncate(end);
+        ch.force(true);
+      }
+    }
+    return end;
+  }
+
   /** The records, oldest first. */
   List<Map<String, Object>> records() {
     return List.copyOf(records);
   }
 
-  /** Appends {@code record} and returns once it is on the device. */
+  /**
+   * Appends {@code record} and returns once it is on the device. A write that fails part way (a
+   * full disk, a quota, an I/O error) is cut back off before the exception is thrown, so the file
+   * never holds a half line that the next acknowledged record would be glued onto.
+   */
   void append(Map<String, Object> record) throws IOException {
     String text = JsonWriter.write(record);
     byte[] line = (text + "\n").getBytes(StandardCharsets.UTF_8);
+    if (halfLine) {
+      cutHalfLine(file, Files.readAllBytes(file));
+      halfLine = false;
+    }
     try (FileChannel ch =
         FileChannel.open(
             file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-      ByteBuffer buffer = ByteBuffer.wrap(line);
-      while (buffer.hasRemaining()) {
-        ch.write(buffer);
+      long size = ch.size();
+      try {
+        ByteBuffer buffer = ByteBuffer.wrap(line);
+        while (buffer.hasRemaining()) {
+          ch.write(buffer);
+        }
+        ch.force(true);
+      } catch (IOException e) {
+        try {
+          ch.truncate(size);
+          ch.force(true);
+        } catch (IOException undo) {
+          // Cut off before the next append instead (or by open() after a restart).
+          halfLine = true;
+          e.addSuppressed(undo);
+        }
+        throw e;
       }
-      ch.force(true);
     }
     records.add(Json.parseObject(text)); // held as it will be read back: numbers as Long
   }

@@ -3,6 +3,7 @@ package io.rlhf4j.label;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.rlhf4j.data.json.Json;
@@ -48,13 +49,23 @@ public final class LabelServer implements AutoCloseable {
   /** The largest request body accepted, in bytes. */
   public static final int MAX_BODY = 16 * 1024;
 
-  /** Requests per second allowed from one client address (bursts up to twice that). */
+  /**
+   * Requests per second allowed for one labeler (bursts up to twice that); requests without the
+   * token are counted apart, per address, so they cannot use up a labeler's allowance.
+   */
   public static final int RATE = 20;
+
+  /** Seconds a client may take to send a request, or to read its answer, before it is cut off. */
+  public static final int REQUEST_SECONDS = 5;
+
+  /** How long a complete round stays open for undo by default. */
+  public static final Duration DEFAULT_LINGER = Duration.ofMinutes(5);
+
+  private static final String COOKIE = "rlhf4j_token";
 
   private static final Logger LOG = LoggerFactory.getLogger(LabelServer.class);
   private static final Map<String, String> STATIC =
       Map.of(
-          "/", "label.html",
           "/label.js", "label.js",
           "/label.css", "label.css");
   private static final Map<String, String> TYPES =
@@ -67,17 +78,20 @@ public final class LabelServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final String token;
-  private final Map<String, double[]> buckets = new HashMap<>(); // address -> {tokens, last ns}
+  private final Map<String, double[]> buckets = new HashMap<>(); // who -> {tokens, last ns}
+  private final Duration linger;
 
-  private LabelServer(LabelSession session, HttpServer server, ExecutorService e, String token) {
+  private LabelServer(
+      LabelSession session, HttpServer server, ExecutorService e, String token, Duration linger) {
     this.session = session;
     this.server = server;
     this.executor = e;
     this.token = token;
+    this.linger = linger;
   }
 
   /**
-   * Starts serving {@code session}.
+   * Starts serving {@code session}; a complete round stays open {@link #DEFAULT_LINGER} for undo.
    *
    * @param bind the address to listen on (loopback unless people on other machines label)
    * @param port the port, or 0 for any free one
@@ -85,38 +99,67 @@ public final class LabelServer implements AutoCloseable {
    */
   public static LabelServer start(LabelSession session, InetAddress bind, int port, String token)
       throws IOException {
+    return start(session, bind, port, token, DEFAULT_LINGER);
+  }
+
+  /**
+   * Starts serving {@code session}.
+   *
+   * @param linger how long a complete round stays open (for undo) before it closes by itself; the
+   *     page's "Close the round" closes it at once
+   */
+  public static LabelServer start(
+      LabelSession session, InetAddress bind, int port, String token, Duration linger)
+      throws IOException {
     checkNotNull(session, "session");
     checkArgument(token == null || token.length() >= 16, "a token needs at least 16 characters");
+    checkArgument(!linger.isNegative(), "linger must be >= 0");
     String t = token != null ? token : newToken();
+    // The JDK's server reads a request on its executor's thread and by default waits forever for
+    // a client that stalls mid-request; these limits (read once per JVM, when its first server
+    // starts) cut such a client off. An application that set them itself keeps its values.
+    for (String limit : List.of("maxReqTime", "maxRspTime")) {
+      if (System.getProperty("sun.net.httpserver." + limit) == null) {
+        System.setProperty("sun.net.httpserver." + limit, String.valueOf(REQUEST_SECONDS));
+      }
+    }
     HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 0);
-    // Few people label at once; a small pool keeps the server light, and the session's lock
-    // orders their writes.
-    ExecutorService pool = Executors.newFixedThreadPool(4);
+    // A thread per request in flight: stalled clients hold theirs only until the limit above, so
+    // they never keep others waiting (a fixed pool of 4 let 4 stalled connections freeze it).
+    ExecutorService pool =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread th = new Thread(r, "rlhf4j-label");
+              th.setDaemon(true);
+              return th;
+            });
     http.setExecutor(pool);
-    LabelServer s = new LabelServer(session, http, pool, t);
+    LabelServer s = new LabelServer(session, http, pool, t, linger);
     http.createContext("/", s::handle);
     http.start();
-    LOG.info("labelling server at {}", s.link());
+    LOG.info("labelling server at {}", s.address());
     return s;
   }
 
   /**
-   * Serves {@code session} until every item has its labels or {@code timeout} passes, telling
-   * {@code announce} the link first; then stops, letting answers in flight finish.
+   * Serves {@code session} until the round is closed (complete and then closed from the page or by
+   * {@code linger}) or {@code timeout} passes, telling {@code announce} the link first; then stops,
+   * letting answers in flight finish.
    *
    * @return whether the round completed
    */
-  public static boolean serveUntilComplete(
+  public static boolean serveUntilClosed(
       LabelSession session,
       InetAddress bind,
       int port,
       String token,
       Duration timeout,
+      Duration linger,
       Consumer<URI> announce)
       throws IOException, InterruptedException {
-    try (LabelServer server = start(session, bind, port, token)) {
+    try (LabelServer server = start(session, bind, port, token, linger)) {
       announce.accept(server.link());
-      return session.awaitComplete(timeout);
+      return session.awaitClosed(timeout, linger);
     }
   }
 
@@ -128,9 +171,14 @@ public final class LabelServer implements AutoCloseable {
 
   /** The link to give people: address, port and token (add {@code &labeler=NAME}). */
   public URI link() {
+    return URI.create(address() + "/?t=" + token);
+  }
+
+  // Where the server listens, without the token (for logs).
+  private String address() {
     InetSocketAddress a = server.getAddress();
     String host = a.getAddress().isAnyLocalAddress() ? "localhost" : a.getHostString();
-    return URI.create("http://" + host + ":" + a.getPort() + "/?t=" + token);
+    return "http://" + host + ":" + a.getPort();
   }
 
   /** The session this server serves. */
@@ -148,42 +196,102 @@ public final class LabelServer implements AutoCloseable {
 
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
-      ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-      ex.getResponseHeaders().set("Cache-Control", "no-store");
-      ex.getResponseHeaders()
-          .set(
-              "Content-Security-Policy",
-              "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
-                  + " img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-      if (!allow(ex.getRemoteAddress().getAddress().getHostAddress())) {
-        reply(ex, 429, error("too many requests; slow down"));
-        return;
-      }
-      String path = ex.getRequestURI().getPath();
-      Map<String, String> query = query(ex.getRequestURI().getRawQuery());
-      if (STATIC.containsKey(path)) {
-        if (!ex.getRequestMethod().equals("GET")) {
-          reply(ex, 405, error("use GET"));
-        } else if (path.equals("/") && !tokenOk(query.get("t"))) {
-          // The script and style hold no data; the page and every API call need the token.
-          reply(ex, 403, error("a valid access token is required (the link's t parameter)"));
-        } else {
-          serveStatic(ex, STATIC.get(path));
+      Headers h = ex.getResponseHeaders();
+      h.set("X-Content-Type-Options", "nosniff");
+      h.set("Cache-Control", "no-store");
+      // The page's address held the token once; no request may carry it elsewhere.
+      h.set("Referrer-Policy", "no-referrer");
+      h.set(
+          "Content-Security-Policy",
+          "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
+              + " img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      try {
+        route(ex);
+      } catch (RuntimeException | IOException e) {
+        // One line in the log and, when the answer has not started, one line to the client: a
+        // failed write was already undone (DurableLog), so a retry is safe.
+        LOG.warn("labelling request {} failed: {}", ex.getRequestURI().getPath(), e.toString());
+        if (ex.getResponseCode() == -1) {
+          reply(ex, 500, error("the server could not do that: " + e.getMessage()));
         }
-        return;
       }
-      if (!path.startsWith("/api/")) {
-        reply(ex, 404, error("no such page"));
-        return;
-      }
-      if (!tokenOk(ex.getRequestHeaders().getFirst("X-Token"))) {
-        reply(ex, 403, error("a valid access token is required (X-Token header)"));
-        return;
-      }
-      api(ex, path.substring("/api/".length()), query);
-    } catch (RuntimeException | IOException e) {
-      LOG.warn("labelling request failed", e);
     }
+  }
+
+  private void route(HttpExchange ex) throws IOException {
+    String address = ex.getRemoteAddress().getAddress().getHostAddress();
+    String path = ex.getRequestURI().getPath();
+    Map<String, String> query = query(ex.getRequestURI().getRawQuery());
+    if (path.equals("/label.js") || path.equals("/label.css")) {
+      // The script and style hold no data and need no token.
+      if (!allow("address " + address)) {
+        reply(ex, 429, error("too many requests; slow down"));
+      } else if (!ex.getRequestMethod().equals("GET")) {
+        reply(ex, 405, error("use GET"));
+      } else {
+        serveStatic(ex, STATIC.get(path));
+      }
+      return;
+    }
+    boolean page = path.equals("/");
+    String given =
+        page
+            ? Optional.ofNullable(query.get("t")).orElse(cookie(ex))
+            : ex.getRequestHeaders().getFirst("X-Token");
+    if (!tokenOk(given)) {
+      // Counted apart from labelers: requests without the token use up only their own budget.
+      int status =
+          allow("address " + address) ? (page || path.startsWith("/api/") ? 403 : 404) : 429;
+      reply(
+          ex,
+          status,
+          error(
+              status == 429
+                  ? "too many requests; slow down"
+                  : page
+                      ? "a valid access token is required (the link's t parameter)"
+                      : "a valid access token is required (X-Token header)"));
+      return;
+    }
+    // Labelers behind one proxy share an address, so each is counted by name.
+    String who = ex.getRequestHeaders().getFirst("X-Labeler");
+    if (who == null) {
+      who = query.get("labeler");
+    }
+    if (!allow(who == null ? "token " + address : "labeler " + who)) {
+      reply(ex, 429, error("too many requests; slow down"));
+      return;
+    }
+    if (page) {
+      if (!ex.getRequestMethod().equals("GET")) {
+        reply(ex, 405, error("use GET"));
+        return;
+      }
+      // The page drops the token from its address (history, bookmarks, screen shares); the
+      // cookie lets a reload in the same browser in again. The API still needs the X-Token
+      // header, which no other site can send, so the cookie opens no door to forged requests.
+      ex.getResponseHeaders()
+          .add("Set-Cookie", COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+      serveStatic(ex, "label.html");
+      return;
+    }
+    if (!path.startsWith("/api/")) {
+      reply(ex, 404, error("no such page"));
+      return;
+    }
+    api(ex, path.substring("/api/".length()), query);
+  }
+
+  private static String cookie(HttpExchange ex) {
+    for (String header : ex.getRequestHeaders().getOrDefault("Cookie", List.of())) {
+      for (String part : header.split(";")) {
+        String p = part.trim();
+        if (p.startsWith(COOKIE + "=")) {
+          return p.substring(COOKIE.length() + 1);
+        }
+      }
+    }
+    return null;
   }
 
   private void api(HttpExchange ex, String endpoint, Map<String, String> query) throws IOException {
@@ -197,6 +305,11 @@ public final class LabelServer implements AutoCloseable {
         case "submit" -> {
           requireMethod(post, "POST");
           Map<String, Object> body = body(ex);
+          // The cards come shuffled and unranked; a ranking nobody made (Enter on the order the
+          // page happened to show) is refused.
+          checkArgument(
+              Boolean.TRUE.equals(body.get("ordered")),
+              "ordered: put the cards in order first (drag them, or use the keys), then submit");
           session.submit(
               string(body, "labeler"),
               integer(body, "item"),
@@ -220,6 +333,13 @@ public final class LabelServer implements AutoCloseable {
             return;
           }
           reply(ex, 200, state(string(body, "labeler")));
+          session.changed();
+        }
+        case "close" -> {
+          requireMethod(post, "POST");
+          String labeler = string(body(ex), "labeler");
+          session.close();
+          reply(ex, 200, state(labeler));
           session.changed();
         }
         case "agreement" -> {
@@ -255,7 +375,10 @@ public final class LabelServer implements AutoCloseable {
     progress.put("total", p.total());
     progress.put("mine", p.mine());
     out.put("progress", progress);
-    out.put("complete", session.complete());
+    boolean complete = session.complete();
+    out.put("complete", complete);
+    out.put("closed", session.closed());
+    out.put("closes_in_seconds", complete ? session.secondsToClose(linger) : null);
     if (next.isPresent()) {
       LabelItem it = next.get();
       Map<String, Object> item = new LinkedHashMap<>();
@@ -277,9 +400,9 @@ public final class LabelServer implements AutoCloseable {
             given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
   }
 
-  private synchronized boolean allow(String address) {
+  private synchronized boolean allow(String who) {
     long now = System.nanoTime();
-    double[] b = buckets.computeIfAbsent(address, a -> new double[] {2 * RATE, now});
+    double[] b = buckets.computeIfAbsent(who, a -> new double[] {2 * RATE, now});
     b[0] = Math.min(2 * RATE, b[0] + (now - (long) b[1]) / 1e9 * RATE);
     b[1] = now;
     if (b[0] < 1) {

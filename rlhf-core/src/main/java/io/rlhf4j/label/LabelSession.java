@@ -36,6 +36,9 @@ public final class LabelSession {
   /** What a flag on a response may say. */
   public static final Set<String> FLAGS = Set.of("", "unsafe", "broken");
 
+  /** How long an item shown to a person is held for them by default. */
+  public static final Duration DEFAULT_HOLD = Duration.ofMinutes(10);
+
   private static final Pattern LABELER = Pattern.compile("[A-Za-z0-9_.-]{1,32}");
 
   private final List<LabelItem> items;
@@ -45,6 +48,12 @@ public final class LabelSession {
   private final Clock clock;
   // Undo order: the log each labeler wrote to last, most recent last.
   private final Map<String, List<DurableLog>> history = new LinkedHashMap<>();
+  // Items held for the person who was shown them: item -> labeler -> until when.
+  private final Map<Integer, Map<String, Instant>> held = new HashMap<>();
+  private Duration hold = DEFAULT_HOLD;
+  private Instant lastStamp = Instant.MIN;
+  private long lastChange = System.nanoTime();
+  private boolean closed;
 
   private LabelSession(
       List<LabelItem> items, int[] needed, DurableLog rankings, DurableLog skips, Clock clock) {
@@ -94,17 +103,71 @@ public final class LabelSession {
     return rankingsFile.resolveSibling(stem + ".skipped.jsonl");
   }
 
-  /** The next item for {@code labeler}, or empty when there is nothing left for them. */
+  /**
+   * Sets how long an item shown to a person stays held for them (default {@link #DEFAULT_HOLD}):
+   * meanwhile others are shown other items, so two people never rank the same item unasked and
+   * nobody's work is thrown away because someone else submitted first.
+   */
+  public synchronized LabelSession holdItemsFor(Duration v) {
+    checkArgument(!v.isNegative(), "hold must be >= 0");
+    hold = v;
+    return this;
+  }
+
+  /**
+   * The next item for {@code labeler}, held for them for a while, or empty when there is nothing
+   * left for them (or everything left is held for others).
+   */
   public synchronized Optional<LabelItem> next(String labeler) {
     checkLabeler(labeler);
+    Instant now = Instant.now(clock);
     Map<Integer, List<String>> who = labellers();
+    LabelItem free = null;
     for (LabelItem item : items) {
       List<String> by = who.getOrDefault(item.id(), List.of());
-      if (by.size() < needed[item.id()] && !by.contains(labeler)) {
-        return Optional.of(item);
+      if (by.contains(labeler) || by.size() >= needed[item.id()]) {
+        continue;
+      }
+      if (holder(item.id(), labeler, now)) {
+        free = item; // the one this person was shown comes back first
+        break;
+      }
+      if (free == null && by.size() + heldByOthers(item.id(), labeler, now) < needed[item.id()]) {
+        free = item;
       }
     }
-    return Optional.empty();
+    if (free == null) {
+      return Optional.empty();
+    }
+    held.computeIfAbsent(free.id(), k -> new HashMap<>()).put(labeler, now.plus(hold));
+    return Optional.of(free);
+  }
+
+  private boolean holder(int item, String labeler, Instant now) {
+    Instant until = held.getOrDefault(item, Map.of()).get(labeler);
+    return until != null && until.isAfter(now);
+  }
+
+  private int heldByOthers(int item, String labeler, Instant now) {
+    int n = 0;
+    for (Map.Entry<String, Instant> e : held.getOrDefault(item, Map.of()).entrySet()) {
+      n += !e.getKey().equals(labeler) && e.getValue().isAfter(now) ? 1 : 0;
+    }
+    return n;
+  }
+
+  private void release(int item, String labeler) {
+    Map<String, Instant> h = held.get(item);
+    if (h != null) {
+      h.remove(labeler);
+    }
+  }
+
+  // Record times strictly increase, so the two files merge back into one time order (undo's).
+  private String stamp() {
+    Instant now = Instant.now(clock);
+    lastStamp = now.isAfter(lastStamp) ? now : lastStamp.plusNanos(1000);
+    return lastStamp.toString();
   }
 
   /**
@@ -158,9 +221,10 @@ public final class LabelSession {
     }
     record.put("item", (long) item);
     record.put("labeler", labeler);
-    record.put("time", Instant.now(clock).toString());
+    record.put("time", stamp());
     record.put("flags", List.copyOf(flags));
     rankings.append(record);
+    release(item, labeler);
     history.computeIfAbsent(labeler, l -> new ArrayList<>()).add(rankings);
   }
 
@@ -170,8 +234,9 @@ public final class LabelSession {
     Map<String, Object> record = new LinkedHashMap<>();
     record.put("item", (long) item);
     record.put("labeler", labeler);
-    record.put("time", Instant.now(clock).toString());
+    record.put("time", stamp());
     skips.append(record);
+    release(item, labeler);
     history.computeIfAbsent(labeler, l -> new ArrayList<>()).add(skips);
   }
 
@@ -210,24 +275,55 @@ public final class LabelSession {
   }
 
   /**
-   * Waits until the round is complete or {@code timeout} passes.
+   * Closes a complete round: the server stops and the rankings are final.
    *
-   * @return whether it completed
+   * @throws IllegalStateException if items still need labels
    */
-  public synchronized boolean awaitComplete(Duration timeout) throws InterruptedException {
+  public synchronized void close() {
+    if (!complete()) {
+      throw new IllegalStateException("the round is not complete: it cannot be closed yet");
+    }
+    closed = true;
+    notifyAll();
+  }
+
+  /** Whether the round was closed (by {@link #close} or by lingering complete). */
+  public synchronized boolean closed() {
+    return closed;
+  }
+
+  /**
+   * Waits until the round is closed: by {@link #close}, or by staying complete for {@code linger}
+   * with no change (so the last person can still undo), or until {@code timeout} passes.
+   *
+   * @return whether the round completed
+   */
+  public synchronized boolean awaitClosed(Duration timeout, Duration linger)
+      throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
-    while (!complete()) {
-      long left = end - System.nanoTime();
-      if (left <= 0) {
-        return false;
+    while (!closed) {
+      long now = System.nanoTime();
+      if (complete() && now - lastChange >= linger.toNanos()) {
+        closed = true;
+        break;
       }
-      wait(Math.max(1, Math.min(left / 1_000_000, 1000)));
+      long left = end - now;
+      if (left <= 0) {
+        return complete();
+      }
+      wait(Math.max(1, Math.min(left / 1_000_000, 100)));
     }
     return true;
   }
 
-  /** Wakes {@link #awaitComplete} callers; the server calls it after every change. */
+  /** Seconds a complete round stays open for undo before {@code linger} closes it. */
+  public synchronized long secondsToClose(Duration linger) {
+    return Math.max(0, (linger.toNanos() - (System.nanoTime() - lastChange)) / 1_000_000_000L);
+  }
+
+  /** Wakes {@link #awaitClosed} callers; the server calls it after every change. */
   public synchronized void changed() {
+    lastChange = System.nanoTime();
     notifyAll();
   }
 
@@ -291,6 +387,9 @@ public final class LabelSession {
     if (by.size() >= needed[item]) {
       throw new IllegalStateException("item " + item + " needs no more labels");
     }
+    if (by.size() + heldByOthers(item, labeler, Instant.now(clock)) >= needed[item]) {
+      throw new IllegalStateException("item " + item + " is held for someone else ranking it");
+    }
     return items.get(item);
   }
 
@@ -323,8 +422,10 @@ public final class LabelSession {
     return ranks;
   }
 
-  // Files from an earlier life of this round must be about these items; undo history is rebuilt.
+  // Files from an earlier life of this round must be about these items; undo history is rebuilt
+  // in time order across both files (rankings and skips interleave).
   private void checkLogs() {
+    List<Object[]> written = new ArrayList<>(); // {time, log}
     for (DurableLog log : List.of(rankings, skips)) {
       List<Map<String, Object>> records = log.records();
       for (int line = 0; line < records.size(); line++) {
@@ -332,15 +433,27 @@ public final class LabelSession {
         if (!(r.get("item") instanceof Long id) || id < 0 || id >= items.size()) {
           throw new DataFormatException(log.file(), line + 1, "item", "not an item of this round");
         }
-        if (!(r.get("labeler") instanceof String who)) {
+        if (!(r.get("labeler") instanceof String)) {
           throw new DataFormatException(log.file(), line + 1, "labeler", "is missing");
         }
         if (log == rankings && !items.get(id.intValue()).prompt().equals(r.get("prompt"))) {
           throw new DataFormatException(
               log.file(), line + 1, "prompt", "differs from item " + id + "'s: another round?");
         }
-        history.computeIfAbsent(who, l -> new ArrayList<>()).add(log);
+        Instant time;
+        try {
+          time = Instant.parse(String.valueOf(r.get("time")));
+        } catch (java.time.format.DateTimeParseException e) {
+          throw new DataFormatException(log.file(), line + 1, "time", "not an ISO-8601 instant");
+        }
+        written.add(new Object[] {time, log, r.get("labeler")});
+        lastStamp = time.isAfter(lastStamp) ? time : lastStamp;
       }
+    }
+    // Stable: within one file, equal times keep file order.
+    written.sort((a, b) -> ((Instant) a[0]).compareTo((Instant) b[0]));
+    for (Object[] w : written) {
+      history.computeIfAbsent((String) w[2], l -> new ArrayList<>()).add((DurableLog) w[1]);
     }
   }
 }

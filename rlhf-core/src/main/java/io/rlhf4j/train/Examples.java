@@ -8,6 +8,8 @@ import io.rlhf4j.model.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * (prompt, response) text as the token ids a model trains on or a reward model reads: prompt = BOS
@@ -30,6 +32,8 @@ import java.util.List;
  * token (BOS) always remains, because the first response token is predicted from it.
  */
 public final class Examples {
+  private static final Logger LOG = LoggerFactory.getLogger(Examples.class);
+
   private Examples() {}
 
   /** One tokenized (prompt, response) pair. */
@@ -102,6 +106,47 @@ public final class Examples {
       return Arrays.copyOfRange(joined, alone.length, joined.length);
     }
     return tokenizer.encode(response, false);
+  }
+
+  /**
+   * Whether a prompt and its response, joined as they are trained (text after text, nothing
+   * between), run into each other: the prompt ends in something other than white space and the
+   * response starts with a letter or digit. {@code "in the park."} + {@code "Lily asked"} then
+   * trains {@code [.][L][ily]} where the model would read {@code [ Lily]}.
+   */
+  public static boolean glued(String prompt, String response) {
+    return !prompt.isEmpty()
+        && !response.isEmpty()
+        && !Character.isWhitespace(prompt.codePointBefore(prompt.length()))
+        && Character.isLetterOrDigit(response.codePointAt(0));
+  }
+
+  /**
+   * Logs one warning naming how many {@code demonstrations} are {@link #glued} and the first of
+   * them, since the model then learns text nobody writes; training goes on (some tokenizers and
+   * languages join text without spaces on purpose).
+   */
+  public static void warnIfGlued(List<Demonstration> demonstrations) {
+    int count = 0;
+    Demonstration first = null;
+    for (Demonstration d : demonstrations) {
+      if (glued(d.prompt(), d.response())) {
+        count++;
+        first = first == null ? d : first;
+      }
+    }
+    if (count > 0) {
+      String end = first.prompt().substring(Math.max(0, first.prompt().length() - 20));
+      String start = first.response().substring(0, Math.min(20, first.response().length()));
+      LOG.warn(
+          "{} of {} demonstrations join prompt and response with nothing between (e.g. \"...{}\""
+              + " + \"{}...\"): they are trained as one run of text; start responses with a"
+              + " space (or end prompts with one) if the words should be apart",
+          count,
+          demonstrations.size(),
+          end,
+          start);
+    }
   }
 
   /** Fits prompt + response into {@code maxLength} tokens by the policy in the class comment. */

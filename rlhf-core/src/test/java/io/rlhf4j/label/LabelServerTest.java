@@ -78,7 +78,7 @@ class LabelServerTest {
               post(
                       base,
                       "/api/submit",
-                      "{\"labeler\":\"ann\",\"item\":0,\"ranks\":[1],\"flags\":[\"\"]}")
+                      "{\"labeler\":\"ann\",\"item\":0,\"ranks\":[1],\"ordered\":true,\"flags\":[\"\"]}")
                   .body())
           .contains("ranks: expected 2");
       assertThat(post(base, "/api/submit", "not json").statusCode()).isEqualTo(400);
@@ -93,7 +93,7 @@ class LabelServerTest {
           post(
               base,
               "/api/submit",
-              "{\"labeler\":\"ann\",\"item\":0,\"ranks\":[2,1],\"flags\":[\"unsafe\",\"\"]}");
+              "{\"labeler\":\"ann\",\"item\":0,\"ranks\":[2,1],\"ordered\":true,\"flags\":[\"unsafe\",\"\"]}");
       assertThat(ok.statusCode()).isEqualTo(200);
       assertThat(ok.body()).contains("\"done\":1,\"total\":2");
       // The same submission again is a conflict, not a second line.
@@ -101,7 +101,7 @@ class LabelServerTest {
               post(
                       base,
                       "/api/submit",
-                      "{\"labeler\":\"ann\",\"item\":0,\"ranks\":[2,1],\"flags\":[\"\",\"\"]}")
+                      "{\"labeler\":\"ann\",\"item\":0,\"ranks\":[2,1],\"ordered\":true,\"flags\":[\"\",\"\"]}")
                   .statusCode())
           .isEqualTo(409);
     }
@@ -139,5 +139,192 @@ class LabelServerTest {
       }
       assertThat(refused).isPositive();
     }
+  }
+
+  private static String submit(String labeler, int item, String ranks) {
+    return "{\"labeler\":\""
+        + labeler
+        + "\",\"item\":"
+        + item
+        + ",\"ranks\":"
+        + ranks
+        + ",\"ordered\":true,\"flags\":"
+        + (ranks.split(",").length == 2 ? "[\"\",\"\"]" : "[\"\",\"\",\"\"]")
+        + "}";
+  }
+
+  @Test
+  void tenStalledConnectionsAreCutOffAndNeverBlockOthers() throws Exception {
+    try (LabelServer server = start(dir.resolve("r.jsonl"))) {
+      URI base = server.link();
+      List<java.net.Socket> stalled = new java.util.ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort());
+        // Half a request: headers that never end, then silence.
+        s.getOutputStream().write(("GET /?t=" + TOKEN + " HTTP/1.1\r\nHost: x\r\n").getBytes());
+        s.getOutputStream().flush();
+        s.setSoTimeout(30_000);
+        stalled.add(s);
+      }
+      HttpClient patient =
+          HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build();
+      HttpResponse<String> page =
+          patient.send(
+              HttpRequest.newBuilder(base.resolve("/api/state?labeler=ann"))
+                  .header("X-Token", TOKEN)
+                  .timeout(java.time.Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      // Each stalled connection is closed by the server after its time limit: the read ends
+      // (with no answer or a 4xx) instead of waiting forever.
+      for (java.net.Socket s : stalled) {
+        byte[] rest = s.getInputStream().readAllBytes();
+        assertThat(new String(rest)).doesNotContain("Rank the responses");
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void requestsWithoutTheTokenCannotUseUpALabelersBudget() throws Exception {
+    try (LabelServer server = start(dir.resolve("r.jsonl"))) {
+      URI base = server.link();
+      List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < 10 * LabelServer.RATE; i++) {
+        calls.add(
+            http.sendAsync(
+                HttpRequest.newBuilder(base.resolve("/api/state?labeler=ann")).build(),
+                HttpResponse.BodyHandlers.ofString()));
+      }
+      int refused = 0;
+      for (var c : calls) {
+        int status = c.get().statusCode();
+        assertThat(status).isIn(403, 429);
+        refused += status == 429 ? 1 : 0;
+      }
+      assertThat(refused).isPositive(); // the token-less were slowed down...
+      // ...and the labeler, from the same address, was not.
+      assertThat(get(base, "/api/state?labeler=ann", TOKEN).statusCode()).isEqualTo(200);
+      HttpResponse<String> page = get(base, "/?t=" + TOKEN, null);
+      assertThat(page.headers().firstValue("Referrer-Policy")).contains("no-referrer");
+      // The cookie the page sets lets a reload (whose address no longer holds the token) in.
+      String cookie = page.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(base.resolve("/?labeler=ann"))
+                          .header("Cookie", cookie)
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode())
+          .isEqualTo(200);
+      // Without token or cookie: refused (403, or 429 once the token-less budget is spent).
+      assertThat(get(base, "/?labeler=ann", null).statusCode()).isIn(403, 429);
+    }
+  }
+
+  @Test
+  void anItemShownToOnePersonIsHeldForThemAndAnUntouchedOrderIsRefused() throws Exception {
+    try (LabelServer server = start(dir.resolve("r.jsonl"))) {
+      URI base = server.link();
+      Map<?, ?> ann =
+          (Map<?, ?>) Json.parseObject(get(base, "/api/state?labeler=ann", TOKEN).body());
+      Map<?, ?> bob =
+          (Map<?, ?>) Json.parseObject(get(base, "/api/state?labeler=bob", TOKEN).body());
+      assertThat(((Map<?, ?>) ann.get("item")).get("id")).isEqualTo(0L);
+      assertThat(((Map<?, ?>) bob.get("item")).get("id")).isEqualTo(1L); // not ann's
+      // Ann asking again gets her item back.
+      assertThat(get(base, "/api/state?labeler=ann", TOKEN).body()).contains("\"id\":0");
+      // Bob cannot take ann's item.
+      HttpResponse<String> taken = post(base, "/api/submit", submit("bob", 0, "[1,2]"));
+      assertThat(taken.statusCode()).isEqualTo(409);
+      assertThat(taken.body()).contains("held for someone else");
+      // A ranking that was never ordered is refused, and nothing is written.
+      HttpResponse<String> lazy =
+          post(
+              base,
+              "/api/submit",
+              "{\"labeler\":\"ann\",\"item\":0,\"ranks\":[1,2],\"flags\":[\"\",\"\"]}");
+      assertThat(lazy.statusCode()).isEqualTo(400);
+      assertThat(lazy.body()).contains("put the cards in order first");
+      assertThat(post(base, "/api/submit", submit("ann", 0, "[2,1]")).statusCode()).isEqualTo(200);
+      assertThat(Files.readAllLines(dir.resolve("r.jsonl"))).hasSize(1);
+    }
+  }
+
+  @Test
+  void undoFollowsTimeOrderAcrossARestart() throws Exception {
+    Path file = dir.resolve("u.jsonl");
+    List<LabelItem> items = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      items.add(new LabelItem(i, "p" + i, List.of("a", "b"), List.of(false, false)));
+    }
+    try (LabelServer s =
+        LabelServer.start(
+            LabelSession.open(items, file, 0, 0, Clock.systemUTC()),
+            InetAddress.getLoopbackAddress(),
+            0,
+            TOKEN)) {
+      URI base = s.link();
+      get(base, "/api/state?labeler=ann", TOKEN);
+      assertThat(post(base, "/api/submit", submit("ann", 0, "[1,2]")).statusCode()).isEqualTo(200);
+      assertThat(post(base, "/api/skip", "{\"labeler\":\"ann\",\"item\":1}").statusCode())
+          .isEqualTo(200);
+      assertThat(post(base, "/api/submit", submit("ann", 2, "[2,1]")).statusCode()).isEqualTo(200);
+    }
+    try (LabelServer s =
+        LabelServer.start(
+            LabelSession.open(items, file, 0, 0, Clock.systemUTC()),
+            InetAddress.getLoopbackAddress(),
+            0,
+            TOKEN)) {
+      HttpResponse<String> undone = post(s.link(), "/api/undo", "{\"labeler\":\"ann\"}");
+      assertThat(undone.statusCode()).isEqualTo(200);
+      assertThat(undone.body()).contains("\"id\":2"); // the last ranking comes back, not the skip
+    }
+    assertThat(Files.readAllLines(file)).hasSize(1).allMatch(l -> l.contains("\"item\":0"));
+    assertThat(Files.readAllLines(LabelSession.skippedFile(file))).hasSize(1);
+  }
+
+  @Test
+  void theServerStaysUpForUndoUntilTheRoundIsClosed() throws Exception {
+    Path file = dir.resolve("c.jsonl");
+    List<LabelItem> items =
+        List.of(new LabelItem(0, "p", List.of("a", "b"), List.of(false, false)));
+    LabelSession session = LabelSession.open(items, file, 0, 0, Clock.systemUTC());
+    java.util.concurrent.CompletableFuture<URI> link =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Boolean> served =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return LabelServer.serveUntilClosed(
+                    session,
+                    InetAddress.getLoopbackAddress(),
+                    0,
+                    TOKEN,
+                    java.time.Duration.ofMinutes(5),
+                    java.time.Duration.ofHours(1),
+                    link::complete);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    URI base = link.get();
+    get(base, "/api/state?labeler=ann", TOKEN);
+    HttpResponse<String> last = post(base, "/api/submit", submit("ann", 0, "[1,2]"));
+    assertThat(last.body()).contains("\"complete\":true").contains("\"closed\":false");
+    // Complete, and still serving: the last ranking can be undone and made again.
+    assertThat(post(base, "/api/undo", "{\"labeler\":\"ann\"}").statusCode()).isEqualTo(200);
+    assertThat(session.complete()).isFalse();
+    HttpResponse<String> early = post(base, "/api/close", "{\"labeler\":\"ann\"}");
+    assertThat(early.statusCode()).isEqualTo(409); // not complete: nothing to close
+    get(base, "/api/state?labeler=ann", TOKEN);
+    assertThat(post(base, "/api/submit", submit("ann", 0, "[2,1]")).statusCode()).isEqualTo(200);
+    assertThat(served).isNotDone();
+    assertThat(post(base, "/api/close", "{\"labeler\":\"ann\"}").statusCode()).isEqualTo(200);
+    assertThat(served.get(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.readAllLines(file)).hasSize(1).allMatch(l -> l.contains("\"ranks\":[2,1]"));
   }
 }

@@ -58,7 +58,7 @@ public final class Person implements Runnable {
           Json.parseObject(call(token, "GET", "/api/state?labeler=" + name, null));
       for (int done = 0; done < limit; done++) {
         if (!(state.get("item") instanceof Map<?, ?> item)) {
-          return;
+          break;
         }
         List<String> responses = new ArrayList<>();
         for (Object r : (List<?>) item.get("responses")) {
@@ -75,8 +75,18 @@ public final class Person implements Runnable {
                         "labeler", name,
                         "item", item.get("id"),
                         "ranks", r.ranks(),
-                        "flags", Collections.nCopies(responses.size(), ""))));
+                        "flags", Collections.nCopies(responses.size(), ""),
+                        "ordered", true)));
         state = Json.parseObject(next);
+      }
+      // The last one done closes the round, as a person presses "Close the round"; someone else
+      // may have closed it already, and then the server is gone.
+      if (Boolean.TRUE.equals(state.get("complete")) && !Boolean.TRUE.equals(state.get("closed"))) {
+        try {
+          call(token, "POST", "/api/close", JsonWriter.write(Map.of("labeler", name)));
+        } catch (java.io.IOException | IllegalStateException gone) {
+          // closed by another person meanwhile
+        }
       }
     } catch (Throwable t) {
       failure = t;

@@ -380,21 +380,25 @@ public final class Rlhf {
       checkState(dpoConfig != null || rewardConfig != null, "call thenRewardModel before run");
       try (TrainingLock lock = TrainingLock.acquire("the pipeline writing " + out)) {
         GradMode.offOnThisThread();
-        Files.createDirectories(out);
-        // A crash may have left a checkpoint half swapped in or a temporary half written.
-        AtomicFiles.sweep(out);
-        RunSettings.checkOrRecord(out, settings());
-        // The history is written first: a step is on record before any other listener sees it.
-        List<MetricsListener> owned = new ArrayList<>();
-        owned.add(new JsonlMetricsWriter(out.resolve(HISTORY)));
-        if (listeners.isEmpty()) {
-          owned.add(ConsoleProgress.onStderr("loss", "eval_accuracy", "score", "kl"));
-        }
-        List<MetricsListener> all = new ArrayList<>(owned);
-        all.addAll(listeners);
         Models models = new Models();
+        List<MetricsListener> owned = new ArrayList<>();
         try {
-          Result result = run(out, new TrainingRun(all), models);
+          // The base model is loaded before anything is written: a wrong path or a broken folder
+          // fails here and leaves no settings behind to refuse the corrected rerun.
+          PretrainedModel base = models.add(PretrainedModel.load(baseModel, device));
+          Files.createDirectories(out);
+          // A crash may have left a checkpoint half swapped in or a temporary half written.
+          AtomicFiles.sweep(out);
+          RunSettings.checkOrRecord(out, settings());
+          // The history is written first: a step is on record before any other listener sees
+          // it.
+          owned.add(new JsonlMetricsWriter(out.resolve(HISTORY)));
+          if (listeners.isEmpty()) {
+            owned.add(ConsoleProgress.onStderr("loss", "eval_accuracy", "score", "kl"));
+          }
+          List<MetricsListener> all = new ArrayList<>(owned);
+          all.addAll(listeners);
+          Result result = run(out, new TrainingRun(all), models, base);
           closeAll(owned);
           return result.withHistory(MetricsFile.read(out.resolve(HISTORY)));
         } catch (IOException | RuntimeException | Error e) {
@@ -405,8 +409,8 @@ public final class Rlhf {
       }
     }
 
-    private Result run(Path out, TrainingRun run, Models models) throws IOException {
-      PretrainedModel base = models.add(PretrainedModel.load(baseModel, device));
+    private Result run(Path out, TrainingRun run, Models models, PretrainedModel base)
+        throws IOException {
       CausalLm trunk = base.model();
       SavableTokenizer tokenizer =
           chatTemplate == null ? base.tokenizer() : base.tokenizer().withChatTemplate(chatTemplate);

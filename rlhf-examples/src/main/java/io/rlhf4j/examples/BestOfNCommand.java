@@ -3,8 +3,8 @@ package io.rlhf4j.examples;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.data.read.PromptFile;
 import io.rlhf4j.data.read.ReadOptions;
-import io.rlhf4j.data.read.RecordReader;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.DjlRewardModel;
@@ -41,8 +41,16 @@ final class BestOfNCommand implements Callable<Integer> {
       description = "a reward model folder, e.g. RUN/round-1/reward")
   Path rewardModel;
 
-  @Option(names = "--prompts", required = true, description = "prompts, one per line")
+  @Option(
+      names = "--prompts",
+      required = true,
+      description = "prompts: .txt one per line, or JSONL (their --prompt-field)")
   Path prompts;
+
+  @Option(
+      names = "--prompt-field",
+      description = "the prompt's field in a JSONL prompts file (default: ${DEFAULT-VALUE})")
+  String promptField = "prompt";
 
   @Option(
       names = {"-n", "--n"},
@@ -70,8 +78,7 @@ final class BestOfNCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<String> texts =
-        RecordReader.open(prompts, ReadOptions.strict(), (f, line, text) -> text).readAll();
+    List<String> texts = PromptFile.open(prompts, ReadOptions.strict(), promptField).readAll();
     Device device = Engine.getInstance().defaultDevice();
     SamplingConfig sampling =
         SamplingConfig.builder()

@@ -14,7 +14,7 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.djl.train.reward.RewardTrainer;
-import io.rlhf4j.train.ProgressBar;
+import io.rlhf4j.train.ConsoleProgress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -106,7 +106,7 @@ final class HhRewardCommand implements Callable<Integer> {
               reward,
               pm.tokenizer(),
               config,
-              new TrainingRun(List.of(new ProgressBar(System.err, "loss"))));
+              new TrainingRun(List.of(ConsoleProgress.onStderr("loss"))));
       trainer.train(rankings(train), List.of(), null);
       System.out.printf(
           "reward model on %s (%,d parameters), trained on %,d helpful-base pairs%n",

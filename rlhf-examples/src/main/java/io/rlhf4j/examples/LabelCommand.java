@@ -61,6 +61,19 @@ final class LabelCommand implements Callable<Integer> {
       description = "how long to wait, ISO-8601 (default: ${DEFAULT-VALUE}, 7 days)")
   Duration deadline = Duration.ofDays(7);
 
+  @Option(
+      names = "--linger",
+      description =
+          "how long a complete round stays open for undo; the page's Close button ends it at once"
+              + " (default: ${DEFAULT-VALUE}, ISO-8601)")
+  Duration linger = LabelServer.DEFAULT_LINGER;
+
+  @Option(
+      names = "--hold",
+      description =
+          "how long an item shown to one person is kept from others (default: ${DEFAULT-VALUE})")
+  Duration hold = LabelSession.DEFAULT_HOLD;
+
   @Override
   public Integer call() throws Exception {
     List<LabelItem> items = new ArrayList<>();
@@ -82,14 +95,16 @@ final class LabelCommand implements Callable<Integer> {
             .readAll()) {
       items.add(new LabelItem(items.size(), it.prompt(), it.responses(), it.truncated()));
     }
-    LabelSession session = LabelSession.open(items, out, overlap, seed, Clock.systemUTC());
+    LabelSession session =
+        LabelSession.open(items, out, overlap, seed, Clock.systemUTC()).holdItemsFor(hold);
     boolean complete =
-        LabelServer.serveUntilComplete(
+        LabelServer.serveUntilClosed(
             session,
             InetAddress.getByName(bind),
             port,
             token,
             deadline,
+            linger,
             link -> {
               System.err.println("open in a browser: " + link + "&labeler=YOUR_NAME");
               System.err.printf(
@@ -97,7 +112,7 @@ final class LabelCommand implements Callable<Integer> {
                   items.size(),
                   session.complete()
                       ? "already complete"
-                      : "serving until all are ranked (Ctrl-C stops)");
+                      : "serving until all are ranked and the round is closed (Ctrl-C stops)");
             });
     System.err.printf(
         "%s: %d rankings in %s; agreement %s%n",

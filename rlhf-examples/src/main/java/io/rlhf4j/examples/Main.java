@@ -133,6 +133,9 @@ public final class Main implements Runnable {
         && !u.getUnmatched().get(0).startsWith("-")) {
       message = "unknown command '" + u.getUnmatched().get(0) + "'";
     }
+    if (line.getCommand() instanceof TrainCommand train) {
+      message = train.locate(e, message);
+    }
     System.err.println("error: " + message);
     System.err.println(
         "  (" + line.getCommandSpec().qualifiedName() + " --help lists the options)");

@@ -397,6 +397,70 @@ class TrainCommandsTest {
   }
 
   @Test
+  void aFailedFirstAttemptWritesNothingSoTheCorrectedRerunJustRuns() throws Exception {
+    Path out = dir.resolve("first");
+    String[] fields = {"--prompt-field", "question", "--response-field", "answer"};
+    Outcome missing =
+        run("sft", "-m", STORIES, "-d", dir.resolve("nope.jsonl").toString(), "-o", out.toString());
+    assertThat(missing.status()).isEqualTo(Main.BAD_INPUT);
+    assertThat(out).doesNotExist();
+    Outcome wrongField = run("sft", "-m", STORIES, "-d", demos.toString(), "-o", out.toString());
+    assertThat(wrongField.stderr()).contains("field 'response'");
+    assertThat(out).doesNotExist();
+    Outcome wrongModel =
+        run(
+            concat(
+                new String[] {
+                  "sft", "-m", dir.resolve("nomodel").toString(), "-d", demos.toString()
+                },
+                fields,
+                new String[] {"-o", out.toString()}));
+    assertThat(wrongModel.stderr()).contains("not a folder");
+    assertThat(out).doesNotExist();
+    Outcome badPrompts =
+        run(
+            "grpo",
+            "-m",
+            STORIES,
+            "-d",
+            demos.toString(),
+            "-p",
+            pairs.toString(),
+            "--preference-format",
+            "PAIRS",
+            "--prompts",
+            dir.resolve("none.txt").toString(),
+            "-o",
+            out.toString());
+    assertThat(badPrompts.status()).isNotZero();
+    assertThat(out).doesNotExist();
+    Outcome fixed =
+        run(
+            concat(
+                new String[] {"sft", "-m", STORIES, "-d", demos.toString(), "--epochs", "1"},
+                fields,
+                new String[] {"-o", out.toString()}));
+    assertThat(fixed.status()).as(fixed.stderr()).isZero();
+    assertThat(out.resolve("policy/model.safetensors")).isRegularFile();
+  }
+
+  @Test
+  void aBadValueInTheConfigFileNamesFileLineAndKeyAndAnOldKeyStillReads() throws Exception {
+    Path config =
+        Files.writeString(
+            dir.resolve("v.yaml"), "model: " + STORIES + "\nout: o\ndata: d.jsonl\nepochs: two\n");
+    Outcome o = run("sft", "--config", config.toString());
+    assertThat(o.status()).isEqualTo(Main.USAGE);
+    assertThat(o.stderr())
+        .startsWith("error: " + config + ":4: field 'epochs': ")
+        .contains("'two'");
+  }
+
+  private static String[] concat(String[]... parts) {
+    return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+  }
+
+  @Test
   void aBadConfigFileIsOneLineNamingFileLineAndKey() throws Exception {
     Path config = Files.writeString(dir.resolve("bad.yaml"), "model: m\nout: o\nepochz: 2\n");
 

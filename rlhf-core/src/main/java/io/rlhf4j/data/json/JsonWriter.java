@@ -1,14 +1,23 @@
 package io.rlhf4j.data.json;
 
+import com.google.common.collect.ImmutableMap;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Writes plain Java values ({@link Map}, {@link Iterable}, {@code int[]}, {@link String}, {@link
  * Number}, {@link Boolean}, {@code null}) as compact JSON with Gson's streaming writer, the inverse
  * of {@link Json#parse}.
+ *
+ * <p>Every file rlhf4j writes must be byte-identical across JVM launches, so a map whose iteration
+ * order is not defined ({@code HashMap}, {@code Map.of}, whose order is randomised per JVM) is
+ * written with its keys sorted; maps with a defined order (insertion-ordered, sorted, Guava's
+ * immutable ones) keep it.
  *
  * <p>Non-finite doubles have no JSON spelling; they are written as {@code null} rather than
  * producing a file other tools refuse.
@@ -34,6 +43,20 @@ public final class JsonWriter {
     sb.append(write(value));
   }
 
+  private static Map<?, ?> ordered(Map<?, ?> map) {
+    if (map instanceof LinkedHashMap<?, ?>
+        || map instanceof SortedMap<?, ?>
+        || map instanceof ImmutableMap<?, ?>
+        || map.size() < 2) {
+      return map;
+    }
+    Map<String, Object> sorted = new TreeMap<>();
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      sorted.put(String.valueOf(e.getKey()), e.getValue());
+    }
+    return sorted;
+  }
+
   private static void write(com.google.gson.stream.JsonWriter w, Object value) throws IOException {
     if (value == null || value == Json.NULL) {
       w.nullValue();
@@ -52,7 +75,7 @@ public final class JsonWriter {
       w.value(b);
     } else if (value instanceof Map<?, ?> map) {
       w.beginObject();
-      for (Map.Entry<?, ?> e : map.entrySet()) {
+      for (Map.Entry<?, ?> e : ordered(map).entrySet()) {
         w.name(String.valueOf(e.getKey()));
         write(w, e.getValue());
       }

@@ -47,6 +47,35 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
         : loadLlama2c(folder, device);
   }
 
+  /**
+   * Checks, without loading any weights, that {@code folder} is a model folder {@link #load} can
+   * read: a Hugging Face folder whose {@code config.json} is understood, with its weights and a
+   * tokenizer, or a llama2.c folder with one checkpoint and one tokenizer. Commands call it before
+   * they write anything, so a wrong path fails before a run folder exists.
+   *
+   * @throws ModelFormatException naming the file and what is wrong
+   */
+  public static void check(Path folder) {
+    AtomicFiles.recovered(folder);
+    if (!Files.isDirectory(folder)) {
+      throw new ModelFormatException(folder, "not a folder");
+    }
+    if (!Files.exists(folder.resolve("config.json"))) {
+      llama2cFiles(folder);
+      return;
+    }
+    ModelConfig config = HfConfig.read(folder.resolve("config.json"));
+    if (!Files.exists(folder.resolve(HfWeights.SINGLE))
+        && !Files.exists(folder.resolve(HfWeights.INDEX))) {
+      throw new ModelFormatException(
+          folder, "no " + HfWeights.SINGLE + " nor " + HfWeights.INDEX + " beside config.json");
+    }
+    if (!Files.exists(folder.resolve("tokenizer.json"))
+        && config.family() != ModelConfig.Family.GPT2) {
+      throw new ModelFormatException(folder, "no tokenizer.json");
+    }
+  }
+
   private static PretrainedModel loadHuggingFace(Path folder, Device device) {
     ModelConfig config = HfConfig.read(folder.resolve("config.json"));
     Map<String, TensorData> raw = HfWeights.readRaw(folder);
@@ -81,6 +110,15 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
   }
 
   private static PretrainedModel loadLlama2c(Path folder, Device device) {
+    Path[] files = llama2cFiles(folder);
+    Llama2cCheckpoint.Contents contents = Llama2cCheckpoint.read(files[0]);
+    Llama2cTokenizer tokenizer = Llama2cTokenizer.load(files[1], contents.config().vocabSize());
+    return new PretrainedModel(
+        build(contents.config(), contents.tensors(), device, files[0]), tokenizer);
+  }
+
+  // A llama2.c folder's checkpoint and tokenizer: exactly one of each.
+  private static Path[] llama2cFiles(Path folder) {
     List<Path> bins;
     try (Stream<Path> files = Files.list(folder)) {
       bins = files.filter(p -> p.getFileName().toString().endsWith(".bin")).sorted().toList();
@@ -98,11 +136,7 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
               + " and tokenizers "
               + tokenizers);
     }
-    Llama2cCheckpoint.Contents contents = Llama2cCheckpoint.read(checkpoints.get(0));
-    Llama2cTokenizer tokenizer =
-        Llama2cTokenizer.load(tokenizers.get(0), contents.config().vocabSize());
-    return new PretrainedModel(
-        build(contents.config(), contents.tensors(), device, checkpoints.get(0)), tokenizer);
+    return new Path[] {checkpoints.get(0), tokenizers.get(0)};
   }
 
   private static boolean isLlama2cTokenizer(Path p) {

@@ -1,5 +1,6 @@
 package io.rlhf4j.djl.tokenize;
 
+import com.google.common.collect.ImmutableMap;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import java.io.ByteArrayOutputStream;
@@ -269,42 +270,56 @@ public final class Llama2cTokenizer implements SavableTokenizer, java.io.Seriali
             AddedToken.special(EOS, "</s>", false)));
     json.put(
         "normalizer",
-        Map.of(
+        ImmutableMap.of(
             "type",
             "Sequence",
             "normalizers",
             List.of(
-                Map.of("type", "Prepend", "prepend", "\u2581"),
-                Map.of("type", "Replace", "pattern", Map.of("String", " "), "content", "\u2581"))));
+                ImmutableMap.of("type", "Prepend", "prepend", "\u2581"),
+                ImmutableMap.of(
+                    "type",
+                    "Replace",
+                    "pattern",
+                    ImmutableMap.of("String", " "),
+                    "content",
+                    "\u2581"))));
     json.put("pre_tokenizer", null);
     json.put(
         "post_processor",
-        Map.of(
+        ImmutableMap.of(
             "type",
             "TemplateProcessing",
             "single",
             List.of(
-                Map.of("SpecialToken", Map.of("id", "<s>", "type_id", 0)),
-                Map.of("Sequence", Map.of("id", "A", "type_id", 0))),
+                ImmutableMap.of("SpecialToken", ImmutableMap.of("id", "<s>", "type_id", 0)),
+                ImmutableMap.of("Sequence", ImmutableMap.of("id", "A", "type_id", 0))),
             "pair",
             List.of(
-                Map.of("SpecialToken", Map.of("id", "<s>", "type_id", 0)),
-                Map.of("Sequence", Map.of("id", "A", "type_id", 0)),
-                Map.of("SpecialToken", Map.of("id", "<s>", "type_id", 1)),
-                Map.of("Sequence", Map.of("id", "B", "type_id", 1))),
+                ImmutableMap.of("SpecialToken", ImmutableMap.of("id", "<s>", "type_id", 0)),
+                ImmutableMap.of("Sequence", ImmutableMap.of("id", "A", "type_id", 0)),
+                ImmutableMap.of("SpecialToken", ImmutableMap.of("id", "<s>", "type_id", 1)),
+                ImmutableMap.of("Sequence", ImmutableMap.of("id", "B", "type_id", 1))),
             "special_tokens",
-            Map.of("<s>", Map.of("id", "<s>", "ids", List.of(BOS), "tokens", List.of("<s>")))));
+            ImmutableMap.of(
+                "<s>",
+                ImmutableMap.of("id", "<s>", "ids", List.of(BOS), "tokens", List.of("<s>")))));
     json.put(
         "decoder",
-        Map.of(
+        ImmutableMap.of(
             "type",
             "Sequence",
             "decoders",
             List.of(
-                Map.of("type", "Replace", "pattern", Map.of("String", "\u2581"), "content", " "),
-                Map.of("type", "ByteFallback"),
-                Map.of("type", "Fuse"),
-                Map.of("type", "Strip", "content", " ", "start", 1, "stop", 0))));
+                ImmutableMap.of(
+                    "type",
+                    "Replace",
+                    "pattern",
+                    ImmutableMap.of("String", "\u2581"),
+                    "content",
+                    " "),
+                ImmutableMap.of("type", "ByteFallback"),
+                ImmutableMap.of("type", "Fuse"),
+                ImmutableMap.of("type", "Strip", "content", " ", "start", 1, "stop", 0))));
     json.put("model", model);
     return JsonWriter.write(json) + "\n";
   }

@@ -23,10 +23,10 @@ import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.generate.BestOfN;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.TextRewardModel;
+import io.rlhf4j.train.ConsoleProgress;
 import io.rlhf4j.train.JsonlMetricsWriter;
 import io.rlhf4j.train.MetricsFile;
 import io.rlhf4j.train.MetricsListener;
-import io.rlhf4j.train.ProgressBar;
 import io.rlhf4j.train.reward.RankingLoss;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -108,7 +108,15 @@ public final class Demo {
           List.of(
               metrics,
               new StageHeadings(),
-              new ProgressBar(console, "loss", "eval_accuracy", "score", HIDDEN, "kl"));
+              // Redrawn in place only on a terminal: a log file gets plain lines.
+              new ConsoleProgress(
+                  console,
+                  console == System.err && System.console() != null,
+                  "loss",
+                  "eval_accuracy",
+                  "score",
+                  HIDDEN,
+                  "kl"));
       // 1. Rejection-sampled demonstrations.
       heading(
           1,

@@ -32,10 +32,12 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 final class ConfigFile {
   private final Path file;
   private final Map<String, String> values;
+  private final Map<String, Integer> lines;
 
-  private ConfigFile(Path file, Map<String, String> values) {
+  private ConfigFile(Path file, Map<String, String> values, Map<String, Integer> lines) {
     this.file = file;
     this.values = values;
+    this.lines = lines;
   }
 
   /**
@@ -59,8 +61,9 @@ final class ConfigFile {
       throw new DataFormatException(file, 0, null, "not valid YAML or JSON: " + e.getMessage());
     }
     Map<String, String> values = new LinkedHashMap<>();
+    Map<String, Integer> lines = new LinkedHashMap<>();
     if (root == null) {
-      return new ConfigFile(file, values); // an empty file sets nothing
+      return new ConfigFile(file, values, lines); // an empty file sets nothing
     }
     if (!(root instanceof MappingNode mapping)) {
       throw new DataFormatException(
@@ -83,13 +86,19 @@ final class ConfigFile {
         throw new DataFormatException(file, line(keyNode), key, "is given twice");
       }
       values.put(key, value(file, key, tuple.getValueNode()));
+      lines.put(key, line(keyNode));
     }
-    return new ConfigFile(file, values);
+    return new ConfigFile(file, values, lines);
   }
 
   /** The value set for {@code key}, as the command line would spell it, or null. */
   String value(String key) {
     return values.get(key);
+  }
+
+  /** The line {@code key} is set on, or 0. */
+  int line(String key) {
+    return lines.getOrDefault(key, 0);
   }
 
   /** The file this config came from. */

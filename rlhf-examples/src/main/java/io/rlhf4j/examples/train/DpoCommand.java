@@ -1,12 +1,10 @@
 package io.rlhf4j.examples.train;
 
-import ai.djl.Device;
 import io.rlhf4j.api.Rlhf;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.dpo.DpoConfig;
 import io.rlhf4j.train.dpo.DpoLossType;
 import java.io.IOException;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,12 +42,7 @@ public final class DpoCommand extends PipelineCommand {
   double lr = D.optimizer().learningRate();
 
   @Override
-  protected void validate() {
-    requirePreferences();
-  }
-
-  @Override
-  protected void train(Device device) throws IOException {
+  protected Training prepare() throws IOException {
     DpoConfig config =
         DpoConfig.builder()
             .beta(beta)
@@ -60,10 +53,13 @@ public final class DpoCommand extends PipelineCommand {
             .maxLength(maxLength)
             .optimizer(AdamWConfig.of(lr))
             .seed(seed)
+            .checkpointEverySteps(checkpointEvery)
             .build();
-    try (Rlhf.Result result = pipeline(device).thenDpo(preferences(), config).run(out)) {
-      Path policy = result.policyFolder();
-      System.err.println("DPO done: " + policy);
-    }
+    Rlhf.Pipeline pipeline = pipeline().thenDpo(preferences(), config);
+    return device -> {
+      try (Rlhf.Result result = pipeline.device(device).run(out)) {
+        System.err.println("DPO done: " + result.policyFolder());
+      }
+    };
   }
 }

@@ -7,8 +7,22 @@ import picocli.CommandLine.Option;
 public final class FieldOptions {
   private static final FieldNames D = FieldNames.DEFAULT;
 
-  @Option(names = "--prompt-field", description = "the prompt's field (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--prompt-field",
+      description = "the prompt's field in every file (default: ${DEFAULT-VALUE})")
   String prompt = D.prompt();
+
+  // One prompt field for every file fails where the files come from different places (README's
+  // PRD recipe: demonstrations say "prompt", PRD's pairs "question").
+  @Option(
+      names = "--preference-prompt-field",
+      description = "the prompt's field in the preferences file (default: --prompt-field)")
+  String preferencePrompt;
+
+  @Option(
+      names = "--prompts-field",
+      description = "the prompt's field in a JSONL prompts file (default: --prompt-field)")
+  String promptsPrompt;
 
   @Option(
       names = "--response-field",
@@ -56,9 +70,19 @@ public final class FieldOptions {
       description = "with --chat: a conversation's messages (default: ${DEFAULT-VALUE})")
   String messages = D.messages();
 
-  /** The names as the readers take them. */
+  /** The names as the readers take them, for demonstrations. */
   public FieldNames names() {
     return new FieldNames(
         prompt, response, chosen, rejected, responses, ranks, first, second, label, messages);
+  }
+
+  /** The names for the preferences file. */
+  public FieldNames preferenceNames() {
+    return preferencePrompt == null ? names() : names().withPrompt(preferencePrompt);
+  }
+
+  /** The names for a JSONL prompts file. */
+  public FieldNames promptsNames() {
+    return promptsPrompt == null ? names() : names().withPrompt(promptsPrompt);
   }
 }

@@ -1,6 +1,5 @@
 package io.rlhf4j.examples.train;
 
-import ai.djl.Device;
 import io.rlhf4j.api.Rlhf;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.PreferenceDataset;
@@ -49,36 +48,39 @@ abstract class PipelineCommand extends TrainCommand {
           "tokens of prompt + response in SFT, reward and DPO (default: ${DEFAULT-VALUE})")
   int maxLength = SFT.maxLength();
 
-  /** The pipeline after SFT, configured from the shared options. */
-  protected Rlhf.Pipeline pipeline(Device device) throws IOException {
+  @Override
+  protected void validate() {
     if (demonstrations == null) {
       throw usage("missing --demonstrations (or 'demonstrations' in --config)");
     }
+    if (preferences == null) {
+      throw usage("missing --preferences (or 'preferences' in --config)");
+    }
+  }
+
+  /**
+   * The pipeline after SFT, configured from the shared options, with the demonstrations read;
+   * {@code device} is set on it when it runs.
+   */
+  protected Rlhf.Pipeline pipeline() throws IOException {
     SftConfig sft =
         SftConfig.builder()
             .epochs(sftEpochs)
             .maxLength(maxLength)
             .optimizer(AdamWConfig.of(sftLr))
             .seed(seed)
+            .checkpointEverySteps(checkpointEvery)
             .build();
     List<Demonstration> demos = userData().demonstrations(demonstrations);
     Rlhf.Pipeline pipeline =
         Rlhf.sft(model, demos, sft)
             .seed(seed)
             .heldOutFraction(heldOutFraction)
-            .device(device)
             .listeners(listeners("loss", "eval_accuracy", "score", "kl"));
     if (chatTemplateText != null) {
       pipeline.chatTemplate(chatTemplateText);
     }
     return lora() == null ? pipeline : pipeline.lora(lora());
-  }
-
-  /** Fails before any work when no preference file is given. */
-  protected void requirePreferences() {
-    if (preferences == null) {
-      throw usage("missing --preferences (or 'preferences' in --config)");
-    }
   }
 
   /** The user's preference file, read through the field names. */

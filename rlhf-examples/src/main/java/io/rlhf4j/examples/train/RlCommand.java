@@ -1,6 +1,5 @@
 package io.rlhf4j.examples.train;
 
-import ai.djl.Device;
 import io.rlhf4j.api.Rlhf;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
@@ -100,20 +99,21 @@ public abstract class RlCommand extends PipelineCommand {
 
   @Override
   protected void validate() {
-    requirePreferences();
+    super.validate();
     if (prompts == null) {
       throw usage("missing --prompts (or 'prompts' in --config)");
     }
   }
 
   @Override
-  protected void train(Device device) throws IOException {
+  protected Training prepare() throws IOException {
     RewardConfig reward =
         RewardConfig.builder()
             .epochs(rewardEpochs)
             .maxLength(maxLength)
             .optimizer(AdamWConfig.of(rewardLr))
             .seed(seed)
+            .checkpointEverySteps(checkpointEvery)
             .build();
     PpoConfig.Builder rl =
         preset()
@@ -138,9 +138,11 @@ public abstract class RlCommand extends PipelineCommand {
     List<String> promptTexts = userData().prompts(prompts);
     PpoConfig config = rl.build();
     Rlhf.Pipeline pipeline =
-        pipeline(device)
-            .thenRewardModel(preferences(), reward)
-            .thenRl(promptTexts, config, iterations);
+        pipeline().thenRewardModel(preferences(), reward).thenRl(promptTexts, config, iterations);
+    return device -> train(pipeline.device(device));
+  }
+
+  private void train(Rlhf.Pipeline pipeline) throws IOException {
     if (!spark) {
       run(pipeline);
       return;

@@ -29,9 +29,10 @@ import picocli.CommandLine.Option;
 public final class SftCommand extends TrainCommand {
   private static final SftConfig D = SftConfig.builder().build();
 
+  // --demonstrations as in every other training command; --data is kept for earlier scripts.
   @Option(
-      names = {"-d", "--data"},
-      description = "demonstrations JSONL (required)")
+      names = {"-d", "--demonstrations", "--data"},
+      description = "demonstrations JSONL (required); --data is an older name")
   Path data;
 
   @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
@@ -53,12 +54,12 @@ public final class SftCommand extends TrainCommand {
   @Override
   protected void validate() {
     if (data == null) {
-      throw usage("missing --data (or 'data' in --config)");
+      throw usage("missing --demonstrations (or 'demonstrations' in --config)");
     }
   }
 
   @Override
-  protected void train(Device device) throws IOException {
+  protected Training prepare() throws IOException {
     List<Demonstration> demonstrations = userData().demonstrations(data);
     HeldOutSplit.Parts<Demonstration> parts =
         new HeldOutSplit(heldOutFraction, seed).split(demonstrations, Demonstration::prompt);
@@ -69,7 +70,13 @@ public final class SftCommand extends TrainCommand {
             .maxLength(maxLength)
             .optimizer(AdamWConfig.of(lr))
             .seed(seed)
+            .checkpointEverySteps(checkpointEvery)
             .build();
+    return device -> train(parts, config, device);
+  }
+
+  private void train(HeldOutSplit.Parts<Demonstration> parts, SftConfig config, Device device)
+      throws IOException {
     TrainingRun run = new TrainingRun(listeners("loss", "eval_loss"));
     LoraConfig lora = lora();
     try (PretrainedModel base = PretrainedModel.load(model, device)) {

@@ -3,6 +3,7 @@ package io.rlhf4j.examples.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.rlhf4j.data.read.ReadOptions;
+import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.LoraConfig;
 import io.rlhf4j.djl.tokenize.ChatFormat;
 import io.rlhf4j.djl.tokenize.ChatTemplate;
@@ -14,11 +15,11 @@ import io.rlhf4j.train.MetricsListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +39,9 @@ public abstract class TrainCommand implements Callable<Integer> {
   public static final String METRICS = "metrics.jsonl";
 
   @Spec CommandSpec spec;
+
+  // The --config file read before parsing, to locate its bad values; null without one.
+  private ConfigFile configFile;
 
   @Option(
       names = {"-c", "--config"},
@@ -65,6 +69,13 @@ public abstract class TrainCommand implements Callable<Integer> {
       names = "--held-out-fraction",
       description = "share of prompts held out for evaluation (default: ${DEFAULT-VALUE})")
   double heldOutFraction = 0.1;
+
+  @Option(
+      names = "--checkpoint-every",
+      description =
+          "checkpoint SFT, reward and DPO stages every this many steps, so a kill loses at most"
+              + " that many; 0 only at a stage's end (default: ${DEFAULT-VALUE})")
+  int checkpointEvery = 100;
 
   @Option(
       names = "--lora-rank",
@@ -103,11 +114,16 @@ public abstract class TrainCommand implements Callable<Integer> {
     }
     validate();
     chatFormat = resolveChatFormat();
+    // Every input is read and checked before the run folder is touched: a first attempt that
+    // fails on a missing file, a wrong field or a wrong model path leaves nothing behind, so the
+    // corrected rerun is not refused as "a run with other settings".
+    PretrainedModel.check(model);
+    Training training = prepare();
     Files.createDirectories(out);
     ResolvedConfig.checkOrWrite(out, ResolvedConfig.of(spec));
     Device device = Engine.getInstance().defaultDevice();
     System.err.printf("%s on %s, writing to %s%n", spec.name(), device, out);
-    train(device);
+    training.run(device);
     System.err.println("policy: " + out.resolve("policy").toAbsolutePath().normalize());
     return 0;
   }
@@ -115,8 +131,19 @@ public abstract class TrainCommand implements Callable<Integer> {
   /** Checks option values against each other before any work; throws ParameterException. */
   protected void validate() {}
 
-  /** Runs the training; everything goes under {@link #out}. */
-  protected abstract void train(Device device) throws IOException;
+  /**
+   * Reads and checks every input of the command (data files, settings) and returns the training to
+   * run on them; writes nothing. Called after {@link #validate} and before the run folder is
+   * created.
+   */
+  protected abstract Training prepare() throws IOException;
+
+  /** The training of a command whose inputs are read: everything goes under {@link #out}. */
+  @FunctionalInterface
+  protected interface Training {
+    /** Trains on {@code device}. */
+    void run(Device device) throws IOException;
+  }
 
   /**
    * The chat format of {@code --chat}: the template of {@code --chat-template}, or the one in the
@@ -157,7 +184,7 @@ public abstract class TrainCommand implements Callable<Integer> {
   /** The user's files as this command reads them: field names, strictness, chat format. */
   protected UserData userData() {
     return new UserData(
-        fields.names(), skipInvalid ? ReadOptions.skipping() : ReadOptions.strict(), chatFormat);
+        fields, skipInvalid ? ReadOptions.skipping() : ReadOptions.strict(), chatFormat);
   }
 
   /** The LoRA settings, or null when every weight is trained. */
@@ -196,15 +223,52 @@ public abstract class TrainCommand implements Callable<Integer> {
     if (file == null) {
       return;
     }
-    Set<String> known =
-        command.getCommandSpec().options().stream()
-            .filter(o -> !o.usageHelp() && !o.versionHelp())
-            .map(ResolvedConfig::name)
-            .filter(n -> !n.equals("config"))
-            .collect(Collectors.toSet());
-    ConfigFile values = ConfigFile.read(file, known);
+    // Every long name of an option is a key: an option renamed with its old name kept as an
+    // alias (sft's --data) still reads older config files.
+    Map<String, OptionSpec> byName = new HashMap<>();
+    for (OptionSpec o : command.getCommandSpec().options()) {
+      if (o.usageHelp() || o.versionHelp()) {
+        continue;
+      }
+      for (String name : o.names()) {
+        if (name.startsWith("--") && !name.equals("--config")) {
+          byName.put(name.substring(2), o);
+        }
+      }
+    }
+    ConfigFile values = ConfigFile.read(file, byName.keySet());
+    ((TrainCommand) command.getCommand()).configFile = values;
     command.setDefaultValueProvider(
-        arg -> arg instanceof OptionSpec o ? values.value(ResolvedConfig.name(o)) : null);
+        arg -> {
+          if (!(arg instanceof OptionSpec o)) {
+            return null;
+          }
+          for (String name : o.names()) {
+            if (name.startsWith("--") && values.value(name.substring(2)) != null) {
+              return values.value(name.substring(2));
+            }
+          }
+          return null;
+        });
+  }
+
+  /**
+   * {@code message} about a bad option value, located in the config file when the value came from
+   * there: {@code FILE:LINE: field 'epochs': ...}, since the command line the user typed does not
+   * hold it.
+   */
+  public String locate(ParameterException e, String message) {
+    if (configFile == null || !(e.getArgSpec() instanceof OptionSpec o)) {
+      return message;
+    }
+    for (String name : o.names()) {
+      String key = name.replaceFirst("^-+", "");
+      String value = configFile.value(key);
+      if (value != null && message.contains("'" + value + "'")) {
+        return configFile.file() + ":" + configFile.line(key) + ": field '" + key + "': " + message;
+      }
+    }
+    return message;
   }
 
   private static Path configArgument(String[] args) {

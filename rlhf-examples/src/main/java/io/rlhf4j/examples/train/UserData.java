@@ -9,6 +9,7 @@ import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.read.FieldNames;
 import io.rlhf4j.data.read.JsonRecord;
 import io.rlhf4j.data.read.Jsonl;
+import io.rlhf4j.data.read.PromptFile;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.data.read.RecordReader;
 import io.rlhf4j.djl.tokenize.ChatFormat;
@@ -31,18 +32,19 @@ final class UserData {
     PAIRS
   }
 
-  private final FieldNames names;
+  private final FieldOptions fields;
   private final ReadOptions options;
   private final ChatFormat chat; // null: plain records
 
-  UserData(FieldNames names, ReadOptions options, ChatFormat chat) {
-    this.names = names;
+  UserData(FieldOptions fields, ReadOptions options, ChatFormat chat) {
+    this.fields = fields;
     this.options = options;
     this.chat = chat;
   }
 
   /** Demonstrations; with a chat format, one per assistant turn of each conversation. */
   List<Demonstration> demonstrations(Path file) {
+    FieldNames names = fields.names();
     if (chat == null) {
       return nonEmpty(file, Jsonl.demonstrations(file, options, names).readAll(), names.response());
     }
@@ -56,6 +58,7 @@ final class UserData {
    * (prompt, chosen, rejected message lists).
    */
   PreferenceDataset preferences(Path file, PreferenceFormat format) {
+    FieldNames names = fields.preferenceNames();
     if (chat != null) {
       RecordReader<Ranking> reader =
           chatRecords(
@@ -88,16 +91,13 @@ final class UserData {
    * format, conversations rendered as prompts that ask for the assistant's next turn.
    */
   List<String> prompts(Path file) {
+    FieldNames names = fields.promptsNames();
     if (chat != null) {
       RecordReader<String> reader =
           chatRecords(file, names.messages(), r -> chat.prompt(r.messages(names.messages())));
       return nonEmpty(file, reader.readAll(), names.messages());
     }
-    String name = file.getFileName().toString();
-    RecordReader<String> reader =
-        name.endsWith(".jsonl") || name.endsWith(".jsonl.gz") || name.endsWith(".json")
-            ? Jsonl.records(file, options, r -> r.string(names.prompt()))
-            : RecordReader.open(file, options, (f, line, text) -> text);
+    RecordReader<String> reader = PromptFile.open(file, options, names.prompt());
     return nonEmpty(file, reader.readAll(), names.prompt());
   }
 

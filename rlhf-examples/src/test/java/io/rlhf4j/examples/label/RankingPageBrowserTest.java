@@ -60,13 +60,16 @@ class RankingPageBrowserTest {
       port = s.getLocalPort();
     }
     server = serve();
+    browser = newBrowser();
+  }
+
+  private static ChromeDriver newBrowser() {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
     options.addArguments(
         "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900");
-    browser =
-        new ChromeDriver(
-            new ChromeDriverService.Builder().usingDriverExecutable(DRIVER).build(), options);
+    return new ChromeDriver(
+        new ChromeDriverService.Builder().usingDriverExecutable(DRIVER).build(), options);
   }
 
   private LabelServer serve() throws IOException {
@@ -132,10 +135,25 @@ class RankingPageBrowserTest {
     return Jsonl.rankings(rankings, ReadOptions.strict()).readAll();
   }
 
+  // Moves the cards by keyboard, as a person would, until they read best first as in `wanted`.
+  private void arrange(List<String> wanted) {
+    for (int target = 0; target < wanted.size(); target++) {
+      int at = shownResponses().indexOf(wanted.get(target));
+      Actions keys = new Actions(browser).sendKeys(String.valueOf(at + 1));
+      for (int i = at; i > target; i--) {
+        keys.sendKeys(Keys.ARROW_UP);
+      }
+      keys.perform();
+    }
+    assertThat(shownResponses()).isEqualTo(wanted);
+  }
+
   @Test
   void rankByKeyboardWithATieAndSeeHostileTextAsText() throws Exception {
     open("ann");
 
+    // The token left the address bar as soon as the page loaded.
+    assertThat(browser.getCurrentUrl()).doesNotContain(TOKEN).contains("labeler=ann");
     assertThat(browser.findElement(By.id("progress")).getText()).startsWith("0 of 3");
     assertThat(browser.findElement(By.id("prompt")).getText()).isEqualTo("Once upon a time, a cat");
     // The hostile response is shown as the characters it is: no image, no extra script, no alert.
@@ -143,15 +161,20 @@ class RankingPageBrowserTest {
     assertThat(browser.findElements(By.cssSelector("#responses img"))).isEmpty();
     assertThat(browser.findElements(By.tagName("script"))).hasSize(1);
     assertThat(browser.findElement(By.cssSelector("body")).getText()).contains("(cut off)");
+    // Not ranked yet: no numbers on the cards, and Enter submits nothing but a hint.
+    assertThat(browser.findElement(By.cssSelector("#responses .rank")).getText()).isEqualTo("?");
+    new Actions(browser).sendKeys(Keys.ENTER).perform();
+    until(
+        () -> browser.findElement(By.id("message")).getText().contains("in order first"),
+        "the hint to order the cards");
+    assertThat(Files.exists(rankings) ? Files.readString(rankings) : "").isEmpty();
     Files.write(
         Path.of("target", "label-page.png"), browser.getScreenshotAs(OutputType.BYTES)); // README
 
-    // Keyboard only: 3 selects "slept all day.", ArrowUp twice moves it to the top; 3 selects
-    // the hostile one (now last) and t ties it with "found a friend." above; Enter submits.
-    Actions keys = new Actions(browser);
-    keys.sendKeys("3").sendKeys(Keys.ARROW_UP).sendKeys(Keys.ARROW_UP).perform();
-    assertThat(shownResponses()).containsExactly("slept all day.", "found a friend.", HOSTILE);
-    keys.sendKeys("3").sendKeys("t").sendKeys("f").sendKeys(Keys.ENTER).perform();
+    // Keyboard only: "slept all day." to the top, then the hostile one last; t ties it with
+    // "found a friend." above it; f flags it; Enter submits.
+    arrange(List.of("slept all day.", "found a friend.", HOSTILE));
+    new Actions(browser).sendKeys("3").sendKeys("t").sendKeys("f").sendKeys(Keys.ENTER).perform();
     waitForProgress("1 of 3");
 
     Ranking r = saved().get(0);
@@ -160,7 +183,7 @@ class RankingPageBrowserTest {
     assertThat(Files.readString(rankings)).contains("\"flags\":[\"\",\"unsafe\",\"\"]");
     assertThat(r.truncated()).containsExactly(false, false, true);
 
-    // A reload keeps the progress: the next prompt, 1 of 3 done.
+    // A reload (its address holds no token now) keeps the progress: the next prompt.
     browser.navigate().refresh();
     waitFor("#responses li");
     waitForProgress("1 of 3");
@@ -175,10 +198,10 @@ class RankingPageBrowserTest {
   @Test
   void rankByDragSkipAndLoseNothingWhenTheServerIsKilled() throws Exception {
     open("bob");
-    // Drag the last response onto the first place.
+    // Drag "slept all day." onto the first place, then put the hostile one last.
     List<WebElement> cards = browser.findElements(By.cssSelector("#responses li"));
-    dragAndDrop(cards.get(2), cards.get(0));
-    assertThat(shownResponses()).containsExactly("slept all day.", "found a friend.", HOSTILE);
+    dragAndDrop(cards.get(shownResponses().indexOf("slept all day.")), cards.get(0));
+    arrange(List.of("slept all day.", "found a friend.", HOSTILE));
     browser.findElement(By.id("submit")).click();
     waitForProgress("1 of 3");
 
@@ -196,6 +219,45 @@ class RankingPageBrowserTest {
         .singleElement()
         .satisfies(r -> assertThat(r.ranks()).containsExactly(2, 3, 1));
     assertThat(Files.readString(LabelSession.skippedFile(rankings))).contains("\"item\":1");
+  }
+
+  @Test
+  void twoPeopleGetDifferentItemsAndTheRoundStaysOpenForUndoUntilClosed() throws Exception {
+    open("ann"); // ann is shown item 0, which is now held for her
+    String annPrompt = browser.findElement(By.id("prompt")).getText();
+    // Carol, on her own page, is shown another prompt.
+    ChromeDriver carol = newBrowser();
+    try {
+      carol.get(server.link() + "&labeler=carol");
+      until(() -> !carol.findElements(By.cssSelector("#responses li")).isEmpty(), "carol's card");
+      assertThat(carol.findElement(By.id("prompt")).getText()).isNotEqualTo(annPrompt);
+      // Her rankings: as shown, said with "o" (the next item, the last one, is held for her).
+      for (int done = 1; done <= 2; done++) {
+        String progress = done + " of 3";
+        new Actions(carol).sendKeys("o").sendKeys(Keys.ENTER).perform();
+        until(() -> carol.findElement(By.id("progress")).getText().startsWith(progress), progress);
+      }
+    } finally {
+      carol.quit();
+    }
+    // Ann still has her item; "This order is my ranking" is a deliberate click.
+    assertThat(browser.findElement(By.id("prompt")).getText()).isEqualTo(annPrompt);
+    browser.findElement(By.id("keep")).click();
+    browser.findElement(By.id("submit")).click();
+    waitForProgress("3 of 3");
+    // Complete, and still serving: the done page offers undo and closing.
+    until(() -> browser.findElement(By.id("close")).isDisplayed(), "the close button");
+    assertThat(browser.findElement(By.id("done-text")).getText()).contains("stays open");
+    browser.findElement(By.id("undo-done")).click();
+    waitForProgress("2 of 3");
+    waitFor("#responses li");
+    browser.findElement(By.id("keep")).click();
+    browser.findElement(By.id("submit")).click();
+    waitForProgress("3 of 3");
+    until(() -> browser.findElement(By.id("close")).isDisplayed(), "the close button");
+    browser.findElement(By.id("close")).click();
+    until(() -> server.session().closed(), "the round closed");
+    assertThat(saved()).hasSize(3);
   }
 
   /**

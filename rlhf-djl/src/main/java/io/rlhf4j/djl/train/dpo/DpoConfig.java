@@ -20,6 +20,7 @@ import io.rlhf4j.train.dpo.DpoObjective;
  * @param warmupSteps linear warmup before cosine decay to 10 %
  * @param seed shuffling (and adapter-dropout) seed
  * @param checkpointEverySteps checkpoint every this many steps (and at the end); 0 at the end only
+ *     (default 100)
  */
 public record DpoConfig(
     DpoObjective objective,
@@ -59,7 +60,8 @@ public record DpoConfig(
     private AdamWConfig optimizer = AdamWConfig.of(1e-6);
     private int warmupSteps = 0;
     private long seed = 0;
-    private int checkpointEverySteps = 0;
+    // A kill loses at most this many steps (TRL saves every 500; a step here is slower).
+    private int checkpointEverySteps = 100;
 
     private Builder() {}
 

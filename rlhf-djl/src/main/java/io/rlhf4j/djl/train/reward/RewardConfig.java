@@ -17,6 +17,7 @@ import io.rlhf4j.djl.train.AdamWConfig;
  * @param headSeed seed of the scalar head's initialisation
  * @param seed shuffling seed
  * @param checkpointEverySteps checkpoint every this many steps (and at the end); 0 at the end only
+ *     (default 100)
  */
 public record RewardConfig(
     int epochs,
@@ -52,7 +53,8 @@ public record RewardConfig(
     private int warmupSteps = 0;
     private long headSeed = 0;
     private long seed = 0;
-    private int checkpointEverySteps = 0;
+    // A kill loses at most this many steps (TRL saves every 500; a step here is slower).
+    private int checkpointEverySteps = 100;
 
     private Builder() {}
 

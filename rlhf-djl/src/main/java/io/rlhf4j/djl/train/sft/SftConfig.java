@@ -21,7 +21,7 @@ import io.rlhf4j.train.LrSchedule;
  * @param evalEverySteps evaluate every this many optimizer steps (and at the end of each epoch); 0
  *     evaluates at epoch ends only
  * @param checkpointEverySteps checkpoint every this many optimizer steps (and at the end); 0 at the
- *     end only
+ *     end only (default 100)
  * @param seed shuffling seed; the order of epoch e is a function of (seed, e) alone
  */
 public record SftConfig(
@@ -69,7 +69,8 @@ public record SftConfig(
     private int warmupSteps = 0;
     private int earlyStoppingPatience = 0;
     private int evalEverySteps = 0;
-    private int checkpointEverySteps = 0;
+    // A kill loses at most this many steps (TRL saves every 500; a step here is slower).
+    private int checkpointEverySteps = 100;
     private long seed = 0;
 
     private Builder() {}

@@ -72,6 +72,7 @@ public final class SftTrainer {
    *     none
    */
   public Result train(List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
+    Examples.warnIfGlued(train);
     try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
       GradMode.offOnThisThread();
       return trainLocked(train, eval, checkpointDir);

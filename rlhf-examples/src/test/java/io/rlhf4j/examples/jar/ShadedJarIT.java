@@ -1,0 +1,498 @@
+package io.rlhf4j.examples.jar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rlhf4j.data.json.Json;
+import io.rlhf4j.data.json.JsonWriter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every command of the shipped {@code rlhf4j.jar}, run as a user runs it ({@code java -jar}, its
+ * own JVM, none of Maven's class path): a library the shade plugin leaves out shows here and
+ * nowhere else. Also: files written twice in two JVMs are byte-identical, a stage killed with
+ * SIGKILL resumes from its last in-stage checkpoint to the same bytes, and the ranking server
+ * undoes a write that fails part way (a file-size limit, as a full disk) so nothing acknowledged is
+ * ever unreadable.
+ */
+class ShadedJarIT {
+  private static final Path JAR = Path.of(System.getProperty("rlhf4j.jar", "target/rlhf4j.jar"));
+  private static final Path SHARED = Path.of(System.getProperty("rlhf4j.shared", "../../shared"));
+  private static final String STORIES = SHARED.resolve("models/stories260K").toString();
+
+  @TempDir static Path dir;
+  private static Path demos;
+  private static Path pairs;
+  private static Path prompts;
+
+  /** What a command did: its exit status and everything it printed. */
+  record Run(int status, String output) {}
+
+  @BeforeAll
+  static void userFiles() throws IOException {
+    assertThat(JAR).isRegularFile();
+    List<String> lines = new ArrayList<>();
+    String[][] d = {
+      {"Lily had a ball.", " She played with her friend all day."},
+      {"Tom saw a dog.", " The dog was his friend and they ran."},
+      {"Ben found a box.", " In the box was a toy. Ben shared it."},
+      {"Mia baked a cake.", " She gave a piece to her friend."},
+      {"Sam had a kite.", " He flew it high with his friend."},
+      {"Ann saw a bird.", " The bird sang and Ann was happy."}
+    };
+    for (String[] x : d) {
+      lines.add(JsonWriter.write(Map.of("prompt", x[0], "response", x[1])));
+    }
+    demos = gzip(Files.write(dir.resolve("demos.jsonl"), lines));
+    List<String> p = new ArrayList<>();
+    for (String[] x : d) {
+      p.add(
+          JsonWriter.write(
+              new TreeMap<>(
+                  Map.of(
+                      "prompt", x[0],
+                      "responses", List.of(x[1], " It was bad.", " The end."),
+                      "ranks", List.of(1, 3, 2)))));
+    }
+    pairs = gzip(Files.write(dir.resolve("rankings.jsonl"), p));
+    prompts = Files.write(dir.resolve("prompts.jsonl"), List.of(lines.get(0), lines.get(1)));
+  }
+
+  private static Path gzip(Path file) throws IOException {
+    Path gz = file.resolveSibling(file.getFileName() + ".gz");
+    try (GZIPOutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+      out.write(Files.readAllBytes(file));
+    }
+    return gz;
+  }
+
+  private static ProcessBuilder java(List<String> jvm, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Dai.djl.pytorch.num_threads=1");
+    command.addAll(jvm);
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.addAll(Arrays.asList(args));
+    ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
+    b.environment().put("OMP_NUM_THREADS", "1");
+    return b;
+  }
+
+  static Run run(String... args) throws Exception {
+    return runIn(null, args);
+  }
+
+  // In `cwd` (null: this JVM's), so two runs can name their run folder alike.
+  static Run runIn(Path cwd, String... args) throws Exception {
+    ProcessBuilder b = java(List.of(), args);
+    if (cwd != null) {
+      b.directory(cwd.toFile());
+    }
+    Process p = b.start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    return new Run(p.exitValue(), output);
+  }
+
+  static Run ok(String... args) throws Exception {
+    return okIn(null, args);
+  }
+
+  static Run okIn(Path cwd, String... args) throws Exception {
+    Run r = runIn(cwd, args);
+    assertThat(r.status()).as(String.join(" ", args) + "\n" + r.output()).isZero();
+    assertThat(r.output()).doesNotContain("Exception").doesNotContain("\tat ");
+    return r;
+  }
+
+  private static String[] rlArgs(String command, Path out, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                command,
+                "-m",
+                STORIES,
+                "-d",
+                demos.toString(),
+                "-p",
+                pairs.toString(),
+                "--prompts",
+                prompts.toString(),
+                "--sft-epochs",
+                "1",
+                "--reward-epochs",
+                "1",
+                "--iterations",
+                "1",
+                "--rollout-batch",
+                "2",
+                "--mini-batch",
+                "2",
+                "--samples-per-prompt",
+                "2",
+                "--max-new-tokens",
+                "8",
+                "--held-out-fraction",
+                "0",
+                "-o",
+                out.toString()));
+    a.addAll(Arrays.asList(more));
+    return a.toArray(String[]::new);
+  }
+
+  @Test
+  void readsGzipAndRunsEveryTrainingCommand() throws Exception {
+    assertThat(ok("--version").output()).contains("rlhf4j");
+    assertThat(ok("--help").output()).contains("best-of-n");
+    Path hh = SHARED.resolve("data/hh-rlhf/helpful-base-test.jsonl.gz");
+    assertThat(ok("inspect", "-f", "hh-rlhf", "--skip-invalid", hh.toString()).output())
+        .contains("accepted");
+    assertThat(ok("inspect", "-f", "demonstrations", demos.toString()).output())
+        .contains("6 records: 6 accepted");
+    assertThat(
+            ok(
+                    "hh-reward",
+                    "--model",
+                    STORIES,
+                    "--data",
+                    SHARED.resolve("data/hh-rlhf").toString(),
+                    "--train-pairs",
+                    "8",
+                    "--eval-pairs",
+                    "8",
+                    "--max-length",
+                    "32")
+                .output())
+        .contains("longer");
+    ok("sft", "-m", STORIES, "-d", demos.toString(), "-o", dir.resolve("sft").toString());
+    for (String c : List.of("ppo", "grpo", "rloo", "reinforce++")) {
+      ok(rlArgs(c, dir.resolve(c)));
+      assertThat(dir.resolve(c).resolve("policy/model.safetensors")).isRegularFile();
+    }
+    ok(
+        "dpo",
+        "-m",
+        STORIES,
+        "-d",
+        demos.toString(),
+        "-p",
+        pairs.toString(),
+        "--sft-epochs",
+        "1",
+        "--epochs",
+        "1",
+        "-o",
+        dir.resolve("dpo").toString());
+    Path best = dir.resolve("best.jsonl");
+    ok(
+        "best-of-n",
+        "-m",
+        dir.resolve("grpo/policy").toString(),
+        "--reward-model",
+        dir.resolve("grpo/round-1/reward").toString(),
+        "--prompts",
+        prompts.toString(),
+        "-n",
+        "2",
+        "--max-new-tokens",
+        "8",
+        "-o",
+        best.toString());
+    // A JSONL prompts file gives its prompt field, not whole JSON lines.
+    assertThat(Files.readAllLines(best))
+        .hasSize(2)
+        .allMatch(l -> l.startsWith("{\"prompt\":\"Lily had a ball.\"") || l.contains("Tom saw"));
+    ok("report", dir.resolve("grpo").toString());
+    assertThat(dir.resolve("grpo/report.html")).isRegularFile();
+    Path hf = dir.resolve("hf");
+    ok("convert", "--from", STORIES, "--to", hf.toString());
+    assertThat(ok("generate", "--model", hf.toString(), "--max-new-tokens", "8").output())
+        .isNotBlank();
+    ok(
+        "demo",
+        "--model",
+        STORIES,
+        "--output",
+        dir.resolve("demo").toString(),
+        "--rounds",
+        "1",
+        "--ppo-iterations",
+        "1",
+        "--low-kl-iterations",
+        "0",
+        "--label-prompts",
+        "8",
+        "--batch",
+        "8",
+        "--eval-prompts",
+        "4",
+        "--eval-samples",
+        "1",
+        "--candidates",
+        "2",
+        "--sft-epochs",
+        "1",
+        "--reward-epochs",
+        "1");
+    assertThat(dir.resolve("demo/report.html")).isRegularFile();
+    ok(
+        "compare",
+        "--model",
+        STORIES,
+        "--output",
+        dir.resolve("compare").toString(),
+        "--algorithms",
+        "grpo,dpo",
+        "--seeds",
+        "1",
+        "--iterations",
+        "1",
+        "--batch",
+        "8");
+  }
+
+  @Test
+  void everyFileIsByteIdenticalAcrossTwoJvms() throws Exception {
+    // The same command in two folders: the run folder is named alike ("run"), as config.yaml
+    // records it.
+    for (String jvm : List.of("jvm-a", "jvm-b")) {
+      Path cwd = Files.createDirectories(dir.resolve(jvm));
+      okIn(cwd, rlArgs("grpo", Path.of("run")));
+      okIn(cwd, "convert", "--from", STORIES, "--to", "run/converted");
+    }
+    assertSameFiles(dir.resolve("jvm-a/run"), dir.resolve("jvm-b/run"));
+  }
+
+  @Test
+  void aStageKilledMidwayResumesFromItsCheckpointToTheSameBytes() throws Exception {
+    String[] sft = {
+      "sft",
+      "-m",
+      STORIES,
+      "-d",
+      demos.toString(),
+      "--epochs",
+      "60",
+      "--batch-size",
+      "2",
+      "--checkpoint-every",
+      "5",
+      "--held-out-fraction",
+      "0",
+      "-o",
+      null
+    };
+    Path whole = dir.resolve("sft-whole");
+    sft[sft.length - 1] = whole.toString();
+    ok(sft);
+    Path killed = dir.resolve("sft-killed");
+    sft[sft.length - 1] = killed.toString();
+    Process p = java(List.of(), sft).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Path state = killed.resolve("sft");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (p.isAlive() && !checkpointedAtLeast(state, 10) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(p.isAlive()).as("still training when killed").isTrue();
+    p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook runs
+    Run rerun = ok(sft);
+    Matcher m = Pattern.compile("resuming sft from .* at step (\\d+)").matcher(rerun.output());
+    assertThat(m.find()).as(rerun.output()).isTrue();
+    assertThat(Integer.parseInt(m.group(1))).isGreaterThanOrEqualTo(10).isLessThan(180);
+    assertThat(killed.resolve("policy/model.safetensors"))
+        .hasSameBinaryContentAs(whole.resolve("policy/model.safetensors"));
+  }
+
+  // Whether the checkpoint in `stage` is at `steps` or later (its trainer state says which).
+  private static boolean checkpointedAtLeast(Path stage, int steps) {
+    try (Stream<Path> files = Files.walk(stage)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+        Matcher m =
+            Pattern.compile("\"(?:optimizer_step|step)\"\\s*:\\s*(\\d+)")
+                .matcher(Files.readString(f));
+        if (m.find() && Integer.parseInt(m.group(1)) >= steps) {
+          return true;
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return false; // not there yet, or being swapped in
+    }
+    return false;
+  }
+
+  @Test
+  void aWriteThatFailsPartWayIsUndoneAndNothingAcknowledgedIsLost() throws Exception {
+    Path samples = dir.resolve("samples.jsonl");
+    List<String> items = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      items.add(
+          JsonWriter.write(
+              Map.of(
+                  "prompt",
+                  "prompt " + i + " " + "x".repeat(100),
+                  "responses",
+                  List.of("a", "b"))));
+    }
+    Files.write(samples, items);
+    Path out = dir.resolve("round/rankings.jsonl");
+    Files.createDirectories(out.getParent());
+    // The server's files may grow to 2 KiB (bash counts ulimit -f in KiB), as on a full disk: a
+    // write beyond fails part way with EFBIG, which the JVM reports as an IOException.
+    String command =
+        "ulimit -f 2; exec "
+            + String.join(
+                " ",
+                java(
+                        List.of(),
+                        "label",
+                        "--samples",
+                        samples.toString(),
+                        "-o",
+                        out.toString(),
+                        "--port",
+                        "0",
+                        "--token",
+                        "disk-full-test-token-0123",
+                        "--overlap",
+                        "0")
+                    .command());
+    Process server = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+    URI link = link(server);
+    HttpClient http = HttpClient.newHttpClient();
+    int acknowledged = 0;
+    HttpResponse<String> refused = null;
+    for (int i = 0; i < 40 && refused == null; i++) {
+      call(http, link, "GET", "/api/state?labeler=ann", null);
+      HttpResponse<String> r =
+          call(
+              http,
+              link,
+              "POST",
+              "/api/submit",
+              "{\"labeler\":\"ann\",\"item\":"
+                  + i
+                  + ",\"ranks\":[1,2],\"flags\":[\"\",\"\"],\"ordered\":true}");
+      if (r.statusCode() == 200) {
+        acknowledged++;
+      } else {
+        refused = r;
+      }
+    }
+    assertThat(refused).as("the file-size limit was reached").isNotNull();
+    assertThat(refused.statusCode()).isEqualTo(500);
+    assertThat(refused.body()).doesNotContain("\n").contains("error");
+    // The failed write was cut back: the file ends with a whole line.
+    byte[] bytes = Files.readAllBytes(out);
+    assertThat(bytes[bytes.length - 1]).isEqualTo((byte) '\n');
+    server.destroyForcibly().waitFor();
+    // A new server without the limit opens the round with every acknowledged label, and goes on.
+    Process again =
+        java(
+                List.of(),
+                "label",
+                "--samples",
+                samples.toString(),
+                "-o",
+                out.toString(),
+                "--port",
+                "0",
+                "--token",
+                "disk-full-test-token-0123",
+                "--overlap",
+                "0")
+            .start();
+    try {
+      URI link2 = link(again);
+      Map<String, Object> state =
+          Json.parseObject(call(http, link2, "GET", "/api/state?labeler=ann", null).body());
+      assertThat(((Map<?, ?>) state.get("progress")).get("done")).isEqualTo((long) acknowledged);
+      assertThat(Files.readAllLines(out)).hasSize(acknowledged);
+    } finally {
+      again.destroyForcibly().waitFor();
+    }
+  }
+
+  private static URI link(Process server) throws IOException {
+    var in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = in.readLine()) != null; ) {
+      int at = line.indexOf("http://");
+      if (line.startsWith("open in a browser") && at >= 0) {
+        String url = line.substring(at).split("&")[0];
+        // Keep draining its output so the server never blocks on a full pipe.
+        Thread drain = new Thread(() -> in.lines().forEach(l -> {}));
+        drain.setDaemon(true);
+        drain.start();
+        return URI.create(url);
+      }
+    }
+    throw new AssertionError("the label server printed no link");
+  }
+
+  private static HttpResponse<String> call(
+      HttpClient http, URI link, String method, String path, String body) throws Exception {
+    String token = link.getQuery().substring("t=".length());
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(link.resolve(path))
+            .header("X-Token", token)
+            .timeout(Duration.ofSeconds(30));
+    if (body != null) {
+      b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Every file under {@code a} has a twin under {@code b} with the same bytes; the metrics files
+   * also hold each step's wall-clock seconds, so there the lines are compared without those.
+   */
+  static void assertSameFiles(Path a, Path b) throws IOException {
+    List<Path> left = files(a);
+    assertThat(files(b).stream().map(p -> b.relativize(p)).toList())
+        .isEqualTo(left.stream().map(p -> a.relativize(p)).toList());
+    assertThat(left).hasSizeGreaterThan(10);
+    for (Path f : left) {
+      Path twin = b.resolve(a.relativize(f));
+      String name = f.getFileName().toString();
+      if (name.equals("metrics.jsonl") || name.equals("history.jsonl")) {
+        assertThat(withoutSeconds(twin)).as(f.toString()).isEqualTo(withoutSeconds(f));
+      } else {
+        assertThat(twin).as(f.toString()).hasSameBinaryContentAs(f);
+      }
+    }
+  }
+
+  private static List<Path> files(Path root) throws IOException {
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(Files::isRegularFile).sorted().toList();
+    }
+  }
+
+  private static List<String> withoutSeconds(Path metrics) throws IOException {
+    return Files.readAllLines(metrics).stream()
+        .map(l -> l.replaceAll("\"[a-z_]*_seconds\":[-0-9.Ee]+,?", ""))
+        .toList();
+  }
+}
