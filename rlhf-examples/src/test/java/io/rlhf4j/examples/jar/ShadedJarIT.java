@@ -359,24 +359,21 @@ class ShadedJarIT {
     Files.createDirectories(out.getParent());
     // The server's files may grow to 2 KiB (bash counts ulimit -f in KiB), as on a full disk: a
     // write beyond fails part way with EFBIG, which the JVM reports as an IOException.
-    String command =
-        "ulimit -f 2; exec "
-            + String.join(
-                " ",
-                java(
-                        List.of(),
-                        "label",
-                        "--samples",
-                        samples.toString(),
-                        "-o",
-                        out.toString(),
-                        "--port",
-                        "0",
-                        "--token",
-                        "disk-full-test-token-0123",
-                        "--overlap",
-                        "0")
-                    .command());
+    ProcessBuilder label =
+        java(
+            List.of(),
+            "label",
+            "--samples",
+            samples.toString(),
+            "-o",
+            out.toString(),
+            "--port",
+            "0",
+            "--token",
+            "disk-full-test-token-0123",
+            "--overlap",
+            "0");
+    String command = "ulimit -f 2; exec " + String.join(" ", label.command());
     Process server = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
     URI link = link(server);
     HttpClient http = HttpClient.newHttpClient();
@@ -407,21 +404,7 @@ class ShadedJarIT {
     assertThat(bytes[bytes.length - 1]).isEqualTo((byte) '\n');
     server.destroyForcibly().waitFor();
     // A new server without the limit opens the round with every acknowledged label, and goes on.
-    Process again =
-        java(
-                List.of(),
-                "label",
-                "--samples",
-                samples.toString(),
-                "-o",
-                out.toString(),
-                "--port",
-                "0",
-                "--token",
-                "disk-full-test-token-0123",
-                "--overlap",
-                "0")
-            .start();
+    Process again = label.start();
     try {
       URI link2 = link(again);
       Map<String, Object> state =
