@@ -327,6 +327,23 @@ class RlhfTest {
   }
 
   @Test
+  void aWrongModelPathFailsBeforeAnythingIsWrittenSoTheCorrectedRunIsNotRefused() {
+    Path out = dir.resolve("first-attempt");
+    Rlhf.Pipeline wrong =
+        Rlhf.sft(dir.resolve("no-such-model"), demonstrations(), SftConfig.builder().build())
+            .thenDpo(
+                PreferenceDataset.of(
+                    List.of(
+                        Labeler.byScore(CheerfulRater::score)
+                            .rank("Lily", List.of(" was happy with a friend.", " was sad.")))),
+                io.rlhf4j.djl.train.dpo.DpoConfig.builder().build());
+    assertThatThrownBy(() -> wrong.run(out))
+        .isInstanceOf(io.rlhf4j.djl.tensor.ModelFormatException.class)
+        .hasMessageContaining("not a folder");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
   void aRerunWithOtherSettingsIsRefusedNamingThem() throws Exception {
     Path out = dir.resolve("seeded");
     assertThatThrownBy(() -> pipeline(rater(), 0, List.of(crashAt("sft", 1))).run(out))

@@ -405,7 +405,7 @@ class TrainCommandsTest {
     assertThat(missing.status()).isEqualTo(Main.BAD_INPUT);
     assertThat(out).doesNotExist();
     Outcome wrongField = run("sft", "-m", STORIES, "-d", demos.toString(), "-o", out.toString());
-    assertThat(wrongField.stderr()).contains("field 'response'");
+    assertThat(wrongField.stderr()).contains("demos.jsonl:1: field '");
     assertThat(out).doesNotExist();
     Outcome wrongModel =
         run(
