@@ -11,7 +11,9 @@ public interface Tokenizer {
    * Encodes text.
    *
    * @param text the text
-   * @param addBos whether to prepend the beginning-of-sequence token (ignored if there is none)
+   * @param addBos whether to put in front what the model's own tokenizer puts in front of a text
+   *     (its BOS, for tokenizers that add one: Llama 2 and 3, not GPT-2 or Qwen2.5); false gives
+   *     the text's ids alone
    */
   int[] encode(String text, boolean addBos);
 
@@ -26,4 +28,13 @@ public interface Tokenizer {
 
   /** The end-of-sequence id, if the vocabulary has one; generation stops on it. */
   OptionalInt eosId();
+
+  /**
+   * Every id generation stops on: EOS and, where the model says so, others (Llama 3 Instruct's
+   * {@code eos_token_id: [128001, 128008, 128009]}: the end of text, of a tool call and of a turn).
+   * A response that ends on any of them is finished.
+   */
+  default int[] stopIds() {
+    return eosId().isPresent() ? new int[] {eosId().getAsInt()} : new int[0];
+  }
 }

@@ -17,6 +17,7 @@ public final class ReferenceTransformer {
   private final ModelConfig c;
   private final Map<String, Tensor> w;
   private final boolean interleavedRope;
+  private final double[] inverseFrequencies; // null: theta^(-2i/hd)
 
   /**
    * @param weights canonical tensor names (see ParameterLayout)
@@ -24,9 +25,22 @@ public final class ReferenceTransformer {
    */
   public ReferenceTransformer(
       ModelConfig config, Map<String, Tensor> weights, boolean interleavedRope) {
+    this(config, weights, interleavedRope, null);
+  }
+
+  /**
+   * A reference whose RoPE uses {@code inverseFrequencies} (hd/2 of them, computed by the test from
+   * the config file's own numbers) instead of theta^(-2i/hd): for scaled RoPE.
+   */
+  public ReferenceTransformer(
+      ModelConfig config,
+      Map<String, Tensor> weights,
+      boolean interleavedRope,
+      double[] inverseFrequencies) {
     this.c = config;
     this.w = weights;
     this.interleavedRope = interleavedRope;
+    this.inverseFrequencies = inverseFrequencies;
   }
 
   /** Logits [T][V] for every position of {@code tokens}. */
@@ -135,7 +149,10 @@ public final class ReferenceTransformer {
   private void rope(double[] x, int heads, int hd, int position) {
     for (int head = 0; head < heads; head++) {
       for (int i = 0; i < hd / 2; i++) {
-        double freq = 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / hd);
+        double freq =
+            inverseFrequencies != null
+                ? inverseFrequencies[i]
+                : 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / hd);
         double cos = Math.cos(position * freq);
         double sin = Math.sin(position * freq);
         int a = head * hd + (interleavedRope ? 2 * i : i);

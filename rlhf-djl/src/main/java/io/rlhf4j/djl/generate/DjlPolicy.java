@@ -18,11 +18,11 @@ public final class DjlPolicy implements Policy {
   private final Tokenizer tokenizer;
   private final Generator generator;
 
-  /** Wraps {@code model}; EOS comes from the tokenizer. */
+  /** Wraps {@code model}; the stop ids (EOS and any others) come from the tokenizer. */
   public DjlPolicy(CausalLm model, Tokenizer tokenizer) {
     this.model = model;
     this.tokenizer = tokenizer;
-    this.generator = new Generator(model, tokenizer.eosId().orElse(-1));
+    this.generator = new Generator(model, tokenizer.stopIds());
   }
 
   /** The network. */

@@ -26,15 +26,32 @@ import java.util.SplittableRandom;
  */
 public final class Generator {
   private final CausalLm model;
-  private final int eosId;
+  private final int[] stops;
 
   /**
    * @param model the language model
    * @param eosId the end-of-sequence id, or -1 to always run to maxNewTokens
    */
   public Generator(CausalLm model, int eosId) {
+    this(model, eosId >= 0 ? new int[] {eosId} : new int[0]);
+  }
+
+  /**
+   * @param model the language model
+   * @param stopIds the ids a row ends on (EOS first; empty to always run to maxNewTokens)
+   */
+  public Generator(CausalLm model, int[] stopIds) {
     this.model = model;
-    this.eosId = eosId;
+    this.stops = stopIds.clone();
+  }
+
+  private boolean stops(int token) {
+    for (int s : stops) {
+      if (s == token) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Samples with the KV cache. */
@@ -117,7 +134,7 @@ public final class Generator {
           // its tokens.
           uniforms[i] = done[i] || config.greedy() ? 0 : randoms[i].nextDouble();
         }
-        int banned = t < config.minNewTokens() ? eosId : -1;
+        int[] banned = t < config.minNewTokens() ? stops : new int[0];
         TokenSampler.Choices choices;
         try (NDManager step = run.newSubManager()) {
           NDArray in =
@@ -137,7 +154,7 @@ public final class Generator {
         float[] nextValid = new float[b];
         for (int i = 0; i < b; i++) {
           if (done[i]) {
-            next[i] = Math.max(eosId, 0);
+            next[i] = stops.length > 0 ? stops[0] : 0;
             continue;
           }
           int token = (int) choices.tokens()[i];
@@ -145,7 +162,7 @@ public final class Generator {
           logProbs.get(i).add(choices.logProbs()[i]);
           next[i] = token;
           nextValid[i] = 1;
-          if (token == eosId) {
+          if (stops(token)) {
             done[i] = true;
             endedWithEos[i] = true;
           }

@@ -33,15 +33,15 @@ final class TokenSampler {
 
   /**
    * @param logits next-token logits [B, V]
-   * @param banned a token that may not be chosen (EOS before minNewTokens), or -1
+   * @param banned tokens that may not be chosen (the stop ids before minNewTokens); may be empty
    * @param uniforms one draw in [0, 1) per row (ignored when greedy)
    */
-  Choices choose(NDArray logits, int banned, double[] uniforms) {
+  Choices choose(NDArray logits, int[] banned, double[] uniforms) {
     long b = logits.getShape().get(0);
     double temperature = config.greedy() ? 1.0 : config.temperature();
     NDArray z = temperature == 1.0 ? logits : logits.div(Scalars.of(logits, temperature));
     NDArray logp = z.logSoftmax(-1);
-    NDArray allowed = banned >= 0 ? z.add(banMask(z, banned)) : z;
+    NDArray allowed = banned.length > 0 ? z.add(banMask(z, banned)) : z;
     NDArray token = config.greedy() ? allowed.argMax(-1) : sample(allowed, uniforms);
     NDArray picked = logp.gather(token.reshape(b, 1), -1);
     return new Choices(token.toLongArray(), picked.toFloatArray());
@@ -49,9 +49,11 @@ final class TokenSampler {
 
   // A banned token leaves the candidates before top-k chooses, as Hugging Face's logits processors
   // run before its warpers: top-k 1 then picks the best allowed token instead of an empty set.
-  private static NDArray banMask(NDArray z, int banned) {
+  private static NDArray banMask(NDArray z, int[] banned) {
     float[] mask = new float[(int) z.getShape().get(1)];
-    mask[banned] = Float.NEGATIVE_INFINITY;
+    for (int id : banned) {
+      mask[id] = Float.NEGATIVE_INFINITY;
+    }
     return z.getManager().create(mask);
   }
 

@@ -4,6 +4,7 @@ import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.djl.model.RopeScaling;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.io.InputFiles;
 import java.io.IOException;
@@ -77,9 +78,6 @@ public final class HfConfig {
           case "Qwen2ForCausalLM" -> "qwen2";
           default -> "llama";
         };
-    if (f.json.get("rope_scaling") instanceof Map) {
-      throw f.unsupported("rope_scaling", "RoPE scaling is not implemented");
-    }
     if (f.optBool("attention_bias", false)) {
       throw f.unsupported("attention_bias", "biased Llama attention projections");
     }
@@ -103,8 +101,9 @@ public final class HfConfig {
           w,
           w);
     }
-    return ModelConfig.llama()
-        .modelType(type)
+    ModelConfig.Builder b = ModelConfig.llama();
+    rope(f, b);
+    return b.modelType(type)
         .vocabSize(f.positive("vocab_size"))
         .hiddenSize(hidden)
         .intermediateSize(f.positive("intermediate_size"))
@@ -114,7 +113,6 @@ public final class HfConfig {
         .headDim(f.optPositive("head_dim", hidden / heads))
         .maxPositions(f.optPositive("max_position_embeddings", 2048))
         .normEps(f.optDouble("rms_norm_eps", 1e-6))
-        .ropeTheta(f.optDouble("rope_theta", 10000))
         .tieEmbeddings(f.optBool("tie_word_embeddings", false))
         .qkvBias(type.equals("qwen2"))
         .bosTokenId(f.optTokenId("bos_token_id"))
@@ -122,10 +120,71 @@ public final class HfConfig {
         .build();
   }
 
+  /**
+   * RoPE's base and scaling, from either layout: transformers 4 writes a top-level {@code
+   * rope_theta} and an optional {@code rope_scaling} map; transformers 5 writes both inside {@code
+   * rope_parameters} and no top-level {@code rope_theta}. Reading only the first layout gave a v5
+   * Qwen2 folder RoPE base 10,000 instead of 1,000,000.
+   */
+  private static void rope(Fields f, ModelConfig.Builder b) {
+    String key =
+        f.json.get("rope_parameters") instanceof Map<?, ?>
+            ? "rope_parameters"
+            : f.json.get("rope_scaling") instanceof Map<?, ?> ? "rope_scaling" : null;
+    Map<?, ?> p = key == null ? Map.of() : (Map<?, ?>) f.json.get(key);
+    double theta = f.optDouble("rope_theta", Double.NaN);
+    if (p.get("rope_theta") != null) {
+      double inner = f.number(key, p, "rope_theta");
+      if (!Double.isNaN(theta) && theta != inner) {
+        throw f.unsupported(key, "rope_theta " + inner + " differs from the top-level " + theta);
+      }
+      theta = inner;
+    }
+    b.ropeTheta(Double.isNaN(theta) ? 10000 : theta);
+    if (key == null) {
+      return;
+    }
+    for (Object v : p.values()) {
+      if (v instanceof Map<?, ?>) {
+        throw f.unsupported(key, "RoPE parameters per layer type");
+      }
+    }
+    Object named = p.get("rope_type") != null ? p.get("rope_type") : p.get("type");
+    String type = named instanceof String t ? t : "default";
+    switch (type) {
+      case "default" -> {}
+      case "linear" -> b.ropeScaling(RopeScaling.linear(f.number(key, p, "factor")));
+      case "llama3" ->
+          b.ropeScaling(
+              RopeScaling.llama3(
+                  f.number(key, p, "factor"),
+                  f.number(key, p, "low_freq_factor"),
+                  f.number(key, p, "high_freq_factor"),
+                  (int) f.number(key, p, "original_max_position_embeddings")));
+      default ->
+          throw f.unsupported(
+              key, "RoPE type '" + type + "' (implemented: default, linear, llama3)");
+    }
+  }
+
   private static ModelConfig gpt2(Fields f) {
     String act = f.optString("activation_function", "gelu_new");
     if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh")) {
       throw f.unsupported("activation_function", "'" + act + "' (only the tanh GELU)");
+    }
+    // Settings that change GPT-2's maths and that rlhf4j does not implement: refused by name (they
+    // were read past, so such a checkpoint computed something else, 0.6 to 11 nats off).
+    if (!f.optBool("tie_word_embeddings", true)) {
+      throw f.unsupported("tie_word_embeddings", "false (a GPT-2 head apart from the embedding)");
+    }
+    if (f.optBool("scale_attn_by_inverse_layer_idx", false)) {
+      throw f.unsupported("scale_attn_by_inverse_layer_idx", "true");
+    }
+    if (!f.optBool("scale_attn_weights", true)) {
+      throw f.unsupported("scale_attn_weights", "false (attention not scaled by 1/sqrt(d))");
+    }
+    if (f.optBool("add_cross_attention", false)) {
+      throw f.unsupported("add_cross_attention", "true (an encoder-decoder GPT-2)");
     }
     int hidden = f.positive("n_embd");
     return ModelConfig.gpt2()
@@ -139,6 +198,41 @@ public final class HfConfig {
         .bosTokenId(f.optTokenId("bos_token_id"))
         .eosTokenId(f.optTokenId("eos_token_id"))
         .build();
+  }
+
+  /**
+   * Every id generation stops on, as transformers' {@code generate} does: the {@code eos_token_id}s
+   * of {@code config.json} and of {@code generation_config.json} (either an id or a list; Llama 3
+   * Instruct lists the end of text, of a tool call and of a turn), config.json's first id first.
+   */
+  public static int[] stopTokenIds(Path folder, ModelConfig config) {
+    java.util.LinkedHashSet<Integer> ids = new java.util.LinkedHashSet<>();
+    if (config.eosTokenId() >= 0) {
+      ids.add(config.eosTokenId());
+    }
+    for (String name : List.of("config.json", "generation_config.json")) {
+      Path file = folder.resolve(name);
+      if (!java.nio.file.Files.exists(file)) {
+        continue;
+      }
+      Map<String, Object> json;
+      try {
+        json = Json.parseObject(InputFiles.readUtf8(file));
+      } catch (IOException e) {
+        throw new ModelFormatException(file, "cannot read: " + InputFiles.describe(e), e);
+      } catch (JsonParseException e) {
+        throw new ModelFormatException(file, "invalid JSON at column " + e.column());
+      }
+      Object v = json.get("eos_token_id");
+      for (Object id : v instanceof List<?> list ? list : v == null ? List.of() : List.of(v)) {
+        if (!(id instanceof Long l) || l < 0 || l >= config.vocabSize()) {
+          throw new ModelFormatException(
+              file, "field 'eos_token_id': not a token id of this model: " + id);
+        }
+        ids.add((int) (long) l);
+      }
+    }
+    return ids.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /** {@code config.json} text for {@code c}, as {@code save_pretrained} would write it. */
@@ -179,6 +273,19 @@ public final class HfConfig {
       m.put("max_position_embeddings", c.maxPositions());
       m.put("rms_norm_eps", c.normEps());
       m.put("rope_theta", c.ropeTheta());
+      if (c.ropeScaling() != null) {
+        // The transformers 4 layout, which transformers 5 also reads.
+        RopeScaling r = c.ropeScaling();
+        Map<String, Object> scaling = new LinkedHashMap<>();
+        scaling.put("rope_type", r.type());
+        scaling.put("factor", r.factor());
+        if (r.type().equals("llama3")) {
+          scaling.put("low_freq_factor", r.lowFreqFactor());
+          scaling.put("high_freq_factor", r.highFreqFactor());
+          scaling.put("original_max_position_embeddings", r.originalMaxPositions());
+        }
+        m.put("rope_scaling", scaling);
+      }
       m.put("hidden_act", "silu");
       m.put("tie_word_embeddings", c.tieEmbeddings());
       m.put("attention_dropout", 0.0);
@@ -197,13 +304,19 @@ public final class HfConfig {
     return JsonWriter.write(m) + "\n";
   }
 
-  /** {@code generation_config.json} text for {@code c}. */
-  public static String generationConfigJson(ModelConfig c) {
+  /**
+   * {@code generation_config.json} text for {@code c}; {@code stopIds} (EOS first) are written as
+   * its {@code eos_token_id}, a list when there are several, so a saved chat model still stops at
+   * the end of a turn.
+   */
+  public static String generationConfigJson(ModelConfig c, int[] stopIds) {
     Map<String, Object> m = new LinkedHashMap<>();
     if (c.bosTokenId() >= 0) {
       m.put("bos_token_id", c.bosTokenId());
     }
-    if (c.eosTokenId() >= 0) {
+    if (stopIds.length > 1) {
+      m.put("eos_token_id", java.util.Arrays.stream(stopIds).boxed().toList());
+    } else if (c.eosTokenId() >= 0) {
       m.put("eos_token_id", c.eosTokenId());
     }
     m.put("max_length", c.maxPositions());
@@ -281,6 +394,15 @@ public final class HfConfig {
     String optString(String key, String fallback) {
       Object v = json.get(key);
       return v instanceof String s ? s : fallback;
+    }
+
+    // A number inside the map at `key`, e.g. rope_parameters.factor.
+    double number(String key, Map<?, ?> map, String field) {
+      if (!(map.get(field) instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+        throw new ModelFormatException(
+            file, "field '" + key + "." + field + "': expected a finite number");
+      }
+      return n.doubleValue();
     }
 
     ModelFormatException unsupported(String key, String what) {

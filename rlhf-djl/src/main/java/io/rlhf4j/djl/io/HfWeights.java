@@ -104,7 +104,7 @@ public final class HfWeights {
       Map<String, ? extends TensorData> hf, ModelConfig c, Path source) {
     return c.family() == ModelConfig.Family.GPT2
         ? gpt2ToCanonical(hf, c, source)
-        : llamaToCanonical(hf, source);
+        : llamaToCanonical(hf, c.tieEmbeddings(), source);
   }
 
   /** Canonical names and layouts to Hugging Face ones, as {@code save_pretrained} writes them. */
@@ -124,12 +124,17 @@ public final class HfWeights {
   // ---- Llama family -----------------------------------------------------------------------------
 
   private static Map<String, TensorData> llamaToCanonical(
-      Map<String, ? extends TensorData> hf, Path source) {
+      Map<String, ? extends TensorData> hf, boolean tied, Path source) {
     Map<String, TensorData> out = new LinkedHashMap<>();
     for (Map.Entry<String, ? extends TensorData> e : hf.entrySet()) {
       String name = e.getKey();
       if (name.endsWith("rotary_emb.inv_freq")) {
         continue; // a buffer some old checkpoints saved; recomputed
+      }
+      if (tied && name.equals("lm_head.weight")) {
+        // Some exports of tied models write the head too; transformers ties it to the
+        // embedding and never reads it, and so does rlhf4j.
+        continue;
       }
       out.put(canonicalLlamaName(name, source), e.getValue());
     }

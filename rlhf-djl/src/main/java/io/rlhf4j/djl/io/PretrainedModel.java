@@ -91,7 +91,7 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
               folder.resolve("tokenizer.json"),
               config.vocabSize(),
               config.bosTokenId(),
-              config.eosTokenId(),
+              HfConfig.stopTokenIds(folder, config),
               TokenizerConfig.read(folder).orElse(null));
     } else if (config.family() == ModelConfig.Family.GPT2) {
       tokenizer = Gpt2Tokenizer.load(folder);
@@ -197,7 +197,8 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
     ModelConfig config = model.config();
     AtomicFiles.writeString(folder.resolve("config.json"), HfConfig.toJson(config));
     AtomicFiles.writeString(
-        folder.resolve("generation_config.json"), HfConfig.generationConfigJson(config));
+        folder.resolve("generation_config.json"),
+        HfConfig.generationConfigJson(config, tokenizer.stopIds()));
     AtomicFiles.writeString(folder.resolve("tokenizer.json"), tokenizer.tokenizerJson());
     // With its config beside it, transformers loads the tokenizer as it was, chat template too.
     tokenizer.tokenizerConfig().write(folder);

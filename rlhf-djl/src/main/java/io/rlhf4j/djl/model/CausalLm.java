@@ -854,14 +854,19 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED).reshape(b, 1, 1, t, s);
   }
 
-  // θ_i = theta^(−2i/hd) for i < hd/2, repeated for the second half (rotate-half layout), so that
-  // positions [B, T, 1] × frequencies [hd] gives every angle at once.
+  // θ_i = theta^(−2i/hd) for i < hd/2 (rescaled where the config says so), repeated for the
+  // second half (rotate-half layout), so that positions [B, T, 1] × frequencies [hd] gives every
+  // angle at once.
   private static NDArray ropeFrequencies(ModelConfig c, NDManager manager) {
     int hd = c.headDim();
     int half = hd / 2;
     float[] frequencies = new float[hd];
     for (int i = 0; i < half; i++) {
-      frequencies[i] = frequencies[i + half] = (float) Math.pow(c.ropeTheta(), -2.0 * i / hd);
+      double theta = Math.pow(c.ropeTheta(), -2.0 * i / hd);
+      if (c.ropeScaling() != null) {
+        theta = c.ropeScaling().apply(theta);
+      }
+      frequencies[i] = frequencies[i + half] = (float) theta;
     }
     return manager.create(frequencies, new Shape(hd));
   }

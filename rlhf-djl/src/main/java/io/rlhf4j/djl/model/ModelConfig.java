@@ -23,6 +23,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
  * @param qkvBias whether q/k/v projections carry biases (Qwen2, GPT-2)
  * @param bosTokenId beginning-of-sequence id, or -1
  * @param eosTokenId end-of-sequence id, or -1
+ * @param ropeScaling how RoPE frequencies are rescaled (Llama family), or null for none
  */
 public record ModelConfig(
     Family family,
@@ -40,7 +41,8 @@ public record ModelConfig(
     boolean tieEmbeddings,
     boolean qkvBias,
     int bosTokenId,
-    int eosTokenId)
+    int eosTokenId,
+    RopeScaling ropeScaling)
     implements java.io.Serializable {
 
   /** The two block designs rlhf4j implements. */
@@ -72,6 +74,7 @@ public record ModelConfig(
     checkArgument(bosTokenId < vocabSize && eosTokenId < vocabSize, "special ids beyond vocab");
     checkArgument(
         family != Family.GPT2 || numKvHeads == numHeads, "GPT-2 has no grouped-query attention");
+    checkArgument(family != Family.GPT2 || ropeScaling == null, "GPT-2 has no RoPE");
   }
 
   /** Query width, numHeads × headDim. */
@@ -108,6 +111,7 @@ public record ModelConfig(
     private int maxPositions = 2048;
     private double normEps = 1e-6;
     private double ropeTheta = 10000;
+    private RopeScaling ropeScaling;
     private boolean tieEmbeddings;
     private boolean qkvBias;
     private int bosTokenId = -1;
@@ -196,6 +200,12 @@ public record ModelConfig(
       return this;
     }
 
+    /** See {@link ModelConfig#ropeScaling()}; null for none. */
+    public Builder ropeScaling(RopeScaling v) {
+      ropeScaling = v;
+      return this;
+    }
+
     /** See {@link ModelConfig#bosTokenId()}. */
     public Builder bosTokenId(int v) {
       bosTokenId = v;
@@ -227,7 +237,8 @@ public record ModelConfig(
           tieEmbeddings,
           qkvBias,
           bosTokenId,
-          eosTokenId);
+          eosTokenId,
+          ropeScaling);
     }
   }
 }

@@ -48,6 +48,11 @@ final class ConfiguredTokenizer implements SavableTokenizer, Serializable {
   }
 
   @Override
+  public int[] stopIds() {
+    return tokenizer.stopIds();
+  }
+
+  @Override
   public String tokenizerJson() {
     return tokenizer.tokenizerJson();
   }

@@ -40,8 +40,12 @@ public final class Gpt2Tokenizer implements SavableTokenizer, java.io.Serializab
   private final Map<Character, Integer> charToByte = new HashMap<>();
   private final Map<String, int[]> cache = new HashMap<>();
   private final int endOfText;
+  // GPT-2's tokenizer adds nothing in front of a text unless tokenizer_config.json says
+  // add_bos_token (transformers' default for GPT2Tokenizer is false).
+  private final boolean addsBos;
 
-  private Gpt2Tokenizer(Map<String, Integer> encoder, List<String> merges) {
+  private Gpt2Tokenizer(Map<String, Integer> encoder, List<String> merges, boolean addsBos) {
+    this.addsBos = addsBos;
     this.encoder = encoder;
     this.merges = merges;
     this.decoder =
@@ -103,13 +107,15 @@ public final class Gpt2Tokenizer implements SavableTokenizer, java.io.Serializab
     } catch (IOException e) {
       throw new ModelFormatException(mergeFile, "cannot read: " + e.getMessage(), e);
     }
-    return new Gpt2Tokenizer(encoder, merges);
+    boolean addsBos =
+        TokenizerConfig.read(folder).flatMap(c -> c.flag("add_bos_token")).orElse(false);
+    return new Gpt2Tokenizer(encoder, merges, addsBos);
   }
 
   @Override
   public int[] encode(String text, boolean addBos) {
     List<Integer> ids = new ArrayList<>();
-    if (addBos && endOfText >= 0) {
+    if (addBos && addsBos && endOfText >= 0) {
       ids.add(endOfText);
     }
     Matcher m = SPLIT.matcher(text);

@@ -13,8 +13,11 @@ import java.util.OptionalInt;
 
 /**
  * A Hugging Face {@code tokenizer.json}, run by the Rust {@code tokenizers} library through DJL.
- * Special tokens are not added by the library; BOS is prepended here when asked, with the ids the
- * model's config names.
+ * What goes in front of a text is what transformers' own tokenizer puts there: the tokenizer.json
+ * post-processor's prefix (Llama 3's {@code <|begin_of_text|>}; nothing for Qwen2.5 or GPT-2), or,
+ * for the tokenizer classes that rebuild it from {@code tokenizer_config.json} (Llama's and
+ * Gemma's), BOS exactly when {@code add_bos_token} says so (default true). Generation stops on
+ * every id of {@link #stopIds()}.
  */
 public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.io.Serializable {
   private static final long serialVersionUID = 1L;
@@ -24,21 +27,25 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
   private final int vocabSize;
   private final int bos;
   private final int eos;
+  private final int[] stops;
   private final TokenizerConfig config; // null: derived when asked
+  private final int[] prefix; // what goes in front of a text, as the model's tokenizer does
 
   private HfTokenizer(
       HuggingFaceTokenizer tokenizer,
       String json,
       int vocabSize,
       int bos,
-      int eos,
+      int[] stops,
       TokenizerConfig config) {
     this.tokenizer = tokenizer;
     this.json = json;
     this.vocabSize = vocabSize;
     this.bos = bos;
-    this.eos = eos;
+    this.stops = stops.clone();
+    this.eos = stops.length > 0 ? stops[0] : -1;
     this.config = config;
+    this.prefix = prefix(tokenizer, config, bos);
   }
 
   /**
@@ -47,8 +54,47 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
    */
   public static HfTokenizer load(
       Path file, int vocabSize, int bos, int eos, TokenizerConfig config) {
-    HfTokenizer t = load(file, vocabSize, bos, eos);
-    return new HfTokenizer(t.tokenizer, t.json, vocabSize, bos, eos, config);
+    return load(file, vocabSize, bos, eos >= 0 ? new int[] {eos} : new int[0], config);
+  }
+
+  /**
+   * Loads {@code file}.
+   *
+   * @param stops the ids generation stops on, EOS first (config.json's and generation_config.json's
+   *     {@code eos_token_id}s)
+   * @param config the {@code tokenizer_config.json} beside it, or null
+   */
+  public static HfTokenizer load(
+      Path file, int vocabSize, int bos, int[] stops, TokenizerConfig config) {
+    HfTokenizer t = load(file, vocabSize, bos, -1);
+    return new HfTokenizer(t.tokenizer, t.json, vocabSize, bos, stops, config);
+  }
+
+  /**
+   * The ids transformers' tokenizer puts in front of a text. Llama's and Gemma's tokenizer classes
+   * rebuild their post-processor from {@code add_bos_token} (default true); every other class
+   * (PreTrainedTokenizerFast for Llama 3, Qwen2TokenizerFast, GPT2TokenizerFast) runs the
+   * tokenizer.json post-processor as it is, whose prefix is read off by encoding a letter with and
+   * without special tokens.
+   */
+  private static int[] prefix(HuggingFaceTokenizer tokenizer, TokenizerConfig config, int bos) {
+    String type = config == null ? "" : config.string("tokenizer_class").orElse("");
+    if (type.matches("(Code)?LlamaTokenizer(Fast)?|GemmaTokenizer(Fast)?")) {
+      boolean add = config.flag("add_bos_token").orElse(true);
+      return add && bos >= 0 ? new int[] {bos} : new int[0];
+    }
+    long[] plain = tokenizer.encode("a", false, false).getIds();
+    long[] special = tokenizer.encode("a", true, false).getIds();
+    for (int k = 0; k + plain.length <= special.length; k++) {
+      if (java.util.Arrays.equals(special, k, k + plain.length, plain, 0, plain.length)) {
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+          out[i] = Math.toIntExact(special[i]);
+        }
+        return out;
+      }
+    }
+    return new int[0];
   }
 
   /**
@@ -65,7 +111,8 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
       HuggingFaceTokenizer tokenizer =
           HuggingFaceTokenizer.newInstance(
               file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-      return new HfTokenizer(tokenizer, json, vocabSize, bos, eos, null);
+      return new HfTokenizer(
+          tokenizer, json, vocabSize, bos, eos >= 0 ? new int[] {eos} : new int[0], null);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new ModelFormatException(file, "file not found");
     } catch (IOException e) {
@@ -121,11 +168,9 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
   @Override
   public int[] encode(String text, boolean addBos) {
     long[] ids = tokenizer.encode(text, false, false).getIds();
-    int offset = addBos && bos >= 0 ? 1 : 0;
+    int offset = addBos ? prefix.length : 0;
     int[] out = new int[ids.length + offset];
-    if (offset == 1) {
-      out[0] = bos;
-    }
+    System.arraycopy(prefix, 0, out, 0, offset);
     for (int i = 0; i < ids.length; i++) {
       out[i + offset] = Math.toIntExact(ids[i]);
     }
@@ -139,7 +184,10 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
   @Override
   public String decode(int[] ids) {
     long[] kept =
-        java.util.Arrays.stream(ids).filter(id -> id != bos && id != eos).asLongStream().toArray();
+        java.util.Arrays.stream(ids)
+            .filter(id -> id != bos && java.util.Arrays.stream(stops).noneMatch(s -> s == id))
+            .asLongStream()
+            .toArray();
     return tokenizer.decode(kept, true);
   }
 
@@ -159,6 +207,11 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
   }
 
   @Override
+  public int[] stopIds() {
+    return stops.clone();
+  }
+
+  @Override
   public String tokenizerJson() {
     return json;
   }
@@ -175,7 +228,7 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
 
   // The native tokenizer cannot be serialised; its tokenizer.json text can, and rebuilds it.
   private Object writeReplace() {
-    return new SerialForm(json, vocabSize, bos, eos, config);
+    return new SerialForm(json, vocabSize, bos, stops, config);
   }
 
   private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
@@ -183,7 +236,8 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
   }
 
   /** What an {@link HfTokenizer} is serialised as: its tokenizer.json text and its config. */
-  private record SerialForm(String json, int vocabSize, int bos, int eos, TokenizerConfig config)
+  private record SerialForm(
+      String json, int vocabSize, int bos, int[] stops, TokenizerConfig config)
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -194,7 +248,7 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
                 new java.io.ByteArrayInputStream(
                     json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-        return new HfTokenizer(native0, json, vocabSize, bos, eos, config);
+        return new HfTokenizer(native0, json, vocabSize, bos, stops, config);
       } catch (IOException e) {
         java.io.InvalidObjectException bad =
             new java.io.InvalidObjectException("cannot rebuild the tokenizer");

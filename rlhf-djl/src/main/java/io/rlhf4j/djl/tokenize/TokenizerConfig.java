@@ -111,6 +111,22 @@ public record TokenizerConfig(JsonObject config, JsonObject specialTokensMap)
     return tokenText(config.get(key));
   }
 
+  /** A true/false setting such as {@code add_bos_token}, if the file gives one. */
+  public Optional<Boolean> flag(String key) {
+    JsonElement e = config.get(key);
+    return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean()
+        ? Optional.of(e.getAsBoolean())
+        : Optional.empty();
+  }
+
+  /** A string setting such as {@code tokenizer_class}, if the file gives one. */
+  public Optional<String> string(String key) {
+    JsonElement e = config.get(key);
+    return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()
+        ? Optional.of(e.getAsString())
+        : Optional.empty();
+  }
+
   /** Writes both files into {@code folder}, each atomically. */
   public void write(Path folder) throws IOException {
     AtomicFiles.writeString(folder.resolve(FILE), PRETTY.toJson(config) + "\n");

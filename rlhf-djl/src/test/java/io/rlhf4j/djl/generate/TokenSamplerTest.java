@@ -23,7 +23,10 @@ class TokenSamplerTest {
     }
     try (NDManager m = NDManager.newBaseManager()) {
       return new TokenSampler(config)
-          .choose(m.create(logits, new Shape(rows, LOGITS.length)), banned, uniforms);
+          .choose(
+              m.create(logits, new Shape(rows, LOGITS.length)),
+              banned >= 0 ? new int[] {banned} : new int[0],
+              uniforms);
     }
   }
 
@@ -93,7 +96,10 @@ class TokenSamplerTest {
       try (NDManager m = NDManager.newBaseManager()) {
         device =
             new TokenSampler(config)
-                .choose(m.create(logits, new Shape(rows, vocab)), banned, uniforms);
+                .choose(
+                    m.create(logits, new Shape(rows, vocab)),
+                    banned >= 0 ? new int[] {banned} : new int[0],
+                    uniforms);
       }
       ReferenceSampler host = new ReferenceSampler(config);
       for (int i = 0; i < rows; i++) {
