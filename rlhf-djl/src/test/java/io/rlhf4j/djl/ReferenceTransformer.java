@@ -18,6 +18,7 @@ public final class ReferenceTransformer {
   private final Map<String, Tensor> w;
   private final boolean interleavedRope;
   private final double[] inverseFrequencies; // null: theta^(-2i/hd)
+  private int slidingWindow; // 0: every earlier token is seen
 
   /**
    * @param weights canonical tensor names (see ParameterLayout)
@@ -41,6 +42,15 @@ public final class ReferenceTransformer {
     this.w = weights;
     this.interleavedRope = interleavedRope;
     this.inverseFrequencies = inverseFrequencies;
+  }
+
+  /**
+   * Attention over the last {@code window} tokens only (Mistral's sliding window: key position s is
+   * seen from query position t when s > t - window, as transformers' sliding-window mask).
+   */
+  public ReferenceTransformer slidingWindow(int window) {
+    this.slidingWindow = window;
+    return this;
   }
 
   /** Logits [T][V] for every position of {@code tokens}. */
@@ -119,7 +129,8 @@ public final class ReferenceTransformer {
       for (int t = 0; t < n; t++) {
         double[] score = new double[t + 1];
         double max = Double.NEGATIVE_INFINITY;
-        for (int s = 0; s <= t; s++) {
+        int from = slidingWindow > 0 ? Math.max(0, t - slidingWindow + 1) : 0;
+        for (int s = from; s <= t; s++) {
           double dot = 0;
           for (int i = 0; i < hd; i++) {
             dot += q[t][head * hd + i] * k[s][kvHead * hd + i];
@@ -128,11 +139,11 @@ public final class ReferenceTransformer {
           max = Math.max(max, score[s]);
         }
         double sum = 0;
-        for (int s = 0; s <= t; s++) {
+        for (int s = from; s <= t; s++) {
           score[s] = Math.exp(score[s] - max);
           sum += score[s];
         }
-        for (int s = 0; s <= t; s++) {
+        for (int s = from; s <= t; s++) {
           for (int i = 0; i < hd; i++) {
             out[t][head * hd + i] += score[s] / sum * v[s][kvHead * hd + i];
           }

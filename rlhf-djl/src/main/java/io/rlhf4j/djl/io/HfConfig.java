@@ -20,7 +20,6 @@ import java.util.Map;
  * by name rather than silently ignored.
  */
 public final class HfConfig {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HfConfig.class);
 
   private HfConfig() {}
 
@@ -90,18 +89,18 @@ public final class HfConfig {
     }
     int heads = f.positive("num_attention_heads");
     int hidden = f.positive("hidden_size");
-    Object window = f.json.get("sliding_window");
-    if (window instanceof Long w
-        && w < f.optInt("max_position_embeddings", 2048)
-        && f.optBool("use_sliding_window", !type.equals("qwen2"))) {
-      LOG.warn(
-          "{}: sliding_window {} is not implemented; attention is exact for sequences up to {}"
-              + " tokens and full (not windowed) beyond",
-          f.file(),
-          w,
-          w);
-    }
     ModelConfig.Builder b = ModelConfig.llama();
+    // Mistral windows every layer's attention when sliding_window is set; Qwen2 windows only
+    // layers from max_window_layers on, and only with use_sliding_window (false in every Qwen2.5
+    // release), which is refused rather than approximated.
+    if (type.equals("mistral")
+        && f.json.get("sliding_window") != null
+        && f.json.get("sliding_window") != Json.NULL) {
+      b.slidingWindow(f.positive("sliding_window"));
+    }
+    if (type.equals("qwen2") && f.optBool("use_sliding_window", false)) {
+      throw f.unsupported("use_sliding_window", "true (windowed layers from max_window_layers)");
+    }
     rope(f, b);
     return b.modelType(type)
         .vocabSize(f.positive("vocab_size"))
@@ -289,6 +288,9 @@ public final class HfConfig {
       m.put("hidden_act", "silu");
       m.put("tie_word_embeddings", c.tieEmbeddings());
       m.put("attention_dropout", 0.0);
+      if (c.modelType().equals("mistral")) {
+        m.put("sliding_window", c.slidingWindow() > 0 ? c.slidingWindow() : null);
+      }
       if (c.modelType().equals("llama")) {
         m.put("attention_bias", false);
         m.put("mlp_bias", false);

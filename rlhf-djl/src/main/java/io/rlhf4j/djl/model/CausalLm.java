@@ -638,7 +638,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
             .sub(1)
             .clip(0, Integer.MAX_VALUE)
             .toType(DataType.INT64, false);
-    NDArray bias = attentionBias(step, keyValid, past, t);
+    NDArray bias = attentionBias(step, keyValid, past, t, config.slidingWindow());
 
     NDArray x = embed(tokens, array("embed.weight"));
     // Constants made once per pass rather than once per use: a decode step is bound by the number
@@ -841,16 +841,20 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
         .singletonOrThrow();
   }
 
-  // Bias [B, 1, 1, T, S]: 0 where query slot past+i may see key slot j (j ≤ past+i and j real).
-  private static NDArray attentionBias(NDManager step, NDArray keyValid, long past, long t) {
+  // Bias [B, 1, 1, T, S]: 0 where query slot past+i may see key slot j (j ≤ past+i and j real;
+  // with a sliding window w also j > past+i − w, transformers' sliding-window mask). Slots stand
+  // for positions: padding is only ever before a row's first token or after its last.
+  private static NDArray attentionBias(
+      NDManager step, NDArray keyValid, long past, long t, int window) {
     long b = keyValid.getShape().get(0);
     long s = keyValid.getShape().get(1);
     NDArray keySlot = step.arange(0L, s, 1L, DataType.INT64).reshape(1, 1, s);
     NDArray querySlot = step.arange(past, past + t, 1L, DataType.INT64).reshape(1, t, 1);
-    NDArray allowed =
-        keySlot
-            .lte(querySlot)
-            .logicalAnd(keyValid.reshape(b, 1, s).toType(DataType.BOOLEAN, false));
+    NDArray seen = keySlot.lte(querySlot);
+    if (window > 0) {
+      seen = seen.logicalAnd(keySlot.gt(querySlot.sub(window)));
+    }
+    NDArray allowed = seen.logicalAnd(keyValid.reshape(b, 1, s).toType(DataType.BOOLEAN, false));
     return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED).reshape(b, 1, 1, t, s);
   }
 

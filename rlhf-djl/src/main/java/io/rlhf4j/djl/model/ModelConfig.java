@@ -24,6 +24,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
  * @param bosTokenId beginning-of-sequence id, or -1
  * @param eosTokenId end-of-sequence id, or -1
  * @param ropeScaling how RoPE frequencies are rescaled (Llama family), or null for none
+ * @param slidingWindow attention over the last this many tokens only (Mistral), 0 for all
  */
 public record ModelConfig(
     Family family,
@@ -42,7 +43,8 @@ public record ModelConfig(
     boolean qkvBias,
     int bosTokenId,
     int eosTokenId,
-    RopeScaling ropeScaling)
+    RopeScaling ropeScaling,
+    int slidingWindow)
     implements java.io.Serializable {
 
   /** The two block designs rlhf4j implements. */
@@ -75,6 +77,7 @@ public record ModelConfig(
     checkArgument(
         family != Family.GPT2 || numKvHeads == numHeads, "GPT-2 has no grouped-query attention");
     checkArgument(family != Family.GPT2 || ropeScaling == null, "GPT-2 has no RoPE");
+    checkArgument(slidingWindow >= 0, "slidingWindow must be >= 0: %s", slidingWindow);
   }
 
   /** Query width, numHeads × headDim. */
@@ -112,6 +115,7 @@ public record ModelConfig(
     private double normEps = 1e-6;
     private double ropeTheta = 10000;
     private RopeScaling ropeScaling;
+    private int slidingWindow;
     private boolean tieEmbeddings;
     private boolean qkvBias;
     private int bosTokenId = -1;
@@ -206,6 +210,12 @@ public record ModelConfig(
       return this;
     }
 
+    /** See {@link ModelConfig#slidingWindow()}; 0 for none. */
+    public Builder slidingWindow(int v) {
+      slidingWindow = v;
+      return this;
+    }
+
     /** See {@link ModelConfig#bosTokenId()}. */
     public Builder bosTokenId(int v) {
       bosTokenId = v;
@@ -238,7 +248,8 @@ public record ModelConfig(
           qkvBias,
           bosTokenId,
           eosTokenId,
-          ropeScaling);
+          ropeScaling,
+          slidingWindow);
     }
   }
 }
