@@ -118,6 +118,10 @@ public final class ReferenceTransformer {
       q[t] = affine(p + "attn.q", h[t]);
       k[t] = affine(p + "attn.k", h[t]);
       v[t] = affine(p + "attn.v", h[t]);
+      if (w.containsKey(p + "attn.q_norm.weight")) { // Qwen3: RMSNorm over each head's dims
+        headNorm(q[t], heads, hd, p + "attn.q_norm.weight");
+        headNorm(k[t], kvHeads, hd, p + "attn.k_norm.weight");
+      }
       if (c.family() == ModelConfig.Family.LLAMA) {
         rope(q[t], heads, hd, t);
         rope(k[t], kvHeads, hd, t);
@@ -155,6 +159,19 @@ public final class ReferenceTransformer {
       projected[t] = affine(p + "attn.o", out[t]);
     }
     return projected;
+  }
+
+  private void headNorm(double[] x, int heads, int hd, String weight) {
+    for (int head = 0; head < heads; head++) {
+      double ss = 0;
+      for (int i = 0; i < hd; i++) {
+        ss += x[head * hd + i] * x[head * hd + i];
+      }
+      double inv = 1 / Math.sqrt(ss / hd + c.normEps());
+      for (int i = 0; i < hd; i++) {
+        x[head * hd + i] = x[head * hd + i] * inv * at(weight, i);
+      }
+    }
   }
 
   private void rope(double[] x, int heads, int hd, int position) {

@@ -41,14 +41,15 @@ public final class HfConfig {
     try {
       return switch (architecture) {
         case "GPT2LMHeadModel" -> gpt2(f);
-        case "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM" -> llama(f, architecture);
+        case "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM" ->
+            llama(f, architecture);
         default ->
             throw new ModelFormatException(
                 file,
                 "unknown architecture '"
                     + architecture
                     + "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,"
-                    + " GPT2LMHeadModel)");
+                    + " Qwen3ForCausalLM, GPT2LMHeadModel)");
       };
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file, "inconsistent config: " + e.getMessage(), e);
@@ -65,6 +66,7 @@ public final class HfConfig {
       case "llama" -> "LlamaForCausalLM";
       case "mistral" -> "MistralForCausalLM";
       case "qwen2" -> "Qwen2ForCausalLM";
+      case "qwen3" -> "Qwen3ForCausalLM";
       case "gpt2" -> "GPT2LMHeadModel";
       default -> type.isEmpty() ? "(none given)" : type;
     };
@@ -75,9 +77,10 @@ public final class HfConfig {
         switch (architecture) {
           case "MistralForCausalLM" -> "mistral";
           case "Qwen2ForCausalLM" -> "qwen2";
+          case "Qwen3ForCausalLM" -> "qwen3";
           default -> "llama";
         };
-    if (f.optBool("attention_bias", false)) {
+    if (f.optBool("attention_bias", false) && !type.equals("qwen2")) {
       throw f.unsupported("attention_bias", "biased Llama attention projections");
     }
     if (f.optBool("mlp_bias", false)) {
@@ -98,7 +101,7 @@ public final class HfConfig {
         && f.json.get("sliding_window") != Json.NULL) {
       b.slidingWindow(f.positive("sliding_window"));
     }
-    if (type.equals("qwen2") && f.optBool("use_sliding_window", false)) {
+    if (type.startsWith("qwen") && f.optBool("use_sliding_window", false)) {
       throw f.unsupported("use_sliding_window", "true (windowed layers from max_window_layers)");
     }
     rope(f, b);
@@ -114,6 +117,7 @@ public final class HfConfig {
         .normEps(f.optDouble("rms_norm_eps", 1e-6))
         .tieEmbeddings(f.optBool("tie_word_embeddings", false))
         .qkvBias(type.equals("qwen2"))
+        .qkNorm(type.equals("qwen3"))
         .bosTokenId(f.optTokenId("bos_token_id"))
         .eosTokenId(f.optTokenId("eos_token_id"))
         .build();
@@ -258,6 +262,7 @@ public final class HfConfig {
           switch (c.modelType()) {
             case "mistral" -> "MistralForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
+            case "qwen3" -> "Qwen3ForCausalLM";
             default -> "LlamaForCausalLM";
           };
       m.put("architectures", List.of(arch));
@@ -290,6 +295,10 @@ public final class HfConfig {
       m.put("attention_dropout", 0.0);
       if (c.modelType().equals("mistral")) {
         m.put("sliding_window", c.slidingWindow() > 0 ? c.slidingWindow() : null);
+      }
+      if (c.modelType().equals("qwen3")) {
+        m.put("attention_bias", false);
+        m.put("use_sliding_window", false);
       }
       if (c.modelType().equals("llama")) {
         m.put("attention_bias", false);

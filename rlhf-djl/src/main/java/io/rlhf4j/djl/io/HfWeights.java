@@ -164,6 +164,8 @@ public final class HfWeights {
             case "self_attn.v_proj.weight" -> "attn.v.weight";
             case "self_attn.v_proj.bias" -> "attn.v.bias";
             case "self_attn.o_proj.weight" -> "attn.o.weight";
+            case "self_attn.q_norm.weight" -> "attn.q_norm.weight";
+            case "self_attn.k_norm.weight" -> "attn.k_norm.weight";
             case "mlp.gate_proj.weight" -> "mlp.gate.weight";
             case "mlp.up_proj.weight" -> "mlp.up.weight";
             case "mlp.down_proj.weight" -> "mlp.down.weight";
@@ -193,6 +195,8 @@ public final class HfWeights {
           case "mlp.gate.weight" -> "mlp.gate_proj.weight";
           case "mlp.up.weight" -> "mlp.up_proj.weight";
           case "mlp.down.weight" -> "mlp.down_proj.weight";
+          case "attn.q_norm.weight" -> "self_attn.q_norm.weight";
+          case "attn.k_norm.weight" -> "self_attn.k_norm.weight";
           default -> {
             String p = rest.substring(dot + 1); // attn.q.weight -> self_attn.q_proj.weight
             yield "self_attn." + p.charAt(5) + "_proj" + p.substring(6);

@@ -68,6 +68,8 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       NDArray qb,
       NDArray k,
       NDArray kb,
+      NDArray qNorm,
+      NDArray kNorm,
       NDArray v,
       NDArray vb,
       NDArray o,
@@ -97,6 +99,8 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
                 array(p + "attn.q.bias"),
                 array(p + "attn.k.weight"),
                 array(p + "attn.k.bias"),
+                array(p + "attn.q_norm.weight"),
+                array(p + "attn.k_norm.weight"),
                 array(p + "attn.v.weight"),
                 array(p + "attn.v.bias"),
                 array(p + "attn.o.weight"),
@@ -673,6 +677,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
                     sin,
                     bias,
                     scale,
+                    eps,
                     cache,
                     adapterDropout));
         x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB(), eps), l, i, adapterDropout));
@@ -724,6 +729,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       NDArray sin,
       NDArray bias,
       NDArray scale,
+      NDArray eps,
       KvCache cache,
       boolean dropout) {
     NDManager step = h.getManager();
@@ -743,8 +749,14 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
       k = k.add(parts.get(1));
       v = v.add(parts.get(2));
     }
-    q = q.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-    k = k.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+    q = q.reshape(b, t, heads, hd);
+    k = k.reshape(b, t, kvHeads, hd);
+    if (l.qNorm() != null) { // Qwen3: each head's q and k RMS-normalised, before RoPE
+      q = norm(q, l.qNorm(), null, eps);
+      k = norm(k, l.kNorm(), null, eps);
+    }
+    q = q.transpose(0, 2, 1, 3);
+    k = k.transpose(0, 2, 1, 3);
     v = v.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     if (cos != null) {
       q = rotate(q, cos, sin, ropeRotation);

@@ -25,6 +25,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
  * @param eosTokenId end-of-sequence id, or -1
  * @param ropeScaling how RoPE frequencies are rescaled (Llama family), or null for none
  * @param slidingWindow attention over the last this many tokens only (Mistral), 0 for all
+ * @param qkNorm whether each head's queries and keys are RMS-normalised before RoPE (Qwen3)
  */
 public record ModelConfig(
     Family family,
@@ -44,12 +45,13 @@ public record ModelConfig(
     int bosTokenId,
     int eosTokenId,
     RopeScaling ropeScaling,
-    int slidingWindow)
+    int slidingWindow,
+    boolean qkNorm)
     implements java.io.Serializable {
 
   /** The two block designs rlhf4j implements. */
   public enum Family {
-    /** Llama, Mistral, Qwen2, TinyLlama, SmolLM, llama2.c. */
+    /** Llama, Mistral, Qwen2, Qwen3, TinyLlama, SmolLM, llama2.c. */
     LLAMA,
     /** GPT-2. */
     GPT2
@@ -78,6 +80,7 @@ public record ModelConfig(
         family != Family.GPT2 || numKvHeads == numHeads, "GPT-2 has no grouped-query attention");
     checkArgument(family != Family.GPT2 || ropeScaling == null, "GPT-2 has no RoPE");
     checkArgument(slidingWindow >= 0, "slidingWindow must be >= 0: %s", slidingWindow);
+    checkArgument(family != Family.GPT2 || !qkNorm, "GPT-2 has no query/key norms");
   }
 
   /** Query width, numHeads × headDim. */
@@ -116,6 +119,7 @@ public record ModelConfig(
     private double ropeTheta = 10000;
     private RopeScaling ropeScaling;
     private int slidingWindow;
+    private boolean qkNorm;
     private boolean tieEmbeddings;
     private boolean qkvBias;
     private int bosTokenId = -1;
@@ -216,6 +220,12 @@ public record ModelConfig(
       return this;
     }
 
+    /** See {@link ModelConfig#qkNorm()}. */
+    public Builder qkNorm(boolean v) {
+      qkNorm = v;
+      return this;
+    }
+
     /** See {@link ModelConfig#bosTokenId()}. */
     public Builder bosTokenId(int v) {
       bosTokenId = v;
@@ -249,7 +259,8 @@ public record ModelConfig(
           bosTokenId,
           eosTokenId,
           ropeScaling,
-          slidingWindow);
+          slidingWindow,
+          qkNorm);
     }
   }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
  * layers.i.attn_norm.weight    [D]           (+ .bias for GPT-2's LayerNorm)
  * layers.i.attn.q.weight       [H·hd, D]     (+ .bias with qkvBias)
  * layers.i.attn.k.weight       [KV·hd, D]    (+ .bias with qkvBias)
+ * layers.i.attn.q_norm.weight  [hd]          with qkNorm (Qwen3), as attn.k_norm.weight
  * layers.i.attn.v.weight       [KV·hd, D]    (+ .bias with qkvBias)
  * layers.i.attn.o.weight       [D, H·hd]     (+ .bias for GPT-2)
  * layers.i.mlp_norm.weight     [D]           (+ .bias for GPT-2)
@@ -41,6 +42,10 @@ public final class ParameterLayout {
       norm(m, p + "attn_norm", d, gpt2);
       linear(m, p + "attn.q", c.qDim(), d, c.qkvBias());
       linear(m, p + "attn.k", c.kvDim(), d, c.qkvBias());
+      if (c.qkNorm()) {
+        m.put(p + "attn.q_norm.weight", new long[] {c.headDim()});
+        m.put(p + "attn.k_norm.weight", new long[] {c.headDim()});
+      }
       linear(m, p + "attn.v", c.kvDim(), d, c.qkvBias());
       linear(m, p + "attn.o", d, c.qDim(), gpt2);
       norm(m, p + "mlp_norm", d, gpt2);
