@@ -39,6 +39,24 @@ class EstimatorsTest {
   }
 
   @Test
+  void grpoStaysExactWhenScoresAreLargeNextToTheirSpread() {
+    // Scores 1e5 + 0.001 … 0.004: mean 1e5 + 0.0025, deviations ±0.0015 and ±0.0005, Σd² = 5e-6,
+    // unbiased std √(5e-6 / 3) = 1.290994e-3; A = d / (std + 1e-4) = ±1.078365, ±0.359455.
+    double[] scores = {1e5 + 0.001, 1e5 + 0.002, 1e5 + 0.003, 1e5 + 0.004};
+    double[][] mask = {{1}, {1}, {1}, {1}};
+    Advantages a =
+        new GrpoEstimator()
+            .estimate(
+                new EstimatorInput(scores, new double[4][1], mask, new int[] {0, 0, 0, 0}, null));
+    double std = Math.sqrt(5e-6 / 3);
+    double[] expected = {-0.0015, -0.0005, 0.0005, 0.0015};
+    for (int b = 0; b < 4; b++) {
+      assertThat(a.advantages()[b][0]).isCloseTo(expected[b] / (std + 1e-4), within(1e-6));
+    }
+    assertThat(a.advantages()[3][0]).isCloseTo(1.078365, within(1e-6));
+  }
+
+  @Test
   void drGrpoOnlyCentres() {
     assertBroadcast(new DrGrpoEstimator().estimate(groups()), -1, 0, 1, 0, 0);
   }
