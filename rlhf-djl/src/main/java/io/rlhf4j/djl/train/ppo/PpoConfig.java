@@ -157,6 +157,12 @@ public record PpoConfig(
         estimator);
     checkArgument(klLossCoefficient >= 0, "klLossCoefficient must be >= 0");
     checkNotNull(klLossEstimator, "klLossEstimator");
+    // k1 = log π − log π_ref has zero expected gradient under on-policy samples: as a loss term it
+    // only adds noise (OpenRLHF warns about it; GRPO uses k3).
+    checkArgument(
+        klLossCoefficient == 0 || klLossEstimator != KlEstimator.K1,
+        "klLoss with K1: the k1 estimator as a loss term has zero expected gradient on-policy;"
+            + " use K3 (GRPO's) or K2");
     checkArgument(clipRangeHigh > 0, "clipRangeHigh must be > 0");
     checkNotNull(lossAggregation, "lossAggregation");
     checkArgument(entropyCoefficient >= 0, "entropyCoefficient must be >= 0");

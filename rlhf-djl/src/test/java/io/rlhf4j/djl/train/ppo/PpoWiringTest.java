@@ -231,6 +231,17 @@ class PpoWiringTest {
   }
 
   @Test
+  void k1AsAKlLossTermIsRefusedSinceItsExpectedGradientIsZero() {
+    assertThatThrownBy(() -> PpoConfig.grpo().klLoss(0.04, KlEstimator.K1).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("zero expected gradient");
+    // k1 in the reward (InstructGPT's), k3 or k2 as the loss term, or no loss term, are fine.
+    assertThat(PpoConfig.grpo().klLoss(0.04, KlEstimator.K2).build().klLossEstimator())
+        .isEqualTo(KlEstimator.K2);
+    assertThat(PpoConfig.grpo().klLoss(0, KlEstimator.K1).build().klLossCoefficient()).isZero();
+  }
+
+  @Test
   void aMissingEosScoreThatSilencesTheRewardIsReportedLoudly() {
     assertThat(PpoConfig.builder().build().missingEosScore()).isEmpty();
     // stories260K never ends a story within 16 tokens: every score would be the fixed -1.
