@@ -40,7 +40,9 @@ import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.model.Generation;
+import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
+import io.rlhf4j.model.TextRewardModel;
 import io.rlhf4j.train.ConsoleProgress;
 import io.rlhf4j.train.JsonlMetricsWriter;
 import io.rlhf4j.train.MetricsFile;
@@ -115,12 +117,24 @@ public final class Rlhf {
   private static final double LABEL_TEMPERATURE = 1.0;
   private static final long LABEL_SEED = 1;
   private static final long ROUND_SEED = 2;
+  private static final long VALUE_HEAD_SEED = 3;
 
   private Rlhf() {}
 
   /** Starts a pipeline: supervised fine-tuning of {@code baseModel} on demonstrations. */
   public static Pipeline sft(Path baseModel, List<Demonstration> demonstrations, SftConfig config) {
+    checkArgument(!demonstrations.isEmpty(), "SFT needs demonstrations");
     return new Pipeline(baseModel, demonstrations, config);
+  }
+
+  /**
+   * Starts a pipeline from {@code model} as it is (a base or an instruct model), with no SFT: the
+   * model is the policy's starting point and the KL anchor, as TRL's GRPOTrainer starts. E.g. GRPO
+   * with a plain Java reward: {@code Rlhf.from(model).thenRl(prompts, PpoConfig.grpo().build(),
+   * 100).rewardFunction((prompt, response) -> ...).run(out)}.
+   */
+  public static Pipeline from(Path model) {
+    return new Pipeline(model, List.of(), SftConfig.builder().build());
   }
 
   /**
@@ -184,16 +198,18 @@ public final class Rlhf {
     private Map<String, Tensor> sftUpdate; // SFT's adapter, before it was merged
     private RolloutBackend rollouts;
     private String chatTemplate;
+    private RewardModel givenReward; // a reward the caller brings; none is trained then
+    private ToDoubleBiFunction<String, String> givenFunction; // or a function of the texts
 
     private Pipeline(Path baseModel, List<Demonstration> demonstrations, SftConfig config) {
       this.baseModel = checkNotNull(baseModel, "baseModel");
       this.demonstrations = List.copyOf(demonstrations);
       this.sftConfig = checkNotNull(config, "config");
-      checkArgument(!this.demonstrations.isEmpty(), "SFT needs demonstrations");
     }
 
     /** Step 2: a reward model on human preferences (comparisons or K-wise rankings). */
     public Pipeline thenRewardModel(PreferenceDataset data, RewardConfig config) {
+      checkState(!rewardGiven(), "a pipeline trains a reward model or takes one, not both");
       this.preferences = checkNotNull(data, "data");
       this.rewardConfig = checkNotNull(config, "config");
       return this;
@@ -232,6 +248,34 @@ public final class Rlhf {
       this.ppoConfig = checkNotNull(config, "config");
       this.ppoIterations = iterations;
       this.labelSampling = config.sampling();
+      return this;
+    }
+
+    /**
+     * RL ({@link #thenRl}) against a plain Java function of (prompt text, response text), higher is
+     * better, instead of a reward model trained on preferences: a rule, a verifier, a call to your
+     * service. Its scores are used as they are (not normalised); PPO's value model starts from the
+     * reference policy with a new scalar head. One round: there are no labels to refit on.
+     */
+    public Pipeline rewardFunction(ToDoubleBiFunction<String, String> reward) {
+      checkState(preferences == null, "a pipeline trains a reward model or takes one, not both");
+      checkState(givenReward == null, "the reward was already given (rewardModel)");
+      this.givenFunction = checkNotNull(reward, "reward");
+      return this;
+    }
+
+    private boolean rewardGiven() {
+      return givenReward != null || givenFunction != null;
+    }
+
+    /**
+     * RL ({@link #thenRl}) against any {@link RewardModel} the caller brings (one trained
+     * elsewhere, a program over token ids), as {@link #rewardFunction} otherwise.
+     */
+    public Pipeline rewardModel(RewardModel reward) {
+      checkState(preferences == null, "a pipeline trains a reward model or takes one, not both");
+      checkState(givenFunction == null, "the reward was already given (rewardFunction)");
+      this.givenReward = checkNotNull(reward, "reward");
       return this;
     }
 
@@ -375,9 +419,18 @@ public final class Rlhf {
      * @throws IllegalStateException when another training is running in this JVM
      */
     public Result run(Path out) throws IOException {
-      checkState(preferences != null, "call thenRewardModel or thenDpo before run");
+      checkState(
+          preferences != null || rewardGiven(),
+          "call thenRewardModel or thenDpo before run, or give thenRl a reward");
       checkState(prompts != null || dpoConfig != null, "call thenPpo (or thenRl) before run");
-      checkState(dpoConfig != null || rewardConfig != null, "call thenRewardModel before run");
+      checkState(
+          dpoConfig != null || rewardConfig != null || rewardGiven(),
+          "call thenRewardModel before run, or give thenRl a reward");
+      checkState(!rewardGiven() || prompts != null, "a given reward is for RL: call thenRl");
+      checkState(
+          !rewardGiven() || rounds == 1,
+          "a given reward is not refit: rounds must be 1 (got %s)",
+          rounds);
       try (TrainingLock lock = TrainingLock.acquire("the pipeline writing " + out)) {
         GradMode.offOnThisThread();
         Models models = new Models();
@@ -414,7 +467,7 @@ public final class Rlhf {
       CausalLm trunk = base.model();
       SavableTokenizer tokenizer =
           chatTemplate == null ? base.tokenizer() : base.tokenizer().withChatTemplate(chatTemplate);
-      if (dpoConfig == null) {
+      if (dpoConfig == null && !rewardGiven()) {
         warnIfRewardModelSeesLess(tokenizer);
       }
       // 1. Supervised fine-tuning.
@@ -422,7 +475,11 @@ public final class Rlhf {
           heldOut.split(demonstrations, Demonstration::prompt);
       CausalLm sft; // the KL anchor of every round
       CausalLm policy;
-      if (lora == null) {
+      if (demonstrations.isEmpty()) {
+        // No SFT: the model as given is the anchor, and a copy of it (or an adapter on it) learns.
+        sft = lora == null ? models.add(trunk.copy(device)) : trunk;
+        policy = lora == null ? trunk : models.add(trunk.withLora(lora));
+      } else if (lora == null) {
         new SftTrainer(trunk, tokenizer, sftConfig, run)
             .train(demos.train(), demos.heldOut(), out.resolve("sft"));
         sft = models.add(trunk.copy(device));
@@ -438,6 +495,10 @@ public final class Rlhf {
         }
         sft = trunk;
         policy = models.add(trunk.withLora(lora));
+      }
+      if (rewardGiven()) {
+        runGivenReward(out, run, policy, sft, tokenizer, models);
+        return finish(out, policy, tokenizer, null, models);
       }
       HeldOutSplit.Parts<Ranking> given =
           heldOut.split(preferences.stream().toList(), Ranking::prompt);
@@ -499,6 +560,37 @@ public final class Rlhf {
       return finish(out, policy, tokenizer, reward, models);
     }
 
+    // 3. RL against the caller's reward: one round, a value model (where the estimator has one)
+    // from the anchor with a new scalar head.
+    private void runGivenReward(
+        Path out,
+        TrainingRun run,
+        CausalLm policy,
+        CausalLm anchor,
+        SavableTokenizer tokenizer,
+        Models models)
+        throws IOException {
+      List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
+      Path dir = out.resolve("round-1");
+      try (CausalLm value = ppoConfig.usesCritic() ? headed(anchor, VALUE_HEAD_SEED) : null;
+          DjlPpoTrainer rl =
+              new DjlPpoTrainer(
+                  policy,
+                  anchor,
+                  value,
+                  givenReward != null ? givenReward : new TextRewardModel(tokenizer, givenFunction),
+                  tokenizer,
+                  roundConfig(1, ppoConfig.klCoefficient()),
+                  List.of(),
+                  run.scoped("round-1"))) {
+        tracked.forEach(rl::track);
+        if (rollouts != null) {
+          rl.rolloutsOn(rollouts);
+        }
+        rl.train(promptIds, ppoIterations, dir.resolve(rl.stage()), checkpointEvery, seed);
+      }
+    }
+
     // Writes the final policy (and, with LoRA, its composed adapter).
     private Result finish(
         Path out, CausalLm policy, SavableTokenizer tokenizer, DjlRewardModel reward, Models models)
@@ -556,11 +648,16 @@ public final class Rlhf {
     // A fresh reward network on the SFT model: a copy of it with a scalar head, or with LoRA a new
     // adapter and head on the shared SFT trunk.
     private CausalLm rewardNet(CausalLm sft) {
+      return headed(sft, rewardConfig.headSeed());
+    }
+
+    // `trunk` with a new scalar head: a copy, or with LoRA an adapter on the shared trunk.
+    private CausalLm headed(CausalLm trunk, long headSeed) {
       if (lora == null) {
-        return sft.withScalarHead(rewardConfig.headSeed(), device);
+        return trunk.withScalarHead(headSeed, device);
       }
-      try (CausalLm adapter = sft.withLora(lora)) {
-        return adapter.withScalarHead(rewardConfig.headSeed(), device);
+      try (CausalLm adapter = trunk.withLora(lora)) {
+        return adapter.withScalarHead(headSeed, device);
       }
     }
 
@@ -589,7 +686,15 @@ public final class Rlhf {
       s.put("seed", seed);
       s.put("held_out_fraction", heldOut.fraction());
       s.put("demonstrations", fingerprint(demonstrations));
-      s.put("preferences", fingerprint(preferences.stream().toList()));
+      s.put(
+          "preferences", preferences == null ? "none" : fingerprint(preferences.stream().toList()));
+      // A caller's reward is code: its class names it (a changed function of the same class is
+      // the caller's to keep apart, by run folder).
+      s.put(
+          "given_reward",
+          givenReward != null
+              ? givenReward.getClass().getName()
+              : givenFunction != null ? "a function of (prompt, response)" : "none");
       s.put("prompts", prompts == null ? "none" : fingerprint(prompts));
       s.put("label_sft_samples", labelSftSamples);
       s.put("k", k);

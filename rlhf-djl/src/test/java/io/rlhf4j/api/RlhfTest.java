@@ -2,6 +2,7 @@ package io.rlhf4j.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import io.rlhf4j.data.BradleyTerryLabeler;
@@ -325,6 +326,52 @@ class RlhfTest {
           .isEqualTo((double) expected);
     }
   }
+
+  @Test
+  void grpoFromTheModelAsItIsWithAJavaRewardFunctionNeedsNoSftNorRewardModel() throws Exception {
+    Steps steps = new Steps();
+    Path out = dir.resolve("from-model");
+    // The reward: a story that mentions a dog. No demonstrations, no rankings.
+    Rlhf.Pipeline grpo =
+        Rlhf.from(TestModels.stories())
+            .thenRl(
+                prompts(),
+                PpoConfig.grpo()
+                    .rolloutBatchSize(8)
+                    .miniBatchSize(16)
+                    .sampling(SamplingConfig.builder().temperature(1).maxNewTokens(32).build())
+                    .policyOptimizer(AdamWConfig.of(1e-3))
+                    .build(),
+                ITERATIONS)
+            .rewardFunction((prompt, response) -> response.contains("dog") ? 1 : 0)
+            .device(Device.cpu())
+            .listeners(List.of(steps));
+    try (Rlhf.Result result = grpo.run(out)) {
+      assertThat(result.policyFolder().resolve("model.safetensors")).exists();
+      assertThat(result.rewardModel()).isNull();
+    }
+    assertThat(steps.seen.stream().map(StepMetrics::stage).distinct())
+        .containsExactly("round-1/grpo");
+    List<Double> score = steps.seen.stream().map(m -> m.values().get("score")).toList();
+    // The first iteration samples the model as given, the KL anchor: no divergence yet.
+    assertThat(steps.seen.get(0).values().get("kl")).isCloseTo(0.0, within(1e-6));
+    double first =
+        score.subList(0, 4).stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    double last =
+        score.subList(ITERATIONS - 4, ITERATIONS).stream()
+            .mapToDouble(Double::doubleValue)
+            .average()
+            .orElse(0);
+    // Measured: 0.02 in the first four iterations, 0.82 in the last four (README).
+    assertThat(last).isGreaterThan(first + 0.25);
+    // Settings naming the reward: the same run again resumes, finished, with nothing to do.
+    Steps again = new Steps();
+    try (Rlhf.Result rerun = grpo.listeners(List.of(again)).run(out)) {
+      assertThat(again.seen).isEmpty();
+    }
+  }
+
+  private static final int ITERATIONS = 16;
 
   @Test
   void aWrongModelPathFailsBeforeAnythingIsWrittenSoTheCorrectedRunIsNotRefused() {
