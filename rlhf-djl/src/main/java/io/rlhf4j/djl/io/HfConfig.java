@@ -1,13 +1,10 @@
 package io.rlhf4j.djl.io;
 
 import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.model.ModelConfig;
 import io.rlhf4j.djl.model.RopeScaling;
 import io.rlhf4j.djl.tensor.ModelFormatException;
-import io.rlhf4j.io.InputFiles;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,17 +22,7 @@ public final class HfConfig {
 
   /** Reads and validates {@code file}. */
   public static ModelConfig read(Path file) {
-    Map<String, Object> json;
-    try {
-      json = Json.parseObject(InputFiles.readUtf8(file));
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new ModelFormatException(file, "file not found");
-    } catch (IOException e) {
-      throw new ModelFormatException(file, "cannot read: " + InputFiles.describe(e), e);
-    } catch (JsonParseException e) {
-      // The position only: an untrusted file's bytes are not echoed back.
-      throw new ModelFormatException(file, "invalid JSON at column " + e.column());
-    }
+    Map<String, Object> json = ModelJson.read(file);
     Fields f = new Fields(file, json);
     String architecture = architecture(f);
     try {
@@ -218,14 +205,7 @@ public final class HfConfig {
       if (!java.nio.file.Files.exists(file)) {
         continue;
       }
-      Map<String, Object> json;
-      try {
-        json = Json.parseObject(InputFiles.readUtf8(file));
-      } catch (IOException e) {
-        throw new ModelFormatException(file, "cannot read: " + InputFiles.describe(e), e);
-      } catch (JsonParseException e) {
-        throw new ModelFormatException(file, "invalid JSON at column " + e.column());
-      }
+      Map<String, Object> json = ModelJson.read(file);
       Object v = json.get("eos_token_id");
       for (Object id : v instanceof List<?> list ? list : v == null ? List.of() : List.of(v)) {
         if (!(id instanceof Long l) || l < 0 || l >= config.vocabSize()) {

@@ -1,13 +1,9 @@
 package io.rlhf4j.djl.io;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.djl.model.ModelConfig;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.djl.tensor.TensorData;
 import io.rlhf4j.djl.tensor.Tensors;
-import io.rlhf4j.io.InputFiles;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,14 +35,7 @@ public final class HfWeights {
     if (!Files.exists(index)) {
       throw new ModelFormatException(folder, "no " + SINGLE + " and no " + INDEX);
     }
-    Map<String, Object> map;
-    try {
-      map = Json.parseObject(InputFiles.readUtf8(index));
-    } catch (IOException e) {
-      throw new ModelFormatException(index, "cannot read: " + InputFiles.describe(e), e);
-    } catch (JsonParseException e) {
-      throw new ModelFormatException(index, "invalid JSON at column " + e.column());
-    }
+    Map<String, Object> map = ModelJson.read(index);
     if (!(map.get("weight_map") instanceof Map<?, ?> weightMap)) {
       throw new ModelFormatException(index, "field 'weight_map' is missing");
     }

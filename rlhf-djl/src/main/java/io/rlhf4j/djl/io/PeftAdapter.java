@@ -1,7 +1,5 @@
 package io.rlhf4j.djl.io;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.Lora;
@@ -11,7 +9,6 @@ import io.rlhf4j.djl.model.ModelConfig;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.io.AtomicFiles;
-import io.rlhf4j.io.InputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,14 +107,7 @@ public record PeftAdapter(LoraConfig config, Map<String, Tensor> tensors) {
    */
   public static PeftAdapter read(Path folder, ModelConfig model) {
     Path configFile = folder.resolve(CONFIG);
-    Map<String, Object> json;
-    try {
-      json = Json.parseObject(InputFiles.readUtf8(configFile));
-    } catch (IOException e) {
-      throw new ModelFormatException(configFile, "cannot read: " + InputFiles.describe(e), e);
-    } catch (JsonParseException e) {
-      throw new ModelFormatException(configFile, "invalid JSON at column " + e.column());
-    }
+    Map<String, Object> json = ModelJson.read(configFile);
     if (!"LORA".equals(json.get("peft_type"))) {
       throw new ModelFormatException(
           configFile,

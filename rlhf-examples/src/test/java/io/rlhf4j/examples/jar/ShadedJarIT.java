@@ -190,20 +190,7 @@ class ShadedJarIT {
       ok(rlArgs(c, dir.resolve(c)));
       assertThat(dir.resolve(c).resolve("policy/model.safetensors")).isRegularFile();
     }
-    ok(
-        "dpo",
-        "-m",
-        STORIES,
-        "-d",
-        demos.toString(),
-        "-p",
-        pairs.toString(),
-        "--sft-epochs",
-        "1",
-        "--epochs",
-        "1",
-        "-o",
-        dir.resolve("dpo").toString());
+    ok(join(dpoArgs("1"), new String[] {"-o", dir.resolve("dpo").toString()}));
     Path best = dir.resolve("best.jsonl");
     ok(
         "best-of-n",
@@ -300,24 +287,24 @@ class ShadedJarIT {
     String[] grpo = rlArgs("grpo", Path.of("run"), "--checkpoint-every", "5");
     grpo[Arrays.asList(grpo).indexOf("--reward-epochs") + 1] = "200";
     killAndResume("reward", "round-1/reward", grpo);
-    killAndResume(
-        "dpo",
-        "round-1/dpo",
-        join(
-            new String[] {
-              "dpo",
-              "-m",
-              STORIES,
-              "-d",
-              demos.toString(),
-              "-p",
-              pairs.toString(),
-              "--sft-epochs",
-              "1",
-              "--epochs",
-              "200"
-            },
-            every));
+    killAndResume("dpo", "round-1/dpo", join(dpoArgs("200"), every));
+  }
+
+  // dpo on the user's gzipped files, one SFT epoch; the caller adds the output folder.
+  private static String[] dpoArgs(String epochs) {
+    return new String[] {
+      "dpo",
+      "-m",
+      STORIES,
+      "-d",
+      demos.toString(),
+      "-p",
+      pairs.toString(),
+      "--sft-epochs",
+      "1",
+      "--epochs",
+      epochs
+    };
   }
 
   private static String[] join(String[]... parts) {
