@@ -19,6 +19,7 @@ public final class ReferenceTransformer {
   private final boolean interleavedRope;
   private final double[] inverseFrequencies; // null: theta^(-2i/hd)
   private int slidingWindow; // 0: every earlier token is seen
+  private java.util.Set<Integer> noRope = java.util.Set.of(); // layers without RoPE
 
   /**
    * @param weights canonical tensor names (see ParameterLayout)
@@ -51,6 +52,16 @@ public final class ReferenceTransformer {
   public ReferenceTransformer slidingWindow(int window) {
     this.slidingWindow = window;
     return this;
+  }
+
+  /** Layers whose attention skips RoPE (SmolLM3's no_rope_layers entries that are 0). */
+  public ReferenceTransformer withoutRope(java.util.Set<Integer> layers) {
+    this.noRope = layers;
+    return this;
+  }
+
+  private static int layerOf(String prefix) { // "layers.3." -> 3
+    return Integer.parseInt(prefix.substring("layers.".length(), prefix.length() - 1));
   }
 
   /** Logits [T][V] for every position of {@code tokens}. */
@@ -122,7 +133,7 @@ public final class ReferenceTransformer {
         headNorm(q[t], heads, hd, p + "attn.q_norm.weight");
         headNorm(k[t], kvHeads, hd, p + "attn.k_norm.weight");
       }
-      if (c.family() == ModelConfig.Family.LLAMA) {
+      if (c.family() == ModelConfig.Family.LLAMA && !noRope.contains(layerOf(p))) {
         rope(q[t], heads, hd, t);
         rope(k[t], kvHeads, hd, t);
       }

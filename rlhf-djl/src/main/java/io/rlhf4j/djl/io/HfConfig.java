@@ -28,7 +28,11 @@ public final class HfConfig {
     try {
       return switch (architecture) {
         case "GPT2LMHeadModel" -> gpt2(f);
-        case "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM" ->
+        case "LlamaForCausalLM",
+                "MistralForCausalLM",
+                "Qwen2ForCausalLM",
+                "Qwen3ForCausalLM",
+                "SmolLM3ForCausalLM" ->
             llama(f, architecture);
         default ->
             throw new ModelFormatException(
@@ -36,7 +40,7 @@ public final class HfConfig {
                 "unknown architecture '"
                     + architecture
                     + "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,"
-                    + " Qwen3ForCausalLM, GPT2LMHeadModel)");
+                    + " Qwen3ForCausalLM, SmolLM3ForCausalLM, GPT2LMHeadModel)");
       };
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file, "inconsistent config: " + e.getMessage(), e);
@@ -54,6 +58,7 @@ public final class HfConfig {
       case "mistral" -> "MistralForCausalLM";
       case "qwen2" -> "Qwen2ForCausalLM";
       case "qwen3" -> "Qwen3ForCausalLM";
+      case "smollm3" -> "SmolLM3ForCausalLM";
       case "gpt2" -> "GPT2LMHeadModel";
       default -> type.isEmpty() ? "(none given)" : type;
     };
@@ -65,6 +70,7 @@ public final class HfConfig {
           case "MistralForCausalLM" -> "mistral";
           case "Qwen2ForCausalLM" -> "qwen2";
           case "Qwen3ForCausalLM" -> "qwen3";
+          case "SmolLM3ForCausalLM" -> "smollm3";
           default -> "llama";
         };
     if (f.optBool("attention_bias", false) && !type.equals("qwen2")) {
@@ -88,7 +94,8 @@ public final class HfConfig {
         && f.json.get("sliding_window") != Json.NULL) {
       b.slidingWindow(f.positive("sliding_window"));
     }
-    if (type.startsWith("qwen") && f.optBool("use_sliding_window", false)) {
+    if ((type.startsWith("qwen") || type.equals("smollm3"))
+        && f.optBool("use_sliding_window", false)) {
       throw f.unsupported("use_sliding_window", "true (windowed layers from max_window_layers)");
     }
     rope(f, b);
@@ -105,6 +112,7 @@ public final class HfConfig {
         .tieEmbeddings(f.optBool("tie_word_embeddings", false))
         .qkvBias(type.equals("qwen2"))
         .qkNorm(type.equals("qwen3"))
+        .noRopeLayers(noRopeLayers(f))
         .bosTokenId(f.optTokenId("bos_token_id"))
         .eosTokenId(f.optTokenId("eos_token_id"))
         .build();
@@ -155,6 +163,31 @@ public final class HfConfig {
           throw f.unsupported(
               key, "RoPE type '" + type + "' (implemented: default, linear, llama3)");
     }
+  }
+
+  /**
+   * SmolLM3's {@code no_rope_layers}: one entry per layer, 1 where the layer uses RoPE and 0 where
+   * it has none (transformers: {@code self.use_rope = config.no_rope_layers[layer_idx]}).
+   */
+  private static List<Integer> noRopeLayers(Fields f) {
+    if (!(f.json.get("no_rope_layers") instanceof List<?> flags)) {
+      return List.of();
+    }
+    int layers = f.positive("num_hidden_layers");
+    if (flags.size() != layers) {
+      throw f.unsupported("no_rope_layers", flags.size() + " entries for " + layers + " layers");
+    }
+    List<Integer> out = new java.util.ArrayList<>();
+    for (int i = 0; i < layers; i++) {
+      Object v = flags.get(i);
+      if (!(v instanceof Long flag) || (flag != 0 && flag != 1)) {
+        throw f.unsupported("no_rope_layers", "entry " + i + " is not 0 or 1");
+      }
+      if (flag == 0) {
+        out.add(i);
+      }
+    }
+    return out;
   }
 
   private static ModelConfig gpt2(Fields f) {
@@ -243,6 +276,7 @@ public final class HfConfig {
             case "mistral" -> "MistralForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
             case "qwen3" -> "Qwen3ForCausalLM";
+            case "smollm3" -> "SmolLM3ForCausalLM";
             default -> "LlamaForCausalLM";
           };
       m.put("architectures", List.of(arch));
@@ -275,6 +309,16 @@ public final class HfConfig {
       m.put("attention_dropout", 0.0);
       if (c.modelType().equals("mistral")) {
         m.put("sliding_window", c.slidingWindow() > 0 ? c.slidingWindow() : null);
+      }
+      if (c.modelType().equals("smollm3")) {
+        List<Integer> flags = new java.util.ArrayList<>();
+        for (int i = 0; i < c.numLayers(); i++) {
+          flags.add(c.noRopeLayers().contains(i) ? 0 : 1);
+        }
+        m.put("no_rope_layers", flags);
+        m.put("use_sliding_window", false);
+        m.put("attention_bias", false);
+        m.put("mlp_bias", false);
       }
       if (c.modelType().equals("qwen3")) {
         m.put("attention_bias", false);

@@ -673,7 +673,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
                     norm(x, l.attnNormW(), l.attnNormB(), eps),
                     l,
                     i,
-                    cos,
+                    config.noRopeLayers().contains(i) ? null : cos, // SmolLM3's NoPE layers
                     sin,
                     bias,
                     scale,

@@ -3,6 +3,8 @@ package io.rlhf4j.djl.model;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.util.List;
+
 /**
  * The shape of a decoder-only transformer, in Hugging Face's vocabulary.
  *
@@ -26,6 +28,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
  * @param ropeScaling how RoPE frequencies are rescaled (Llama family), or null for none
  * @param slidingWindow attention over the last this many tokens only (Mistral), 0 for all
  * @param qkNorm whether each head's queries and keys are RMS-normalised before RoPE (Qwen3)
+ * @param noRopeLayers the layers whose attention has no RoPE at all (SmolLM3's NoPE layers)
  */
 public record ModelConfig(
     Family family,
@@ -46,7 +49,8 @@ public record ModelConfig(
     int eosTokenId,
     RopeScaling ropeScaling,
     int slidingWindow,
-    boolean qkNorm)
+    boolean qkNorm,
+    List<Integer> noRopeLayers)
     implements java.io.Serializable {
 
   /** The two block designs rlhf4j implements. */
@@ -81,6 +85,10 @@ public record ModelConfig(
     checkArgument(family != Family.GPT2 || ropeScaling == null, "GPT-2 has no RoPE");
     checkArgument(slidingWindow >= 0, "slidingWindow must be >= 0: %s", slidingWindow);
     checkArgument(family != Family.GPT2 || !qkNorm, "GPT-2 has no query/key norms");
+    noRopeLayers = List.copyOf(checkNotNull(noRopeLayers, "noRopeLayers"));
+    for (int layer : noRopeLayers) {
+      checkArgument(layer >= 0 && layer < numLayers, "noRopeLayers: no layer %s", layer);
+    }
   }
 
   /** Query width, numHeads × headDim. */
@@ -120,6 +128,7 @@ public record ModelConfig(
     private RopeScaling ropeScaling;
     private int slidingWindow;
     private boolean qkNorm;
+    private List<Integer> noRopeLayers = List.of();
     private boolean tieEmbeddings;
     private boolean qkvBias;
     private int bosTokenId = -1;
@@ -226,6 +235,12 @@ public record ModelConfig(
       return this;
     }
 
+    /** See {@link ModelConfig#noRopeLayers()}. */
+    public Builder noRopeLayers(List<Integer> v) {
+      noRopeLayers = v;
+      return this;
+    }
+
     /** See {@link ModelConfig#bosTokenId()}. */
     public Builder bosTokenId(int v) {
       bosTokenId = v;
@@ -260,7 +275,8 @@ public record ModelConfig(
           eosTokenId,
           ropeScaling,
           slidingWindow,
-          qkNorm);
+          qkNorm,
+          noRopeLayers);
     }
   }
 }
