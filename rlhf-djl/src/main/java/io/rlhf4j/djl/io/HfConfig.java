@@ -32,7 +32,8 @@ public final class HfConfig {
                 "MistralForCausalLM",
                 "Qwen2ForCausalLM",
                 "Qwen3ForCausalLM",
-                "SmolLM3ForCausalLM" ->
+                "SmolLM3ForCausalLM",
+                "Phi3ForCausalLM" ->
             llama(f, architecture);
         default ->
             throw new ModelFormatException(
@@ -40,7 +41,7 @@ public final class HfConfig {
                 "unknown architecture '"
                     + architecture
                     + "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,"
-                    + " Qwen3ForCausalLM, SmolLM3ForCausalLM, GPT2LMHeadModel)");
+                    + " Qwen3ForCausalLM, SmolLM3ForCausalLM, Phi3ForCausalLM, GPT2LMHeadModel)");
       };
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file, "inconsistent config: " + e.getMessage(), e);
@@ -59,6 +60,7 @@ public final class HfConfig {
       case "qwen2" -> "Qwen2ForCausalLM";
       case "qwen3" -> "Qwen3ForCausalLM";
       case "smollm3" -> "SmolLM3ForCausalLM";
+      case "phi3" -> "Phi3ForCausalLM";
       case "gpt2" -> "GPT2LMHeadModel";
       default -> type.isEmpty() ? "(none given)" : type;
     };
@@ -71,6 +73,7 @@ public final class HfConfig {
           case "Qwen2ForCausalLM" -> "qwen2";
           case "Qwen3ForCausalLM" -> "qwen3";
           case "SmolLM3ForCausalLM" -> "smollm3";
+          case "Phi3ForCausalLM" -> "phi3";
           default -> "llama";
         };
     if (f.optBool("attention_bias", false) && !type.equals("qwen2")) {
@@ -86,10 +89,11 @@ public final class HfConfig {
     int heads = f.positive("num_attention_heads");
     int hidden = f.positive("hidden_size");
     ModelConfig.Builder b = ModelConfig.llama();
-    // Mistral windows every layer's attention when sliding_window is set; Qwen2 windows only
-    // layers from max_window_layers on, and only with use_sliding_window (false in every Qwen2.5
-    // release), which is refused rather than approximated.
-    if (type.equals("mistral")
+    // Mistral and Phi-3 window every layer's attention when sliding_window is set (Phi-3-mini-4k:
+    // 2047); Qwen2 windows only layers from max_window_layers on, and only with
+    // use_sliding_window (false in every Qwen2.5 release), which is refused rather than
+    // approximated.
+    if ((type.equals("mistral") || type.equals("phi3"))
         && f.json.get("sliding_window") != null
         && f.json.get("sliding_window") != Json.NULL) {
       b.slidingWindow(f.positive("sliding_window"));
@@ -97,6 +101,9 @@ public final class HfConfig {
     if ((type.startsWith("qwen") || type.equals("smollm3"))
         && f.optBool("use_sliding_window", false)) {
       throw f.unsupported("use_sliding_window", "true (windowed layers from max_window_layers)");
+    }
+    if (f.optDouble("partial_rotary_factor", 1.0) != 1.0) {
+      throw f.unsupported("partial_rotary_factor", "RoPE on part of each head (Phi-4-mini's)");
     }
     rope(f, b);
     return b.modelType(type)
@@ -277,6 +284,7 @@ public final class HfConfig {
             case "qwen2" -> "Qwen2ForCausalLM";
             case "qwen3" -> "Qwen3ForCausalLM";
             case "smollm3" -> "SmolLM3ForCausalLM";
+            case "phi3" -> "Phi3ForCausalLM";
             default -> "LlamaForCausalLM";
           };
       m.put("architectures", List.of(arch));
@@ -307,7 +315,7 @@ public final class HfConfig {
       m.put("hidden_act", "silu");
       m.put("tie_word_embeddings", c.tieEmbeddings());
       m.put("attention_dropout", 0.0);
-      if (c.modelType().equals("mistral")) {
+      if (c.modelType().equals("mistral") || c.modelType().equals("phi3")) {
         m.put("sliding_window", c.slidingWindow() > 0 ? c.slidingWindow() : null);
       }
       if (c.modelType().equals("smollm3")) {

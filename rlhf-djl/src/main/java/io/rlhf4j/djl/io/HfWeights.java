@@ -93,7 +93,7 @@ public final class HfWeights {
       Map<String, ? extends TensorData> hf, ModelConfig c, Path source) {
     return c.family() == ModelConfig.Family.GPT2
         ? gpt2ToCanonical(hf, c, source)
-        : llamaToCanonical(hf, c.tieEmbeddings(), source);
+        : llamaToCanonical(hf, c, source);
   }
 
   /** Canonical names and layouts to Hugging Face ones, as {@code save_pretrained} writes them. */
@@ -103,6 +103,8 @@ public final class HfWeights {
     for (Map.Entry<String, ? extends TensorData> e : canonical.entrySet()) {
       if (c.family() == ModelConfig.Family.GPT2) {
         gpt2FromCanonical(e.getKey(), e.getValue(), canonical, out);
+      } else if (c.modelType().equals("phi3") && phi3Fused(e.getKey(), canonical, out)) {
+        continue;
       } else {
         out.put(llamaName(e.getKey()), e.getValue());
       }
@@ -113,10 +115,14 @@ public final class HfWeights {
   // ---- Llama family -----------------------------------------------------------------------------
 
   private static Map<String, TensorData> llamaToCanonical(
-      Map<String, ? extends TensorData> hf, boolean tied, Path source) {
+      Map<String, ? extends TensorData> hf, ModelConfig c, Path source) {
+    boolean tied = c.tieEmbeddings();
     Map<String, TensorData> out = new LinkedHashMap<>();
     for (Map.Entry<String, ? extends TensorData> e : hf.entrySet()) {
       String name = e.getKey();
+      if (c.modelType().equals("phi3") && splitPhi3(name, e.getValue(), c, source, out)) {
+        continue;
+      }
       if (name.endsWith("rotary_emb.inv_freq")) {
         continue; // a buffer some old checkpoints saved; recomputed
       }
@@ -128,6 +134,30 @@ public final class HfWeights {
       out.put(canonicalLlamaName(name, source), e.getValue());
     }
     return out;
+  }
+
+  // Phi-3's fused projections, split into the canonical q, k, v and gate, up by row blocks.
+  private static boolean splitPhi3(
+      String name, TensorData t, ModelConfig c, Path source, Map<String, TensorData> out) {
+    boolean qkv = name.endsWith(".self_attn.qkv_proj.weight");
+    boolean gateUp = name.endsWith(".mlp.gate_up_proj.weight");
+    if (!qkv && !gateUp) {
+      return false;
+    }
+    String layer = "layers." + name.split("\\.")[2] + ".";
+    long d = c.hiddenSize();
+    if (qkv) {
+      checkShape(source, name, t, c.qDim() + 2L * c.kvDim(), d);
+      out.put(layer + "attn.q.weight", Tensors.rows(t, 0, c.qDim()));
+      out.put(layer + "attn.k.weight", Tensors.rows(t, c.qDim(), c.kvDim()));
+      out.put(layer + "attn.v.weight", Tensors.rows(t, c.qDim() + c.kvDim(), c.kvDim()));
+    } else {
+      long ff = c.intermediateSize();
+      checkShape(source, name, t, 2 * ff, d);
+      out.put(layer + "mlp.gate.weight", Tensors.rows(t, 0, ff));
+      out.put(layer + "mlp.up.weight", Tensors.rows(t, ff, ff));
+    }
+    return true;
   }
 
   private static String canonicalLlamaName(String hf, Path source) {
@@ -165,6 +195,38 @@ public final class HfWeights {
       }
     }
     throw ModelFormatException.tensor(source, hf, "not a tensor of this architecture");
+  }
+
+  // Phi-3 writes q, k, v as one qkv_proj and gate, up as one gate_up_proj; true when `name` went
+  // into (or comes with) one of those.
+  private static boolean phi3Fused(
+      String name, Map<String, ? extends TensorData> all, Map<String, TensorData> out) {
+    if (!name.startsWith("layers.")) {
+      return false;
+    }
+    String layer = name.substring(0, name.indexOf('.', "layers.".length()) + 1);
+    String hf = "model." + layer;
+    switch (name.substring(layer.length())) {
+      case "attn.q.weight" ->
+          out.put(
+              hf + "self_attn.qkv_proj.weight",
+              Tensors.concatRows(
+                  List.of(
+                      all.get(name),
+                      all.get(layer + "attn.k.weight"),
+                      all.get(layer + "attn.v.weight"))));
+      case "mlp.gate.weight" ->
+          out.put(
+              hf + "mlp.gate_up_proj.weight",
+              Tensors.concatRows(List.of(all.get(name), all.get(layer + "mlp.up.weight"))));
+      case "attn.k.weight", "attn.v.weight", "mlp.up.weight" -> {
+        // written inside the fused tensor above
+      }
+      default -> {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String llamaName(String canonical) {

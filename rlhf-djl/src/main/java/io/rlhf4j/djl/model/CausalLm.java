@@ -743,8 +743,10 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     NDArray q = project(h, l.q(), l.qb(), p + "attn.q", dropout);
     NDArray k = project(h, l.k(), l.kb(), p + "attn.k", dropout);
     NDArray v = project(h, l.v(), l.vb(), p + "attn.v", dropout);
-    if (adapted.containsKey(p + "attn.qkv")) { // GPT-2's fused c_attn: one adapter for q, k, v
-      NDList parts = update(h, p + "attn.qkv", dropout).split(3, 2);
+    if (adapted.containsKey(p + "attn.qkv")) { // a fused q/k/v (GPT-2's c_attn, Phi-3's qkv_proj)
+      NDList parts =
+          update(h, p + "attn.qkv", dropout)
+              .split(new long[] {config.qDim(), config.qDim() + config.kvDim()}, 2);
       q = q.add(parts.get(0));
       k = k.add(parts.get(1));
       v = v.add(parts.get(2));
@@ -795,6 +797,11 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     }
     NDArray gate = project(h, l.gate(), null, p + "mlp.gate", dropout);
     NDArray up = project(h, l.up(), null, p + "mlp.up", dropout);
+    if (adapted.containsKey(p + "mlp.gate_up")) { // Phi-3's fused gate_up_proj: one adapter
+      NDList parts = update(h, p + "mlp.gate_up", dropout).split(2, 2);
+      gate = gate.add(parts.get(0));
+      up = up.add(parts.get(1));
+    }
     return project(
         gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up),
         l.down(),

@@ -45,6 +45,25 @@ public final class LoraLayout {
         out.add(one(h + "attn.c_proj", p + "attn.o", d, d));
         out.add(one(h + "mlp.c_fc", p + "mlp.up", d, ff));
         out.add(one(h + "mlp.c_proj", p + "mlp.down", ff, d));
+      } else if (c.modelType().equals("phi3")) {
+        // Phi-3 fuses q, k, v into qkv_proj and gate, up into gate_up_proj, as PEFT sees them.
+        String h = "model.layers." + i + ".";
+        out.add(
+            new Module(
+                h + "self_attn.qkv_proj",
+                p + "attn.qkv",
+                d,
+                c.qDim() + 2 * c.kvDim(),
+                List.of(p + "attn.q.weight", p + "attn.k.weight", p + "attn.v.weight")));
+        out.add(one(h + "self_attn.o_proj", p + "attn.o", c.qDim(), d));
+        out.add(
+            new Module(
+                h + "mlp.gate_up_proj",
+                p + "mlp.gate_up",
+                d,
+                2 * ff,
+                List.of(p + "mlp.gate.weight", p + "mlp.up.weight")));
+        out.add(one(h + "mlp.down_proj", p + "mlp.down", ff, d));
       } else {
         String h = "model.layers." + i + ".";
         out.add(one(h + "self_attn.q_proj", p + "attn.q", d, c.qDim()));

@@ -122,6 +122,30 @@ class LoraTest {
   }
 
   @Test
+  void phi3sFusedAdaptersMergeIntoTheirUnequalBlocks(@TempDir Path folder) throws Exception {
+    // Grouped-query attention: qkv_proj's B has 32 + 16 + 16 rows, gate_up_proj's 48 + 48.
+    ModelConfig config = Phi3Test.read(folder, "");
+    long[] ids = {1, 5, 9, 2, 11, 7, 3};
+    try (CausalLm base =
+            CausalLm.fromTensors(
+                config,
+                TestModels.perturbed(CausalLm.random(config, 1, Device.cpu()).toTensors(), 2),
+                Device.cpu());
+        CausalLm view = base.withLora(LORA)) {
+      assertThat(view.adaptedModules())
+          .extracting(LoraLayout.Module::peftPath)
+          .contains("model.layers.0.self_attn.qkv_proj", "model.layers.1.mlp.gate_up_proj")
+          .doesNotContain("model.layers.0.self_attn.q_proj");
+      perturbB(view, 11);
+      float[] adapted = logits(view, ids);
+      try (CausalLm merged = CausalLm.fromTensors(config, view.mergedTensors(), Device.cpu())) {
+        assertClose(logits(merged, ids), adapted, 1e-4);
+      }
+      assertThat(logits(base, ids)).isNotEqualTo(adapted);
+    }
+  }
+
+  @Test
   void savedAsPeftNamesAndShapesAndReadBackExactly() throws Exception {
     try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
         CausalLm view =
