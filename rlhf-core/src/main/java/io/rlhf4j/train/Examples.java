@@ -12,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * (prompt, response) text as the token ids a model trains on or a reward model reads: prompt = BOS
- * + prompt text, response = response text, + EOS when the response finished. One function for every
+ * (prompt, response) text as the token ids a model trains on or a reward model reads: prompt = the
+ * prompt text as the model's tokenizer encodes it with its special prefix (BOS, for tokenizers that
+ * add one), response = response text, + EOS when the response finished. One function for every
  * stage, so one response always gets one encoding, whether it is an SFT demonstration, a ranked
  * response in reward training, a reference sample in reward normalisation or a PPO rollout.
  *
