@@ -151,4 +151,22 @@ public final class TestModels {
         });
     return out;
   }
+
+  /**
+   * A config.json with {@code text} in {@code dir}, read as rlhf4j reads a model folder's: the
+   * tests of each family write the real file's fields at shrunk sizes.
+   */
+  public static ModelConfig config(Path dir, String text) throws IOException {
+    Path file = dir.resolve("config-" + Integer.toHexString(text.hashCode()) + ".json");
+    Files.writeString(file, text);
+    return io.rlhf4j.djl.io.HfConfig.read(file);
+  }
+
+  /** Random weights of {@code config}, perturbed so no tensor is at its initial value. */
+  public static Map<String, Tensor> randomWeights(ModelConfig config, long seed) {
+    try (io.rlhf4j.djl.model.CausalLm m =
+        io.rlhf4j.djl.model.CausalLm.random(config, seed, ai.djl.Device.cpu())) {
+      return perturbed(m.toTensors(), seed + 1);
+    }
+  }
 }

@@ -102,41 +102,35 @@ class LoraTest {
 
   @Test
   void gpt2sFusedAttentionAdapterMergesIntoQkAndV() {
-    ModelConfig config = TestModels.tinyGpt2();
-    long[] ids = {1, 5, 9, 2, 11};
-    try (CausalLm base =
-            CausalLm.fromTensors(
-                config,
-                TestModels.perturbed(CausalLm.random(config, 1, Device.cpu()).toTensors(), 2),
-                Device.cpu());
-        CausalLm view = base.withLora(LORA)) {
-      assertThat(view.adaptedModules())
-          .extracting(LoraLayout.Module::peftPath)
-          .contains("transformer.h.0.attn.c_attn", "transformer.h.1.mlp.c_proj");
-      perturbB(view, 9);
-      float[] adapted = logits(view, ids);
-      try (CausalLm merged = CausalLm.fromTensors(config, view.mergedTensors(), Device.cpu())) {
-        assertClose(logits(merged, ids), adapted, 1e-4);
-      }
-    }
+    assertAdaptedEqualsMerged(
+        TestModels.tinyGpt2(),
+        new long[] {1, 5, 9, 2, 11},
+        "transformer.h.0.attn.c_attn",
+        "transformer.h.1.mlp.c_proj");
   }
 
   @Test
   void phi3sFusedAdaptersMergeIntoTheirUnequalBlocks(@TempDir Path folder) throws Exception {
     // Grouped-query attention: qkv_proj's B has 32 + 16 + 16 rows, gate_up_proj's 48 + 48.
     ModelConfig config = Phi3Test.read(folder, "");
-    long[] ids = {1, 5, 9, 2, 11, 7, 3};
+    assertThat(LoraLayout.all(config))
+        .extracting(LoraLayout.Module::peftPath)
+        .doesNotContain("model.layers.0.self_attn.q_proj");
+    assertAdaptedEqualsMerged(
+        config,
+        new long[] {1, 5, 9, 2, 11, 7, 3},
+        "model.layers.0.self_attn.qkv_proj",
+        "model.layers.1.mlp.gate_up_proj");
+  }
+
+  // A LoRA view over random weights, with `modules` among its adapters and B perturbed, computes
+  // what the model with the update merged into its base weights computes, and not the base's.
+  private static void assertAdaptedEqualsMerged(ModelConfig config, long[] ids, String... modules) {
     try (CausalLm base =
-            CausalLm.fromTensors(
-                config,
-                TestModels.perturbed(CausalLm.random(config, 1, Device.cpu()).toTensors(), 2),
-                Device.cpu());
+            CausalLm.fromTensors(config, TestModels.randomWeights(config, 1), Device.cpu());
         CausalLm view = base.withLora(LORA)) {
-      assertThat(view.adaptedModules())
-          .extracting(LoraLayout.Module::peftPath)
-          .contains("model.layers.0.self_attn.qkv_proj", "model.layers.1.mlp.gate_up_proj")
-          .doesNotContain("model.layers.0.self_attn.q_proj");
-      perturbB(view, 11);
+      assertThat(view.adaptedModules()).extracting(LoraLayout.Module::peftPath).contains(modules);
+      perturbB(view, 9);
       float[] adapted = logits(view, ids);
       try (CausalLm merged = CausalLm.fromTensors(config, view.mergedTensors(), Device.cpu())) {
         assertClose(logits(merged, ids), adapted, 1e-4);

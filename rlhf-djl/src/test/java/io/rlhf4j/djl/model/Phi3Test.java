@@ -41,9 +41,7 @@ class Phi3Test {
       """;
 
   static ModelConfig read(Path dir, String extra) throws Exception {
-    Path file = dir.resolve("config-" + Math.abs(extra.hashCode()) + ".json");
-    Files.writeString(file, PHI3.formatted(extra));
-    return HfConfig.read(file);
+    return TestModels.config(dir, PHI3.formatted(extra));
   }
 
   @Test
@@ -51,8 +49,7 @@ class Phi3Test {
     ModelConfig config = read(dir, "");
     assertThat(config.modelType()).isEqualTo("phi3");
     assertThat(config.slidingWindow()).isEqualTo(6);
-    Map<String, Tensor> weights =
-        TestModels.perturbed(CausalLm.random(config, 51, Device.cpu()).toTensors(), 52);
+    Map<String, Tensor> weights = TestModels.randomWeights(config, 51);
     Map<String, TensorData> hf = HfWeights.fromCanonical(weights, config);
     assertThat(hf.get("model.layers.0.self_attn.qkv_proj.weight").shape())
         .containsExactly(32 + 2 * 16, 32); // q 4 heads of 8, k and v 2 heads of 8

@@ -48,9 +48,7 @@ class RopeConfigTest {
           + " \"rope_type\": \"llama3\"}";
 
   private ModelConfig read(String rope) throws Exception {
-    Path file = dir.resolve("config-" + Math.abs(rope.hashCode()) + ".json");
-    Files.writeString(file, LLAMA32.formatted(rope));
-    return HfConfig.read(file);
+    return TestModels.config(dir, LLAMA32.formatted(rope));
   }
 
   // transformers' llama3 rule, as there: a where() over the bands.
@@ -79,8 +77,7 @@ class RopeConfigTest {
     assertThat(v4.ropeTheta()).isEqualTo(500000.0);
     assertThat(v4.ropeScaling()).isEqualTo(RopeScaling.llama3(32, 1, 4, 8192));
     double[] expected = llama3InverseFrequencies(500000, 16, 32, 1, 4, 8192);
-    Map<String, Tensor> weights =
-        TestModels.perturbed(CausalLm.random(v4, 7, Device.cpu()).toTensors(), 8);
+    Map<String, Tensor> weights = TestModels.randomWeights(v4, 7);
     int[] tokens = new int[64];
     for (int t = 0; t < tokens.length; t++) {
       tokens[t] = (t * 7 + 3) % 40;

@@ -40,9 +40,7 @@ class SlidingWindowTest {
       """;
 
   private ModelConfig read(String window) throws Exception {
-    Path file = dir.resolve("config-" + window + ".json");
-    Files.writeString(file, MISTRAL.formatted(window));
-    return HfConfig.read(file);
+    return TestModels.config(dir, MISTRAL.formatted(window));
   }
 
   @Test
@@ -50,8 +48,7 @@ class SlidingWindowTest {
     ModelConfig config = read("4");
     assertThat(config.slidingWindow()).isEqualTo(4);
     assertThat(read("null").slidingWindow()).isZero();
-    Map<String, Tensor> weights =
-        TestModels.perturbed(CausalLm.random(config, 21, Device.cpu()).toTensors(), 22);
+    Map<String, Tensor> weights = TestModels.randomWeights(config, 21);
     int[] tokens = {1, 5, 9, 3, 17, 7, 0, 10, 4, 2, 6, 8, 13, 11};
     try (CausalLm model = CausalLm.fromTensors(config, weights, Device.cpu())) {
       double[][] reference =

@@ -39,9 +39,7 @@ class SmolLm3Test {
       """;
 
   private ModelConfig read(String flags) throws Exception {
-    Path file = dir.resolve("config-" + Math.abs(flags.hashCode()) + ".json");
-    Files.writeString(file, SMOLLM3.formatted(flags));
-    return HfConfig.read(file);
+    return TestModels.config(dir, SMOLLM3.formatted(flags));
   }
 
   @Test
@@ -49,8 +47,7 @@ class SmolLm3Test {
     ModelConfig config = read("[1, 1, 1, 0]");
     assertThat(config.noRopeLayers()).containsExactly(3);
     assertThat(config.bosTokenId()).isEqualTo(-1);
-    Map<String, Tensor> weights =
-        TestModels.perturbed(CausalLm.random(config, 41, Device.cpu()).toTensors(), 42);
+    Map<String, Tensor> weights = TestModels.randomWeights(config, 41);
     int[] tokens = {1, 5, 9, 3, 17, 7, 0, 10, 4, 2, 29, 8, 6, 12};
     try (CausalLm model = CausalLm.fromTensors(config, weights, Device.cpu())) {
       double[][] reference =
