@@ -42,7 +42,7 @@ import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
-import io.rlhf4j.model.TextRewardModel;
+import io.rlhf4j.model.WeightedReward;
 import io.rlhf4j.train.ConsoleProgress;
 import io.rlhf4j.train.JsonlMetricsWriter;
 import io.rlhf4j.train.MetricsFile;
@@ -199,7 +199,7 @@ public final class Rlhf {
     private RolloutBackend rollouts;
     private String chatTemplate;
     private RewardModel givenReward; // a reward the caller brings; none is trained then
-    private ToDoubleBiFunction<String, String> givenFunction; // or a function of the texts
+    private final List<WeightedReward.Term> givenFunctions = new ArrayList<>(); // or functions
 
     private Pipeline(Path baseModel, List<Demonstration> demonstrations, SftConfig config) {
       this.baseModel = checkNotNull(baseModel, "baseModel");
@@ -258,14 +258,24 @@ public final class Rlhf {
      * reference policy with a new scalar head. One round: there are no labels to refit on.
      */
     public Pipeline rewardFunction(ToDoubleBiFunction<String, String> reward) {
+      return rewardFunction("function", 1, reward);
+    }
+
+    /**
+     * One of several rewards, TRL's {@code reward_funcs} with {@code reward_weights}: RL maximises
+     * Σ weight · reward, and each is reported as its own metric {@code reward_NAME} (its mean over
+     * an iteration's samples, computed once). A weight of 0 reports a reward without optimising it.
+     */
+    public Pipeline rewardFunction(
+        String name, double weight, ToDoubleBiFunction<String, String> reward) {
       checkState(preferences == null, "a pipeline trains a reward model or takes one, not both");
       checkState(givenReward == null, "the reward was already given (rewardModel)");
-      this.givenFunction = checkNotNull(reward, "reward");
+      givenFunctions.add(new WeightedReward.Term(name, weight, reward));
       return this;
     }
 
     private boolean rewardGiven() {
-      return givenReward != null || givenFunction != null;
+      return givenReward != null || !givenFunctions.isEmpty();
     }
 
     /**
@@ -274,7 +284,7 @@ public final class Rlhf {
      */
     public Pipeline rewardModel(RewardModel reward) {
       checkState(preferences == null, "a pipeline trains a reward model or takes one, not both");
-      checkState(givenFunction == null, "the reward was already given (rewardFunction)");
+      checkState(givenFunctions.isEmpty(), "the reward was already given (rewardFunction)");
       this.givenReward = checkNotNull(reward, "reward");
       return this;
     }
@@ -572,18 +582,25 @@ public final class Rlhf {
         throws IOException {
       List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
       Path dir = out.resolve("round-1");
+      WeightedReward functions =
+          givenReward == null ? new WeightedReward(tokenizer, givenFunctions) : null;
       try (CausalLm value = ppoConfig.usesCritic() ? headed(anchor, VALUE_HEAD_SEED) : null;
           DjlPpoTrainer rl =
               new DjlPpoTrainer(
                   policy,
                   anchor,
                   value,
-                  givenReward != null ? givenReward : new TextRewardModel(tokenizer, givenFunction),
+                  givenReward != null ? givenReward : functions,
                   tokenizer,
                   roundConfig(1, ppoConfig.klCoefficient()),
                   List.of(),
                   run.scoped("round-1"))) {
         tracked.forEach(rl::track);
+        if (functions != null) {
+          for (WeightedReward.Term t : functions.terms()) {
+            rl.track("reward_" + t.name(), functions.term(t.name()));
+          }
+        }
         if (rollouts != null) {
           rl.rolloutsOn(rollouts);
         }
@@ -694,7 +711,9 @@ public final class Rlhf {
           "given_reward",
           givenReward != null
               ? givenReward.getClass().getName()
-              : givenFunction != null ? "a function of (prompt, response)" : "none");
+              : givenFunctions.isEmpty()
+                  ? "none"
+                  : "functions " + WeightedReward.describe(givenFunctions));
       s.put("prompts", prompts == null ? "none" : fingerprint(prompts));
       s.put("label_sft_samples", labelSftSamples);
       s.put("k", k);

@@ -343,7 +343,9 @@ class RlhfTest {
                     .policyOptimizer(AdamWConfig.of(1e-3))
                     .build(),
                 ITERATIONS)
-            .rewardFunction((prompt, response) -> response.contains("dog") ? 1 : 0)
+            .rewardFunction("dog", 1, (prompt, response) -> response.contains("dog") ? 1 : 0)
+            // Reported, not optimised:
+            .rewardFunction("length", 0, (prompt, response) -> response.length())
             .device(Device.cpu())
             .listeners(List.of(steps));
     try (Rlhf.Result result = grpo.run(out)) {
@@ -352,6 +354,12 @@ class RlhfTest {
     }
     assertThat(steps.seen.stream().map(StepMetrics::stage).distinct())
         .containsExactly("round-1/grpo");
+    // Each reward is reported on its own; the score is their weighted sum, 1·dog + 0·length.
+    for (StepMetrics m : steps.seen) {
+      assertThat(m.values()).containsKeys("reward_dog", "reward_length");
+      assertThat(m.values().get("score")).isCloseTo(m.values().get("reward_dog"), within(1e-9));
+      assertThat(m.values().get("reward_length")).isPositive();
+    }
     List<Double> score = steps.seen.stream().map(m -> m.values().get("score")).toList();
     // The first iteration samples the model as given, the KL anchor: no divergence yet.
     assertThat(steps.seen.get(0).values().get("kl")).isCloseTo(0.0, within(1e-6));
