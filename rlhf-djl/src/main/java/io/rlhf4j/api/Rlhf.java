@@ -78,6 +78,15 @@ import org.slf4j.LoggerFactory;
  *         .run(outputDir);
  * }</pre>
  *
+ * <p>Or from the model as it is, against the caller's own rewards (no SFT, no reward model):
+ *
+ * <pre>{@code
+ * Rlhf.from(modelDir)
+ *     .thenRl(prompts, PpoConfig.grpo().build(), 100)
+ *     .rewardFunction("answer", 1, Verifiers.finalAnswer(answers))
+ *     .run(outputDir);
+ * }</pre>
+ *
  * <p>Round 1 runs SFT, fits the reward model on the given preferences and runs PPO. Each later
  * round samples K responses per prompt from the current policy, asks the {@link Labeler} to rank
  * them, refits the reward model on all rankings so far and runs PPO again, always penalising the KL
@@ -142,7 +151,7 @@ public final class Rlhf {
    *
    * @param policy the trained policy
    * @param tokenizer its tokenizer
-   * @param rewardModel the last round's reward model
+   * @param rewardModel the last round's reward model; null with DPO or a reward the caller gave
    * @param history every step of every stage, this run's and those of the runs it resumed
    * @param policyFolder where the policy was saved as a Hugging Face folder
    * @param resources what {@link #close()} frees
