@@ -17,19 +17,41 @@ import java.util.function.ToDoubleBiFunction;
  * {@link #term}) does not call its function again, which may be a remote service.
  */
 public final class WeightedReward implements RewardModel {
+  /** A reward of a whole batch of texts at once (one request to a remote service for a rollout). */
+  @FunctionalInterface
+  public interface BatchFunction {
+    /** One score per (prompt, response) pair, in order. */
+    double[] score(List<String> prompts, List<String> responses);
+  }
+
   /**
    * One named reward and its weight.
    *
    * @param name the metric it is reported under
    * @param weight its weight in the sum (0: reported only)
-   * @param function (prompt text, response text) to a score, higher is better
+   * @param batch (prompt texts, response texts) to scores, higher is better
    */
-  public record Term(String name, double weight, ToDoubleBiFunction<String, String> function) {
+  public record Term(String name, double weight, BatchFunction batch) {
     /** Validates. */
     public Term {
       checkNotNull(name, "name");
       checkArgument(Double.isFinite(weight), "weight must be finite: %s", weight);
-      checkNotNull(function, "function");
+      checkNotNull(batch, "batch");
+    }
+
+    /** A reward of one (prompt, response) pair at a time. */
+    public static Term of(String name, double weight, ToDoubleBiFunction<String, String> f) {
+      checkNotNull(f, "function");
+      return new Term(
+          name,
+          weight,
+          (prompts, responses) -> {
+            double[] out = new double[prompts.size()];
+            for (int i = 0; i < out.length; i++) {
+              out[i] = f.applyAsDouble(prompts.get(i), responses.get(i));
+            }
+            return out;
+          });
     }
   }
 
@@ -62,14 +84,25 @@ public final class WeightedReward implements RewardModel {
         prompts.size(),
         responses.size());
     last.clear();
+    List<String> promptTexts = new ArrayList<>();
+    List<String> responseTexts = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      promptTexts.add(tokenizer.decode(prompts.get(i)));
+      responseTexts.add(tokenizer.decode(responses.get(i)));
+    }
     double[] out = new double[prompts.size()];
-    for (int i = 0; i < out.length; i++) {
-      String prompt = tokenizer.decode(prompts.get(i));
-      String response = tokenizer.decode(responses.get(i));
-      for (Term t : terms) {
-        double s = t.function().applyAsDouble(prompt, response);
-        last.computeIfAbsent(t.name(), n -> new HashMap<>()).put(List.of(prompt, response), s);
-        out[i] += t.weight() * s;
+    for (Term t : terms) {
+      double[] s = t.batch().score(promptTexts, responseTexts);
+      checkArgument(
+          s.length == out.length,
+          "reward %s gave %s scores for %s",
+          t.name(),
+          s.length,
+          out.length);
+      Map<List<String>, Double> kept = last.computeIfAbsent(t.name(), n -> new HashMap<>());
+      for (int i = 0; i < out.length; i++) {
+        kept.put(List.of(promptTexts.get(i), responseTexts.get(i)), s[i]);
+        out[i] += t.weight() * s[i];
       }
     }
     return out;
@@ -97,7 +130,7 @@ public final class WeightedReward implements RewardModel {
           return known;
         }
       }
-      return term.function().applyAsDouble(prompt, response);
+      return term.batch().score(List.of(prompt), List.of(response))[0];
     };
   }
 

@@ -45,15 +45,15 @@ class WeightedRewardTest {
         new WeightedReward(
             CHARS,
             List.of(
-                new WeightedReward.Term("dog", 1.0, (p, s) -> s.contains("dog") ? 1 : 0),
-                new WeightedReward.Term(
+                WeightedReward.Term.of("dog", 1.0, (p, s) -> s.contains("dog") ? 1 : 0),
+                WeightedReward.Term.of(
                     "short",
                     0.5,
                     (p, s) -> {
                       calls.incrementAndGet();
                       return -s.length() / 10.0;
                     }),
-                new WeightedReward.Term("echo", 0, (p, s) -> s.startsWith(p) ? 1 : 0)));
+                WeightedReward.Term.of("echo", 0, (p, s) -> s.startsWith(p) ? 1 : 0)));
     // "a dog" (5 chars): 1 + 0.5·(−0.5) = 0.75; "abc" after "ab" (3 chars): 0 + 0.5·(−0.3) = −0.15,
     // and its echo term (1) counts for nothing.
     double[] s =
@@ -74,15 +74,15 @@ class WeightedRewardTest {
   @Test
   void aSumWithNothingToOptimiseOrTwoTermsOfOneNameIsRefused() {
     assertThatThrownBy(
-            () -> new WeightedReward(CHARS, List.of(new WeightedReward.Term("a", 0, (p, s) -> 1))))
+            () -> new WeightedReward(CHARS, List.of(WeightedReward.Term.of("a", 0, (p, s) -> 1))))
         .hasMessageContaining("nothing to optimise");
     assertThatThrownBy(
             () ->
                 new WeightedReward(
                     CHARS,
                     List.of(
-                        new WeightedReward.Term("a", 1, (p, s) -> 1),
-                        new WeightedReward.Term("a", 2, (p, s) -> 2))))
+                        WeightedReward.Term.of("a", 1, (p, s) -> 1),
+                        WeightedReward.Term.of("a", 2, (p, s) -> 2))))
         .hasMessageContaining("two rewards are named a");
   }
 }

@@ -277,9 +277,22 @@ public final class Rlhf {
      */
     public Pipeline rewardFunction(
         String name, double weight, ToDoubleBiFunction<String, String> reward) {
+      return addReward(WeightedReward.Term.of(name, weight, reward));
+    }
+
+    /**
+     * As {@link #rewardFunction(String, double, ToDoubleBiFunction)}, for a reward that scores a
+     * whole batch of texts at once, such as {@link io.rlhf4j.reward.RemoteReward} (one request per
+     * rollout to a reward service).
+     */
+    public Pipeline rewardBatch(String name, double weight, WeightedReward.BatchFunction reward) {
+      return addReward(new WeightedReward.Term(name, weight, reward));
+    }
+
+    private Pipeline addReward(WeightedReward.Term term) {
       checkState(preferences == null, "a pipeline trains a reward model or takes one, not both");
       checkState(givenReward == null, "the reward was already given (rewardModel)");
-      givenFunctions.add(new WeightedReward.Term(name, weight, reward));
+      givenFunctions.add(term);
       return this;
     }
 
