@@ -66,8 +66,22 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
    */
   public static HfTokenizer load(
       Path file, int vocabSize, int bos, int[] stops, TokenizerConfig config) {
-    HfTokenizer t = load(file, vocabSize, bos, -1);
-    return new HfTokenizer(t.tokenizer, t.json, vocabSize, bos, stops, config);
+    try {
+      String json = InputFiles.readUtf8(file);
+      checkIds(file, json, vocabSize);
+      HuggingFaceTokenizer tokenizer =
+          HuggingFaceTokenizer.newInstance(
+              file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+      return new HfTokenizer(tokenizer, json, vocabSize, bos, stops, config);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ModelFormatException(file, "file not found");
+    } catch (IOException e) {
+      throw new ModelFormatException(file, "cannot read: " + InputFiles.describe(e), e);
+    } catch (ModelFormatException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ModelFormatException(file, "not a loadable tokenizer.json", e);
+    }
   }
 
   /**
@@ -105,23 +119,7 @@ public final class HfTokenizer implements SavableTokenizer, AutoCloseable, java.
    * @param eos EOS id from the model config, or -1
    */
   public static HfTokenizer load(Path file, int vocabSize, int bos, int eos) {
-    try {
-      String json = InputFiles.readUtf8(file);
-      checkIds(file, json, vocabSize);
-      HuggingFaceTokenizer tokenizer =
-          HuggingFaceTokenizer.newInstance(
-              file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-      return new HfTokenizer(
-          tokenizer, json, vocabSize, bos, eos >= 0 ? new int[] {eos} : new int[0], null);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new ModelFormatException(file, "file not found");
-    } catch (IOException e) {
-      throw new ModelFormatException(file, "cannot read: " + InputFiles.describe(e), e);
-    } catch (ModelFormatException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new ModelFormatException(file, "not a loadable tokenizer.json", e);
-    }
+    return load(file, vocabSize, bos, eos, null);
   }
 
   /**
