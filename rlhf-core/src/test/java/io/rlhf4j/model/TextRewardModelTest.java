@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class TextRewardModelTest {
   /** One token per character, 0 as BOS (dropped on decode). */
-  private static final Tokenizer CHARS =
+  static final Tokenizer CHARS =
       new Tokenizer() {
         @Override
         public int[] encode(String text, boolean addBos) {

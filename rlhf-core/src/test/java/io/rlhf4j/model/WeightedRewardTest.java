@@ -4,39 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Several rewards as one: the weighted sum, each reported apart, none called twice. */
 class WeightedRewardTest {
-  private static final Tokenizer CHARS =
-      new Tokenizer() {
-        @Override
-        public int[] encode(String text, boolean addBos) {
-          return text.chars().toArray();
-        }
-
-        @Override
-        public String decode(int[] ids) {
-          return new String(ids, 0, ids.length);
-        }
-
-        @Override
-        public int vocabSize() {
-          return 65_536;
-        }
-
-        @Override
-        public OptionalInt bosId() {
-          return OptionalInt.empty();
-        }
-
-        @Override
-        public OptionalInt eosId() {
-          return OptionalInt.empty();
-        }
-      };
+  // One token per character, as the text reward's test reads text.
+  private static final Tokenizer CHARS = TextRewardModelTest.CHARS;
 
   @Test
   void theRewardIsTheWeightedSumAndEachTermIsReportedWithoutASecondCall() {

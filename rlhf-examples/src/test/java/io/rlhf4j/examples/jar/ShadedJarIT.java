@@ -126,37 +126,35 @@ class ShadedJarIT {
     return r;
   }
 
+  // A training command on the user's gzipped demonstrations and rankings.
+  private static List<String> onUserFiles(String command) {
+    return List.of(command, "-m", STORIES, "-d", demos.toString(), "-p", pairs.toString());
+  }
+
   private static String[] rlArgs(String command, Path out, String... more) {
-    List<String> a =
-        new ArrayList<>(
-            List.of(
-                command,
-                "-m",
-                STORIES,
-                "-d",
-                demos.toString(),
-                "-p",
-                pairs.toString(),
-                "--prompts",
-                prompts.toString(),
-                "--sft-epochs",
-                "1",
-                "--reward-epochs",
-                "1",
-                "--iterations",
-                "1",
-                "--rollout-batch",
-                "2",
-                "--mini-batch",
-                "2",
-                "--samples-per-prompt",
-                "2",
-                "--max-new-tokens",
-                "8",
-                "--held-out-fraction",
-                "0",
-                "-o",
-                out.toString()));
+    List<String> a = new ArrayList<>(onUserFiles(command));
+    a.addAll(
+        List.of(
+            "--prompts",
+            prompts.toString(),
+            "--sft-epochs",
+            "1",
+            "--reward-epochs",
+            "1",
+            "--iterations",
+            "1",
+            "--rollout-batch",
+            "2",
+            "--mini-batch",
+            "2",
+            "--samples-per-prompt",
+            "2",
+            "--max-new-tokens",
+            "8",
+            "--held-out-fraction",
+            "0",
+            "-o",
+            out.toString()));
     a.addAll(Arrays.asList(more));
     return a.toArray(String[]::new);
   }
@@ -292,19 +290,9 @@ class ShadedJarIT {
 
   // dpo on the user's gzipped files, one SFT epoch; the caller adds the output folder.
   private static String[] dpoArgs(String epochs) {
-    return new String[] {
-      "dpo",
-      "-m",
-      STORIES,
-      "-d",
-      demos.toString(),
-      "-p",
-      pairs.toString(),
-      "--sft-epochs",
-      "1",
-      "--epochs",
-      epochs
-    };
+    List<String> a = new ArrayList<>(onUserFiles("dpo"));
+    a.addAll(List.of("--sft-epochs", "1", "--epochs", epochs));
+    return a.toArray(String[]::new);
   }
 
   private static String[] join(String[]... parts) {
