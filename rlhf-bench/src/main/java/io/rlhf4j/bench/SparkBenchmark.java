@@ -203,8 +203,8 @@ public class SparkBenchmark {
       tokens += e.responses().stream().mapToInt(x -> x.length).sum();
       generate += e.generateSeconds();
       score += e.scoreSeconds();
-      broadcast += e.backendTimings().getOrDefault("broadcast_seconds", 0.0);
-      collect += e.backendTimings().getOrDefault("collect_seconds", 0.0);
+      broadcast += e.rolloutMetrics().getOrDefault("broadcast_seconds", 0.0);
+      collect += e.rolloutMetrics().getOrDefault("collect_seconds", 0.0);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     stages.tokensPerSecond = tokens / seconds;

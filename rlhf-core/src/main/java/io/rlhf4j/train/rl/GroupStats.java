@@ -21,6 +21,20 @@ public final class GroupStats {
     return perGroup.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
   }
 
+  /**
+   * Whether the {@code n} scores from {@code from} all tie (to 1e-9): a group that gives a
+   * group-relative estimator nothing to learn from, which DAPO's dynamic sampling drops.
+   */
+  public static boolean tied(double[] scores, int from, int n) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = from; i < from + n; i++) {
+      min = Math.min(min, scores[i]);
+      max = Math.max(max, scores[i]);
+    }
+    return max - min <= 1e-9;
+  }
+
   /** The share of groups whose scores are all equal (to 1e-9). */
   public static double flatShare(double[] scores, int[] groups) {
     Map<Integer, double[]> range = new LinkedHashMap<>();

@@ -15,6 +15,24 @@ public enum LossAggregation {
   /** mean over sequences of each one's token sum (Dr. GRPO: no length normalisation). */
   SEQ_MEAN_TOKEN_SUM;
 
+  /**
+   * The one reduction of per-token losses: Σ_{b,t} w_{b,t}·ℓ_{b,t} with this aggregation's weights
+   * for {@code mask}; padding never counts, whatever ℓ holds there.
+   */
+  public double aggregate(double[][] tokenLosses, double[][] mask) {
+    Masked.checkShapes(tokenLosses, mask);
+    double[][] w = weights(mask);
+    double total = 0;
+    for (int b = 0; b < mask.length; b++) {
+      for (int t = 0; t < mask[b].length; t++) {
+        if (mask[b][t] != 0) {
+          total += w[b][t] * tokenLosses[b][t];
+        }
+      }
+    }
+    return total;
+  }
+
   /** w_{b,t} = mask·rowFactor / denominator for a minibatch with this mask (0 at padding). */
   public double[][] weights(double[][] mask) {
     double denominator = denominator(mask);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Each estimator against numbers worked by hand. */
@@ -131,20 +132,37 @@ class EstimatorsTest {
   }
 
   @Test
-  void theTableNamesEachAsOpenRlhfDoesAndKnowsWhatItNeeds() {
-    assertThat(Estimator.named("group_norm")).isEqualTo(Estimator.GRPO);
-    assertThat(Estimator.named("grpo")).isEqualTo(Estimator.GRPO);
-    assertThat(Estimator.named("dr-grpo")).isEqualTo(Estimator.DR_GRPO);
-    assertThat(Estimator.named("reinforce_baseline")).isEqualTo(Estimator.REINFORCE_PP_BASELINE);
-    for (Estimator e : Estimator.values()) {
-      AdvantageEstimator created = e.create(1, 0.95);
-      assertThat(created.needsCritic()).as(e.name()).isEqualTo(e == Estimator.GAE);
+  void theRegistryNamesEachAsOpenRlhfDoesAndKnowsWhatItNeeds() {
+    assertThat(AdvantageEstimators.canonical("group_norm")).isEqualTo("grpo");
+    assertThat(AdvantageEstimators.canonical("GRPO")).isEqualTo("grpo");
+    assertThat(AdvantageEstimators.canonical("dr-grpo")).isEqualTo("dr_grpo");
+    assertThat(AdvantageEstimators.canonical("reinforce_baseline"))
+        .isEqualTo("reinforce_pp_baseline");
+    assertThat(AdvantageEstimators.canonical("reinforce++")).isEqualTo("reinforce_pp");
+    EstimatorSettings settings = EstimatorSettings.defaults();
+    for (String name :
+        List.of("gae", "grpo", "dr_grpo", "rloo", "reinforce_pp", "reinforce_pp_baseline")) {
+      AdvantageEstimator created = AdvantageEstimators.create(name, settings);
+      assertThat(created.needsCritic()).as(name).isEqualTo(name.equals("gae"));
       assertThat(created.needsGroups())
-          .as(e.name())
-          .isEqualTo(e != Estimator.GAE && e != Estimator.REINFORCE_PP);
+          .as(name)
+          .isEqualTo(!name.equals("gae") && !name.equals("reinforce_pp"));
     }
-    assertThatThrownBy(() -> Estimator.named("ppo2"))
-        .hasMessageContaining("unknown advantage estimator 'ppo2'");
+    assertThat(AdvantageEstimators.create("gae", new EstimatorSettings(0.9, 0.5, false)))
+        .isEqualTo(new GaeEstimator(0.9, 0.5, false));
+    assertThatThrownBy(() -> AdvantageEstimators.canonical("ppo2"))
+        .hasMessageContaining("unknown advantage estimator 'ppo2'")
+        .hasMessageContaining("grpo");
+  }
+
+  @Test
+  void aTakenNameIsRefusedAndTheTableIsUnchanged() {
+    assertThatThrownBy(() -> AdvantageEstimators.register("GRPO", s -> new RlooEstimator()))
+        .hasMessageContaining("'grpo' is already registered");
+    assertThatThrownBy(() -> AdvantageEstimators.register("group-norm", s -> new RlooEstimator()))
+        .hasMessageContaining("'group_norm' is already registered");
+    assertThat(AdvantageEstimators.create("grpo", EstimatorSettings.defaults()))
+        .isInstanceOf(GrpoEstimator.class);
   }
 
   @Test

@@ -62,4 +62,17 @@ class PolicyObjectiveTest {
     assertThat(LossAggregation.SEQ_MEAN_TOKEN_SUM.weights(mask)[1][1]).isEqualTo(0.5);
     assertThat(LossAggregation.SEQ_MEAN_TOKEN_SUM.weights(mask)[0][1]).isZero();
   }
+
+  @Test
+  void theOneReductionIgnoresPaddingWhateverItHolds() {
+    double[][] mask = {{1, 0, 0}, {1, 1, 1}};
+    double[][] loss = {{2, Double.NaN, 1e9}, {1, 2, 3}};
+    // Token mean (2 + 1 + 2 + 3) / 4; sequence mean of token means (2 + 2) / 2; of sums (2 + 6) /
+    // 2.
+    assertThat(LossAggregation.TOKEN_MEAN.aggregate(loss, mask)).isCloseTo(2, within(1e-12));
+    assertThat(LossAggregation.SEQ_MEAN_TOKEN_MEAN.aggregate(loss, mask))
+        .isCloseTo(2, within(1e-12));
+    assertThat(LossAggregation.SEQ_MEAN_TOKEN_SUM.aggregate(loss, mask))
+        .isCloseTo(4, within(1e-12));
+  }
 }

@@ -3,6 +3,8 @@ package io.rlhf4j.djl.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.rlhf4j.djl.model.Scalars;
+import io.rlhf4j.djl.train.rl.PolicyLoss;
+import io.rlhf4j.djl.train.rl.PpoClipLoss;
 import io.rlhf4j.train.dpo.DpoLossType;
 import io.rlhf4j.train.dpo.DpoObjective;
 import io.rlhf4j.train.ppo.KlEstimator;
@@ -113,36 +115,35 @@ public final class Losses {
       NDArray tokens) {
     PolicyObjective ppo =
         new PolicyObjective(clip, clip, 0, KlEstimator.K1, 0, LossAggregation.TOKEN_MEAN);
-    return policyObjective(logpNew, logpOld, null, advantages, null, mask, tokens, ppo);
+    return policyObjective(
+        new PpoClipLoss(clip, clip), logpNew, logpOld, null, advantages, null, mask, tokens, ppo);
   }
 
   /**
-   * The general policy loss ({@link PolicyObjective}), per token
+   * The policy loss ({@link PolicyObjective}), per token
    *
    * <pre>
-   *   ℓ_t = max(−A ρ, −A clip(ρ, 1 − ε_low, 1 + ε_high)) + β_kl k(logπ, logπ_ref) − c_H H_t
+   *   ℓ_t = surrogate_t + β_kl k(logπ, logπ_ref) − c_H H_t
    * </pre>
    *
-   * <p>combined as Σ ℓ·weights / denominator: the aggregation's per-token weights and denominator
-   * for the whole minibatch, so micro-batches add up to the minibatch's loss.
+   * <p>reduced by {@link #aggregate} with the minibatch's {@code denominator}, so micro-batches add
+   * up to the minibatch's loss. The objective's own surrogate is the reference of {@code
+   * surrogate}; only its KL, entropy and aggregation settings are read here.
    *
    * @param logpRef log π_ref per token (only read when β_kl &gt; 0)
    * @param entropy H_t with its gradient (only read when c_H &gt; 0)
    */
   public static NDArray policyObjective(
+      PolicyLoss surrogate,
       NDArray logpNew,
       NDArray logpOld,
       NDArray logpRef,
       NDArray advantages,
       NDArray entropy,
-      NDArray weights,
+      NDArray mask,
       NDArray denominator,
       PolicyObjective o) {
-    NDArray ratio = logpNew.sub(logpOld).exp();
-    NDArray unclipped = advantages.neg().mul(ratio);
-    NDArray clipped =
-        advantages.neg().mul(ratio.clip((float) (1 - o.clipLow()), (float) (1 + o.clipHigh())));
-    NDArray token = unclipped.maximum(clipped);
+    NDArray token = surrogate.tokenLosses(logpNew, logpOld, advantages, mask);
     if (o.klCoefficient() > 0) {
       NDArray kl = klPerToken(logpNew, logpRef, o.klEstimator());
       token = token.add(kl.mul(Scalars.of(kl, o.klCoefficient())));
@@ -150,7 +151,23 @@ public final class Losses {
     if (o.entropyCoefficient() > 0) {
       token = token.sub(entropy.mul(Scalars.of(entropy, o.entropyCoefficient())));
     }
-    return token.mul(weights).sum().div(denominator);
+    return aggregate(token, mask, o.aggregation(), denominator);
+  }
+
+  /**
+   * The one reduction of per-token losses ({@link LossAggregation#aggregate}, OpenRLHF's {@code
+   * aggregate_loss}, verl's {@code agg_loss}): Σ_{b,t} ℓ·m·f_b / denominator, with f_b = 1 / (row
+   * b's tokens) for a sequence mean of token means and 1 otherwise. {@code denominator} is that of
+   * the whole minibatch ({@link LossAggregation#denominator}: its tokens, or its rows), so a
+   * micro-batch's result is its exact share.
+   */
+  public static NDArray aggregate(
+      NDArray tokenLosses, NDArray mask, LossAggregation aggregation, NDArray denominator) {
+    NDArray weighted = tokenLosses.mul(mask);
+    if (aggregation == LossAggregation.SEQ_MEAN_TOKEN_MEAN) {
+      weighted = weighted.div(mask.sum(new int[] {1}, true).maximum(1f));
+    }
+    return weighted.sum().div(denominator);
   }
 
   /** The per-token KL estimate k(logπ, logπ_ref) ({@link KlEstimator}), differentiable in logπ. */
@@ -185,7 +202,7 @@ public final class Losses {
         valuesOld.add(valuesNew.sub(valuesOld).clip((float) -clip, (float) clip));
     NDArray unclipped = valuesNew.sub(returns).square();
     NDArray clipped = clippedValues.sub(returns).square();
-    NDArray share = unclipped.maximum(clipped).mul(mask).sum().div(tokens);
+    NDArray share = aggregate(unclipped.maximum(clipped), mask, LossAggregation.TOKEN_MEAN, tokens);
     return share.mul(Scalars.of(share, 0.5));
   }
 

@@ -10,12 +10,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.djl.train.reward.RankingBatch;
+import io.rlhf4j.djl.train.rl.GspoLoss;
+import io.rlhf4j.djl.train.rl.PpoClipLoss;
 import io.rlhf4j.train.dpo.DpoLossType;
 import io.rlhf4j.train.dpo.DpoObjective;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoLoss;
 import io.rlhf4j.train.ppo.PtxLoss;
 import io.rlhf4j.train.reward.RankingLoss;
+import io.rlhf4j.train.rl.GspoSurrogate;
 import io.rlhf4j.train.rl.LossAggregation;
 import io.rlhf4j.train.rl.PolicyObjective;
 import java.util.ArrayList;
@@ -145,24 +148,68 @@ class LossesTest {
     for (LossAggregation aggregation : LossAggregation.values()) {
       for (KlEstimator kl : KlEstimator.values()) {
         PolicyObjective o = new PolicyObjective(0.2, 0.28, 0.1, kl, 0.01, aggregation);
-        double[][] rowScaled = new double[B][T];
-        for (int b = 0; b < B; b++) {
-          for (int t = 0; t < T; t++) {
-            rowScaled[b][t] = MASK[b][t] * aggregation.rowFactor(MASK[b]);
-          }
-        }
-        NDArray weights = nd(rowScaled);
         NDArray denominator = manager.create((float) aggregation.denominator(MASK));
         java.util.function.Function<NDArray, NDArray> tensor =
             x ->
                 Losses.policyObjective(
-                    x, nd(logpOld), nd(logpRef), nd(adv), nd(entropy), weights, denominator, o);
+                    new PpoClipLoss(0.2, 0.28),
+                    x,
+                    nd(logpOld),
+                    nd(logpRef),
+                    nd(adv),
+                    nd(entropy),
+                    nd(MASK),
+                    denominator,
+                    o);
         assertThat(tensor.apply(nd(logpNew)).getFloat())
             .as("%s %s", aggregation, kl)
             .isCloseTo(
                 (float) o.loss(logpNew, logpOld, logpRef, adv, entropy, MASK), within(1e-5f));
         checkGradient(logpNew, tensor, x -> o.loss(x, logpOld, logpRef, adv, entropy, MASK));
       }
+    }
+  }
+
+  @Test
+  void gspoMatchesTheSequenceLevelReferenceWithGradients() {
+    // One advantage per row, as the group estimators make them; GSPO's aggregation. The gradient of
+    // the tensor form (sequence ratio detached, times each token's ratio to itself) must equal the
+    // finite differences of the paper's sequence-level objective.
+    double[][] logpOld = randn(1);
+    double[][] logpNew = randn(1);
+    double[][] adv = new double[B][T];
+    for (int b = 0; b < B; b++) {
+      double a = random.nextGaussian();
+      for (int t = 0; t < T; t++) {
+        logpNew[b][t] = logpOld[b][t] + random.nextGaussian() * 0.3;
+        adv[b][t] = a;
+      }
+    }
+    for (double clip : new double[] {0.2, 0.02}) { // the second clips some rows
+      PolicyObjective o =
+          new PolicyObjective(
+              new GspoSurrogate(clip, clip),
+              0,
+              KlEstimator.K1,
+              0,
+              LossAggregation.SEQ_MEAN_TOKEN_MEAN);
+      NDArray denominator = manager.create((float) B);
+      java.util.function.Function<NDArray, NDArray> tensor =
+          x ->
+              Losses.policyObjective(
+                  new GspoLoss(clip, clip),
+                  x,
+                  nd(logpOld),
+                  null,
+                  nd(adv),
+                  null,
+                  nd(MASK),
+                  denominator,
+                  o);
+      assertThat(tensor.apply(nd(logpNew)).getFloat())
+          .as("clip %s", clip)
+          .isCloseTo((float) o.loss(logpNew, logpOld, null, adv, null, MASK), within(1e-5f));
+      checkGradient(logpNew, tensor, x -> o.loss(x, logpOld, null, adv, null, MASK));
     }
   }
 

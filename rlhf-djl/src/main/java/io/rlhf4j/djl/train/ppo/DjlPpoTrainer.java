@@ -24,6 +24,7 @@ import io.rlhf4j.train.ppo.KlPenalizedReward;
 import io.rlhf4j.train.ppo.PpoDiagnostics;
 import io.rlhf4j.train.ppo.PpoTrainer;
 import io.rlhf4j.train.rl.GroupStats;
+import io.rlhf4j.train.rl.OverlongPunishment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -117,7 +118,9 @@ public final class DjlPpoTrainer implements PpoTrainer {
       TrainingRun run) {
     checkArgument(
         config.usesCritic() == (valueModel != null),
-        config.usesCritic() ? "%s needs a value model" : "%s uses no value model: pass null for it",
+        config.usesCritic()
+            ? "the %s estimator needs a value model"
+            : "the %s estimator uses no value model: pass null for it",
         config.estimator());
     checkArgument(
         valueModel == null || valueModel.hasScalarHead(), "the value model needs a scalar head");
@@ -245,7 +248,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
         for (int i = 0; i < config.rolloutBatchSize(); i++) {
           batch.add(order.get((int) ((start + i) % order.size())));
         }
-        Experience experience = rollout(batch);
+        Experience experience = rollout(batch, order);
         Map<String, Double> metrics = learnQuietly(experience);
         // Checkpoint before reporting: listeners only ever see iterations that are durable.
         if (iteration % checkpointEvery == 0 || iteration == iterations) {
@@ -267,15 +270,21 @@ public final class DjlPpoTrainer implements PpoTrainer {
   /**
    * Steps 1–3 of an iteration: the next iteration's experience, made with the current policy and β.
    * Sampling draws from the stream of (seed, iteration), so the same iteration of a resumed run
-   * gets the same experience.
+   * gets the same experience. Dynamic sampling's further rounds sample these prompts again ({@link
+   * #train} draws them from all its prompts).
    */
   public Experience rollout(List<int[]> prompts) {
+    return rollout(prompts, prompts);
+  }
+
+  // As rollout(prompts), with dynamic sampling's further prompts drawn from pool.
+  private Experience rollout(List<int[]> prompts, List<int[]> pool) {
     checkArgument(
         prompts.size() == config.rolloutBatchSize(),
         "expected %s prompts, got %s",
         config.rolloutBatchSize(),
         prompts.size());
-    return experienceMaker.make(prompts, iteration + 1, kl.beta());
+    return experienceMaker.make(prompts, pool, iteration + 1, kl.beta());
   }
 
   /**
@@ -323,6 +332,14 @@ public final class DjlPpoTrainer implements PpoTrainer {
       m.put("flat_group_fraction", GroupStats.flatShare(e.scores(), e.groups()));
     }
     m.put("response_length", e.responses().stream().mapToInt(r -> r.length).average().orElse(0));
+    if (config.overlongBuffer() > 0) {
+      OverlongPunishment overlong =
+          new OverlongPunishment(
+              config.sampling().maxNewTokens(), config.overlongBuffer(), config.overlongPenalty());
+      m.put(
+          "overlong_penalty",
+          e.responses().stream().mapToDouble(r -> overlong.of(r.length)).average().orElse(0));
+    }
     double eosFraction = fraction(e.endedWithEos());
     m.put("eos_fraction", eosFraction);
     if (config.missingEosScore().isPresent()) {
@@ -332,7 +349,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
     tracked.forEach((name, metric) -> m.put(name, meanOverTexts(metric, e)));
     m.put("generate_seconds", e.generateSeconds());
     m.put("score_seconds", e.scoreSeconds());
-    m.putAll(e.backendTimings());
+    m.putAll(e.rolloutMetrics());
     m.put("train_seconds", (t1 - t0) / 1e9);
     kl.update(meanKl, e.size());
     return m;

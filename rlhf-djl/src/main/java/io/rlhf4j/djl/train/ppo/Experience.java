@@ -26,8 +26,9 @@ import java.util.Map;
  * @param generateSeconds time spent sampling, summed over the rollout's shards
  * @param scoreSeconds time spent scoring (reward model, log-probabilities, values), summed over the
  *     shards
- * @param backendTimings the rollout backend's own seconds by metric name (a distributed backend's
- *     broadcast and collect), empty in process
+ * @param rolloutMetrics the rollout's own metrics by name: a distributed backend's seconds
+ *     (broadcast, collect), and with dynamic sampling the share of tied groups in the first round
+ *     and the extra rounds it took; empty in process without dynamic sampling
  */
 public record Experience(
     long iteration,
@@ -46,7 +47,7 @@ public record Experience(
     double beta,
     double generateSeconds,
     double scoreSeconds,
-    Map<String, Double> backendTimings) {
+    Map<String, Double> rolloutMetrics) {
 
   /** The number of episodes. */
   public int size() {

@@ -4,6 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.rl.PolicyLoss;
+import io.rlhf4j.djl.train.rl.PolicyLosses;
 import io.rlhf4j.djl.train.rollout.RolloutSettings;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.LrSchedule;
@@ -12,103 +14,167 @@ import io.rlhf4j.train.ppo.FixedKlController;
 import io.rlhf4j.train.ppo.KlController;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.rl.AdvantageEstimator;
-import io.rlhf4j.train.rl.Estimator;
-import io.rlhf4j.train.rl.GaeEstimator;
+import io.rlhf4j.train.rl.AdvantageEstimators;
+import io.rlhf4j.train.rl.ClippedSurrogate;
+import io.rlhf4j.train.rl.EstimatorSettings;
+import io.rlhf4j.train.rl.GspoSurrogate;
 import io.rlhf4j.train.rl.LossAggregation;
 import io.rlhf4j.train.rl.PolicyObjective;
+import io.rlhf4j.train.rl.SurrogateLoss;
 import java.util.OptionalDouble;
 
 /**
- * PPO settings with the defaults of InstructGPT and of Huang et al., "The N+ Implementation Details
- * of RLHF with PPO" (2024); each can be overridden.
+ * The RL family's settings (PPO, GRPO, Dr. GRPO, RLOO, REINFORCE++, GSPO, DAPO and estimators or
+ * losses a caller registers), built by {@link #builder()} or a preset. PPO's defaults of
+ * InstructGPT and of Huang et al., "The N+ Implementation Details of RLHF with PPO" (2024); each
+ * can be overridden.
  *
- * @param rolloutBatchSize episodes (prompts) per iteration
- * @param miniBatchSize episodes per gradient step; rolloutBatchSize / miniBatchSize steps per epoch
- * @param microBatchSize episodes per forward (and backward) pass, when scoring the rollout and
- *     within each minibatch, whose gradients accumulate exactly (each token weighted as in one pass
- *     over the minibatch): peak memory is set by this, not by the rollout. Defaults to
- *     miniBatchSize
- * @param ppoEpochs passes over each rollout batch (4)
- * @param sampling rollout sampling; temperature 0.7, and log-probabilities of policy and reference
- *     are taken at that same temperature. The whole tempered distribution is sampled: top-k, top-p
- *     and min-new-tokens are refused, since the ratio and the KL penalty are computed under the
- *     full softmax, and samples from a truncated one would make both biased (TRL fixes top_k = 0,
- *     top_p = 1 for its PPO rollouts for the same reason)
- * @param klCoefficient β, fixed (0.05) or the adaptive controller's start
- * @param adaptiveKl use Ziegler et al.'s adaptive controller instead of a fixed β
- * @param klTarget the adaptive controller's target KL (nats per sequence)
- * @param klHorizon the adaptive controller's horizon (episodes)
- * @param klEstimator the per-token penalty estimator (k1; k2, k3 selectable); the adaptive
- *     controller and the reported {@code kl} always use k1, whose units its target is in
- * @param missingEosScore the score given to a response that never emitted EOS, or empty (the
- *     default) to keep the reward model's score. The reward model is trained on cut-off responses
- *     as they are (without EOS) and reads them the same way in PPO, so it judges them itself; a
- *     fixed score (Huang et al. use −1) makes not finishing costly, but where no response can end
- *     within maxNewTokens it replaces every score and leaves no signal (the trainer warns)
- * @param gamma GAE discount (1)
- * @param lambda GAE λ (0.95)
- * @param whitenAdvantages whiten advantages over the batch (on)
- * @param clipRange ratio clip ε (0.2)
- * @param valueClipRange value clip ε_v (0.2)
- * @param ptxCoefficient γ of PPO-ptx; 0 disables the pretraining term
- * @param policyOptimizer AdamW for the policy
- * @param valueOptimizer AdamW for the value model; its learning rate sets how fast the value model
- *     learns. There is no value-loss coefficient: the value model has its own AdamW, which is
- *     invariant to a constant scale on its loss, so TRL's vf_coef would only move the clipping
- *     threshold here
- * @param seed seeds rollouts and minibatch order; iteration i uses streams derived from (seed, i)
- * @param estimator the advantage estimator (GAE with a critic: PPO; or GRPO, Dr. GRPO, RLOO,
- *     REINFORCE++, which need no value model)
- * @param samplesPerPrompt responses sampled per prompt (GRPO's group size; 1 for PPO): an iteration
- *     has rolloutBatchSize × samplesPerPrompt episodes
- * @param klLossCoefficient β_kl of the KL to the reference as a loss term (GRPO's; 0: none). The KL
- *     in the reward is {@code klCoefficient}; set it to 0 when the KL is a loss term
- * @param klLossEstimator the estimator of that term (k3, GRPO's)
- * @param clipRangeHigh ε_high of the ratio clip, above 1 (DAPO's clip-higher); defaults to
- *     clipRange, which is then ε_low
- * @param lossAggregation how token losses are combined (token mean)
- * @param entropyCoefficient c_H of an entropy bonus (0: none)
- * @param schedule the learning-rate multiplier per optimizer step of the policy and value model
- *     (constant)
- * @param rolloutPartitions how many parts an iteration's prompts are cut into for making experience
- *     (1): each part, all samples of its prompts, is generated and scored as one batch, one after
- *     another in this process or side by side on a {@link
- *     io.rlhf4j.djl.train.rollout.RolloutBackend} such as Spark. Batch shapes change the last bits
- *     of a float sum, so the same partitions give bit-identical experience wherever they run
+ * <p>The settings, each read by the accessor of the same name:
+ *
+ * <ul>
+ *   <li>{@code rolloutBatchSize}: episodes (prompts) per iteration
+ *   <li>{@code miniBatchSize}: episodes per gradient step; rolloutBatchSize / miniBatchSize steps
+ *       per epoch
+ *   <li>{@code microBatchSize}: episodes per forward (and backward) pass, when scoring the rollout
+ *       and within each minibatch, whose gradients accumulate exactly (each token weighted as in
+ *       one pass over the minibatch): peak memory is set by this, not by the rollout. Defaults to
+ *       miniBatchSize
+ *   <li>{@code ppoEpochs}: passes over each rollout batch (4)
+ *   <li>{@code sampling}: rollout sampling; temperature 0.7, and log-probabilities of policy and
+ *       reference are taken at that same temperature. The whole tempered distribution is sampled:
+ *       top-k, top-p and min-new-tokens are refused, since the ratio and the KL penalty are
+ *       computed under the full softmax, and samples from a truncated one would make both biased
+ *       (TRL fixes top_k = 0, top_p = 1 for its PPO rollouts for the same reason)
+ *   <li>{@code klCoefficient}: β, fixed (0.05) or the adaptive controller's start
+ *   <li>{@code adaptiveKl}: use Ziegler et al.'s adaptive controller instead of a fixed β
+ *   <li>{@code klTarget}: the adaptive controller's target KL (nats per sequence)
+ *   <li>{@code klHorizon}: the adaptive controller's horizon (episodes)
+ *   <li>{@code klEstimator}: the per-token penalty estimator (k1; k2, k3 selectable); the adaptive
+ *       controller and the reported {@code kl} always use k1, whose units its target is in
+ *   <li>{@code missingEosScore}: the score given to a response that never emitted EOS, or empty
+ *       (the default) to keep the reward model's score. The reward model is trained on cut-off
+ *       responses as they are (without EOS) and reads them the same way in PPO, so it judges them
+ *       itself; a fixed score (Huang et al. use −1) makes not finishing costly, but where no
+ *       response can end within maxNewTokens it replaces every score and leaves no signal (the
+ *       trainer warns)
+ *   <li>{@code gamma}: GAE discount (1)
+ *   <li>{@code lambda}: GAE λ (0.95)
+ *   <li>{@code whitenAdvantages}: whiten advantages over the batch (on)
+ *   <li>{@code clipRange}: ratio clip ε (0.2)
+ *   <li>{@code valueClipRange}: value clip ε_v (0.2)
+ *   <li>{@code ptxCoefficient}: γ of PPO-ptx; 0 disables the pretraining term
+ *   <li>{@code policyOptimizer}: AdamW for the policy
+ *   <li>{@code valueOptimizer}: AdamW for the value model; its learning rate sets how fast the
+ *       value model learns. There is no value-loss coefficient: the value model has its own AdamW,
+ *       which is invariant to a constant scale on its loss, so TRL's vf_coef would only move the
+ *       clipping threshold here
+ *   <li>{@code seed}: seeds rollouts and minibatch order; iteration i uses streams derived from
+ *       (seed, i)
+ *   <li>{@code estimator}: the advantage estimator's name in {@link AdvantageEstimators} ("gae"
+ *       with a critic: PPO; or "grpo", "dr_grpo", "rloo", "reinforce_pp", which need no value
+ *       model; or one the caller registered)
+ *   <li>{@code samplesPerPrompt}: responses sampled per prompt (GRPO's group size; 1 for PPO): an
+ *       iteration has rolloutBatchSize × samplesPerPrompt episodes
+ *   <li>{@code klLossCoefficient}: β_kl of the KL to the reference as a loss term (GRPO's; 0:
+ *       none). The KL in the reward is {@code klCoefficient}; set it to 0 when the KL is a loss
+ *       term
+ *   <li>{@code klLossEstimator}: the estimator of that term (k3, GRPO's)
+ *   <li>{@code clipRangeHigh}: ε_high of the ratio clip, above 1 (DAPO's clip-higher); defaults to
+ *       clipRange, which is then ε_low
+ *   <li>{@code lossAggregation}: how token losses are combined (token mean)
+ *   <li>{@code entropyCoefficient}: c_H of an entropy bonus (0: none)
+ *   <li>{@code schedule}: the learning-rate multiplier per optimizer step of the policy and value
+ *       model (constant)
+ *   <li>{@code rolloutPartitions}: how many parts an iteration's prompts are cut into for making
+ *       experience (1): each part, all samples of its prompts, is generated and scored as one
+ *       batch, one after another in this process or side by side on a {@link
+ *       io.rlhf4j.djl.train.rollout.RolloutBackend} such as Spark. Batch shapes change the last
+ *       bits of a float sum, so the same partitions give bit-identical experience wherever they run
+ *   <li>{@code policyLoss}: the policy loss's name in {@link PolicyLosses} ("ppo", the clipped
+ *       surrogate; "gspo"; or one the caller registered)
+ *   <li>{@code dynamicSamplingRounds}: DAPO's dynamic sampling (0: off): a group whose scores all
+ *       tie carries no signal, so it is dropped and groups for further prompts are sampled in up to
+ *       this many more rounds until the iteration has {@code rolloutBatchSize} groups with signal;
+ *       if the rounds run out, tied groups fill the rest (they only add their KL term)
+ *   <li>{@code overlongBuffer}: DAPO's soft overlong punishment (0: off): a response of L tokens
+ *       with L &gt; maxNewTokens − buffer gets −overlongPenalty·(L − (maxNewTokens − buffer)) /
+ *       buffer added to its score, reaching −overlongPenalty at the cap
+ *   <li>{@code overlongPenalty}: the punishment at the length cap (1, DAPO's)
+ * </ul>
  */
-public record PpoConfig(
-    int rolloutBatchSize,
-    int miniBatchSize,
-    int microBatchSize,
-    int ppoEpochs,
-    SamplingConfig sampling,
-    double klCoefficient,
-    boolean adaptiveKl,
-    double klTarget,
-    double klHorizon,
-    KlEstimator klEstimator,
-    OptionalDouble missingEosScore,
-    double gamma,
-    double lambda,
-    boolean whitenAdvantages,
-    double clipRange,
-    double valueClipRange,
-    double ptxCoefficient,
-    AdamWConfig policyOptimizer,
-    AdamWConfig valueOptimizer,
-    long seed,
-    Estimator estimator,
-    int samplesPerPrompt,
-    double klLossCoefficient,
-    KlEstimator klLossEstimator,
-    double clipRangeHigh,
-    LossAggregation lossAggregation,
-    double entropyCoefficient,
-    LrSchedule schedule,
-    int rolloutPartitions) {
+public final class PpoConfig {
+  private final int rolloutBatchSize;
+  private final int miniBatchSize;
+  private final int microBatchSize;
+  private final int ppoEpochs;
+  private final SamplingConfig sampling;
+  private final double klCoefficient;
+  private final boolean adaptiveKl;
+  private final double klTarget;
+  private final double klHorizon;
+  private final KlEstimator klEstimator;
+  private final OptionalDouble missingEosScore;
+  private final double gamma;
+  private final double lambda;
+  private final boolean whitenAdvantages;
+  private final double clipRange;
+  private final double valueClipRange;
+  private final double ptxCoefficient;
+  private final AdamWConfig policyOptimizer;
+  private final AdamWConfig valueOptimizer;
+  private final long seed;
+  private final String estimator;
+  private final int samplesPerPrompt;
+  private final double klLossCoefficient;
+  private final KlEstimator klLossEstimator;
+  private final double clipRangeHigh;
+  private final LossAggregation lossAggregation;
+  private final double entropyCoefficient;
+  private final LrSchedule schedule;
+  private final int rolloutPartitions;
+  private final String policyLoss;
+  private final int dynamicSamplingRounds;
+  private final int overlongBuffer;
+  private final double overlongPenalty;
 
-  /** Validates on construction. */
-  public PpoConfig {
+  private PpoConfig(Builder b) {
+    this.rolloutBatchSize = b.rolloutBatchSize;
+    this.miniBatchSize = b.miniBatchSize;
+    this.microBatchSize = b.microBatchSize == 0 ? b.miniBatchSize : b.microBatchSize;
+    this.ppoEpochs = b.ppoEpochs;
+    this.sampling = b.sampling;
+    this.klCoefficient = b.klCoefficient;
+    this.adaptiveKl = b.adaptiveKl;
+    this.klTarget = b.klTarget;
+    this.klHorizon = b.klHorizon;
+    this.klEstimator = b.klEstimator;
+    this.missingEosScore = b.missingEosScore;
+    this.gamma = b.gamma;
+    this.lambda = b.lambda;
+    this.whitenAdvantages = b.whitenAdvantages;
+    this.clipRange = b.clipRange;
+    this.valueClipRange = b.valueClipRange;
+    this.ptxCoefficient = b.ptxCoefficient;
+    this.policyOptimizer = b.policyOptimizer;
+    this.valueOptimizer = b.valueOptimizer;
+    this.seed = b.seed;
+    this.estimator = AdvantageEstimators.canonical(b.estimator);
+    this.samplesPerPrompt = b.samplesPerPrompt;
+    this.klLossCoefficient = b.klLossCoefficient;
+    this.klLossEstimator = b.klLossEstimator;
+    this.clipRangeHigh = b.clipRangeHigh == 0 ? b.clipRange : b.clipRangeHigh;
+    this.lossAggregation = b.lossAggregation;
+    this.entropyCoefficient = b.entropyCoefficient;
+    this.schedule = b.schedule;
+    this.rolloutPartitions = b.rolloutPartitions;
+    this.policyLoss = PolicyLosses.canonical(b.policyLoss);
+    this.dynamicSamplingRounds = b.dynamicSamplingRounds;
+    this.overlongBuffer = b.overlongBuffer == -1 ? b.sampling.maxNewTokens() / 4 : b.overlongBuffer;
+    this.overlongPenalty = b.overlongPenalty;
+    validate();
+  }
+
+  private void validate() {
     checkArgument(rolloutBatchSize >= 1, "rolloutBatchSize must be >= 1");
     checkArgument(samplesPerPrompt >= 1, "samplesPerPrompt must be >= 1");
     checkArgument(
@@ -152,7 +218,7 @@ public record PpoConfig(
     checkNotNull(valueOptimizer, "valueOptimizer");
     checkNotNull(estimator, "estimator");
     checkArgument(
-        samplesPerPrompt >= 2 || !estimator.create(gamma, lambda).needsGroups(),
+        samplesPerPrompt >= 2 || !advantageEstimator().needsGroups(),
         "%s compares the samples of a prompt: samplesPerPrompt must be >= 2",
         estimator);
     checkArgument(klLossCoefficient >= 0, "klLossCoefficient must be >= 0");
@@ -172,11 +238,196 @@ public record PpoConfig(
         "rolloutPartitions (%s) must be in [1, rolloutBatchSize (%s)]",
         rolloutPartitions,
         rolloutBatchSize);
+    checkArgument(dynamicSamplingRounds >= 0, "dynamicSamplingRounds must be >= 0");
+    checkArgument(
+        dynamicSamplingRounds == 0 || samplesPerPrompt >= 2,
+        "dynamic sampling drops groups whose scores tie: samplesPerPrompt must be >= 2");
+    checkArgument(
+        overlongBuffer >= 0 && overlongBuffer <= sampling.maxNewTokens(),
+        "overlongBuffer (%s) must be in [0, maxNewTokens (%s)]",
+        overlongBuffer,
+        sampling.maxNewTokens());
+    checkArgument(overlongPenalty >= 0, "overlongPenalty must be >= 0");
   }
 
-  /** The stage name in metrics and checkpoints: "ppo" for GAE, else the estimator's ("grpo"). */
+  /** See the list in the class comment. */
+  public int rolloutBatchSize() {
+    return rolloutBatchSize;
+  }
+
+  /** See the list in the class comment. */
+  public int miniBatchSize() {
+    return miniBatchSize;
+  }
+
+  /** See the list in the class comment. */
+  public int microBatchSize() {
+    return microBatchSize;
+  }
+
+  /** See the list in the class comment. */
+  public int ppoEpochs() {
+    return ppoEpochs;
+  }
+
+  /** See the list in the class comment. */
+  public SamplingConfig sampling() {
+    return sampling;
+  }
+
+  /** See the list in the class comment. */
+  public double klCoefficient() {
+    return klCoefficient;
+  }
+
+  /** See the list in the class comment. */
+  public boolean adaptiveKl() {
+    return adaptiveKl;
+  }
+
+  /** See the list in the class comment. */
+  public double klTarget() {
+    return klTarget;
+  }
+
+  /** See the list in the class comment. */
+  public double klHorizon() {
+    return klHorizon;
+  }
+
+  /** See the list in the class comment. */
+  public KlEstimator klEstimator() {
+    return klEstimator;
+  }
+
+  /** See the list in the class comment. */
+  public OptionalDouble missingEosScore() {
+    return missingEosScore;
+  }
+
+  /** See the list in the class comment. */
+  public double gamma() {
+    return gamma;
+  }
+
+  /** See the list in the class comment. */
+  public double lambda() {
+    return lambda;
+  }
+
+  /** See the list in the class comment. */
+  public boolean whitenAdvantages() {
+    return whitenAdvantages;
+  }
+
+  /** See the list in the class comment. */
+  public double clipRange() {
+    return clipRange;
+  }
+
+  /** See the list in the class comment. */
+  public double valueClipRange() {
+    return valueClipRange;
+  }
+
+  /** See the list in the class comment. */
+  public double ptxCoefficient() {
+    return ptxCoefficient;
+  }
+
+  /** See the list in the class comment. */
+  public AdamWConfig policyOptimizer() {
+    return policyOptimizer;
+  }
+
+  /** See the list in the class comment. */
+  public AdamWConfig valueOptimizer() {
+    return valueOptimizer;
+  }
+
+  /** See the list in the class comment. */
+  public long seed() {
+    return seed;
+  }
+
+  /** See the list in the class comment. */
+  public String estimator() {
+    return estimator;
+  }
+
+  /** See the list in the class comment. */
+  public int samplesPerPrompt() {
+    return samplesPerPrompt;
+  }
+
+  /** See the list in the class comment. */
+  public double klLossCoefficient() {
+    return klLossCoefficient;
+  }
+
+  /** See the list in the class comment. */
+  public KlEstimator klLossEstimator() {
+    return klLossEstimator;
+  }
+
+  /** See the list in the class comment. */
+  public double clipRangeHigh() {
+    return clipRangeHigh;
+  }
+
+  /** See the list in the class comment. */
+  public LossAggregation lossAggregation() {
+    return lossAggregation;
+  }
+
+  /** See the list in the class comment. */
+  public double entropyCoefficient() {
+    return entropyCoefficient;
+  }
+
+  /** See the list in the class comment. */
+  public LrSchedule schedule() {
+    return schedule;
+  }
+
+  /** See the list in the class comment. */
+  public int rolloutPartitions() {
+    return rolloutPartitions;
+  }
+
+  /** See the list in the class comment. */
+  public String policyLoss() {
+    return policyLoss;
+  }
+
+  /** See the list in the class comment. */
+  public int dynamicSamplingRounds() {
+    return dynamicSamplingRounds;
+  }
+
+  /** See the list in the class comment. */
+  public int overlongBuffer() {
+    return overlongBuffer;
+  }
+
+  /** See the list in the class comment. */
+  public double overlongPenalty() {
+    return overlongPenalty;
+  }
+
+  /**
+   * The stage name in metrics and checkpoints, the algorithm's: "dapo" with dynamic sampling, the
+   * policy loss's name when it is not PPO's ("gspo"), else "ppo" for GAE or the estimator's name
+   * ("grpo", "rloo").
+   */
   public String stageName() {
-    return estimator == Estimator.GAE ? "ppo" : estimator.name().toLowerCase(java.util.Locale.ROOT);
+    if (dynamicSamplingRounds > 0) {
+      return "dapo";
+    }
+    if (!policyLoss.equals(PolicyLosses.PPO)) {
+      return policyLoss;
+    }
+    return estimator.equals(AdvantageEstimators.GAE) ? "ppo" : estimator;
   }
 
   /** The episodes of one iteration: prompts × samples per prompt. */
@@ -186,9 +437,13 @@ public record PpoConfig(
 
   /** The estimator, with this configuration's γ, λ and whitening. */
   public AdvantageEstimator advantageEstimator() {
-    return estimator == Estimator.GAE
-        ? new GaeEstimator(gamma, lambda, whitenAdvantages)
-        : estimator.create(gamma, lambda);
+    return AdvantageEstimators.create(
+        estimator, new EstimatorSettings(gamma, lambda, whitenAdvantages));
+  }
+
+  /** The policy loss, with this configuration's clip range. */
+  public PolicyLoss newPolicyLoss() {
+    return PolicyLosses.create(policyLoss, clipRange, clipRangeHigh);
   }
 
   /** Whether a value model takes part (only estimators with a critic use one). */
@@ -198,13 +453,12 @@ public record PpoConfig(
 
   /** The policy loss's options, as the reference maths names them. */
   public PolicyObjective objective() {
+    SurrogateLoss surrogate =
+        policyLoss.equals(PolicyLosses.GSPO)
+            ? new GspoSurrogate(clipRange, clipRangeHigh)
+            : new ClippedSurrogate(clipRange, clipRangeHigh);
     return new PolicyObjective(
-        clipRange,
-        clipRangeHigh,
-        klLossCoefficient,
-        klLossEstimator,
-        entropyCoefficient,
-        lossAggregation);
+        surrogate, klLossCoefficient, klLossEstimator, entropyCoefficient, lossAggregation);
   }
 
   /**
@@ -214,7 +468,7 @@ public record PpoConfig(
    */
   public static Builder grpo() {
     return builder()
-        .estimator(Estimator.GRPO)
+        .estimator(AdvantageEstimators.GRPO)
         .samplesPerPrompt(4)
         .klCoefficient(0)
         .klLoss(0.04, KlEstimator.K3)
@@ -224,19 +478,47 @@ public record PpoConfig(
   /** Dr. GRPO: GRPO's groups without the std division or the length normalisation, and no KL. */
   public static Builder drGrpo() {
     return grpo()
-        .estimator(Estimator.DR_GRPO)
+        .estimator(AdvantageEstimators.DR_GRPO)
         .klLoss(0, KlEstimator.K3)
         .lossAggregation(LossAggregation.SEQ_MEAN_TOKEN_SUM);
   }
 
   /** RLOO as TRL runs it: 4 samples per prompt, leave-one-out baseline, KL (k1) in the reward. */
   public static Builder rloo() {
-    return builder().estimator(Estimator.RLOO).samplesPerPrompt(4);
+    return builder().estimator(AdvantageEstimators.RLOO).samplesPerPrompt(4);
   }
 
   /** REINFORCE++: one sample per prompt, KL in the reward, returns whitened over the batch. */
   public static Builder reinforcePlusPlus() {
-    return builder().estimator(Estimator.REINFORCE_PP);
+    return builder().estimator(AdvantageEstimators.REINFORCE_PP);
+  }
+
+  /**
+   * GSPO (Zheng et al. 2025) as verl's recipe runs it: GRPO's groups and advantages, one clipped
+   * importance ratio per sequence (ε_low 3e-4, ε_high 4e-4), the sequence mean of token means, and
+   * no KL term.
+   */
+  public static Builder gspo() {
+    return grpo()
+        .policyLoss(PolicyLosses.GSPO)
+        .clipRange(3e-4)
+        .clipRangeHigh(4e-4)
+        .klLoss(0, KlEstimator.K3);
+  }
+
+  /**
+   * DAPO (Yu et al. 2025): GRPO's groups with clip-higher (ε_low 0.2, ε_high 0.28), a token mean
+   * over the whole minibatch, no KL, dynamic sampling (up to 3 more rounds) and soft overlong
+   * punishment over the last quarter of maxNewTokens.
+   */
+  public static Builder dapo() {
+    return grpo()
+        .clipRange(0.2)
+        .clipRangeHigh(0.28)
+        .klLoss(0, KlEstimator.K3)
+        .lossAggregation(LossAggregation.TOKEN_MEAN)
+        .dynamicSampling(3)
+        .overlongShaping(-1, 1.0);
   }
 
   /** What making experience needs to know, for a worker that may run in another JVM. */
@@ -293,6 +575,10 @@ public record PpoConfig(
     b.entropyCoefficient = entropyCoefficient;
     b.schedule = schedule;
     b.rolloutPartitions = rolloutPartitions;
+    b.policyLoss = policyLoss;
+    b.dynamicSamplingRounds = dynamicSamplingRounds;
+    b.overlongBuffer = overlongBuffer;
+    b.overlongPenalty = overlongPenalty;
     return b;
   }
 
@@ -319,7 +605,7 @@ public record PpoConfig(
     private AdamWConfig policyOptimizer = AdamWConfig.of(1e-5);
     private AdamWConfig valueOptimizer = AdamWConfig.of(1e-5);
     private long seed = 0;
-    private Estimator estimator = Estimator.GAE;
+    private String estimator = AdvantageEstimators.GAE;
     private int samplesPerPrompt = 1;
     private double klLossCoefficient = 0;
     private KlEstimator klLossEstimator = KlEstimator.K3;
@@ -328,8 +614,35 @@ public record PpoConfig(
     private double entropyCoefficient = 0;
     private LrSchedule schedule = LrSchedule.constant();
     private int rolloutPartitions = 1;
+    private String policyLoss = PolicyLosses.PPO;
+    private int dynamicSamplingRounds = 0;
+    private int overlongBuffer = 0; // -1: a quarter of maxNewTokens
+    private double overlongPenalty = 1.0;
 
     private Builder() {}
+
+    /** See {@link PpoConfig#policyLoss()}: a name in {@link PolicyLosses}. */
+    public Builder policyLoss(String v) {
+      policyLoss = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#dynamicSamplingRounds()}; 0 turns it off. */
+    public Builder dynamicSampling(int maxExtraRounds) {
+      dynamicSamplingRounds = maxExtraRounds;
+      return this;
+    }
+
+    /**
+     * DAPO's soft overlong punishment over the last {@code buffer} tokens before maxNewTokens (−1:
+     * a quarter of maxNewTokens; 0: off), reaching −{@code penalty} at the cap.
+     */
+    public Builder overlongShaping(int buffer, double penalty) {
+      checkArgument(buffer >= -1, "overlong buffer must be >= -1: %s", buffer);
+      overlongBuffer = buffer;
+      overlongPenalty = penalty;
+      return this;
+    }
 
     /** See {@link PpoConfig#rolloutPartitions()}. */
     public Builder rolloutPartitions(int v) {
@@ -337,8 +650,8 @@ public record PpoConfig(
       return this;
     }
 
-    /** See {@link PpoConfig#estimator()}. */
-    public Builder estimator(Estimator v) {
+    /** See {@link PpoConfig#estimator()}: a name in {@link AdvantageEstimators}. */
+    public Builder estimator(String v) {
       estimator = v;
       return this;
     }
@@ -488,36 +801,7 @@ public record PpoConfig(
 
     /** Validates and builds. */
     public PpoConfig build() {
-      return new PpoConfig(
-          rolloutBatchSize,
-          miniBatchSize,
-          microBatchSize == 0 ? miniBatchSize : microBatchSize,
-          ppoEpochs,
-          sampling,
-          klCoefficient,
-          adaptiveKl,
-          klTarget,
-          klHorizon,
-          klEstimator,
-          missingEosScore,
-          gamma,
-          lambda,
-          whitenAdvantages,
-          clipRange,
-          valueClipRange,
-          ptxCoefficient,
-          policyOptimizer,
-          valueOptimizer,
-          seed,
-          estimator,
-          samplesPerPrompt,
-          klLossCoefficient,
-          klLossEstimator,
-          clipRangeHigh == 0 ? clipRange : clipRangeHigh,
-          lossAggregation,
-          entropyCoefficient,
-          schedule,
-          rolloutPartitions);
+      return new PpoConfig(this);
     }
   }
 }

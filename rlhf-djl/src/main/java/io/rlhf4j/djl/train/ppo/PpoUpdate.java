@@ -12,11 +12,11 @@ import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.Steps;
+import io.rlhf4j.djl.train.rl.PolicyLoss;
 import io.rlhf4j.train.Seeds;
 import io.rlhf4j.train.TrainingDivergedException;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoDiagnostics;
-import io.rlhf4j.train.rl.LossAggregation;
 import io.rlhf4j.train.rl.PolicyObjective;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,9 +29,10 @@ import java.util.Random;
 
 /**
  * PPO's update on one {@link Experience}: {@code ppoEpochs} passes of shuffled minibatches, each a
- * policy step on the clipped surrogate (+ γ·ptx on a fresh pretraining batch) and a value step on
- * the clipped value loss, each model with its own AdamW. Returns the means over all updates of the
- * losses and CleanRL's diagnostics (approximate KL k3 of π_new/π_old, clip fraction |ρ−1| &gt; ε).
+ * policy step on the configured policy loss (PPO's clipped surrogate by default) (+ γ·ptx on a
+ * fresh pretraining batch) and a value step on the clipped value loss, each model with its own
+ * AdamW. Returns the means over all updates of the losses and CleanRL's diagnostics (approximate KL
+ * k3 of π_new/π_old, clip fraction |ρ−1| &gt; ε).
  *
  * <p>The value loss is not weighted: with its own optimizer, AdamW is invariant to a constant scale
  * on the loss, so a coefficient would only move the gradient-clipping threshold. The value model's
@@ -52,6 +53,7 @@ final class PpoUpdate {
   private final PpoConfig config;
   private final List<int[]> pretraining;
   private final String stage;
+  private final PolicyLoss policyLoss;
 
   PpoUpdate(
       CausalLm policyModel,
@@ -68,6 +70,7 @@ final class PpoUpdate {
     this.config = config;
     this.pretraining = pretraining;
     this.stage = stage;
+    this.policyLoss = config.newPolicyLoss();
   }
 
   Map<String, Double> run(Experience e) {
@@ -101,8 +104,7 @@ final class PpoUpdate {
     double[][] oldLogp = HostArrays.pick(e.logProbs(), rows, width);
     double tokens = total(mask);
     PolicyObjective objective = config.objective();
-    LossAggregation aggregation = objective.aggregation();
-    double denominator = aggregation.denominator(mask);
+    double denominator = objective.aggregation().denominator(mask);
     List<List<Integer>> micro = Lists.partition(rows, config.microBatchSize());
     double[][] newLogp = new double[rows.size()][];
     // Policy: the objective, plus γ·ptx on a pretraining batch.
@@ -122,6 +124,7 @@ final class PpoUpdate {
         int w = (int) batch.targets().getShape().get(1);
         NDArray loss =
             Losses.policyObjective(
+                this.policyLoss,
                 stats.logProbs(),
                 HostArrays.tensor(scope, HostArrays.pick(e.logProbs(), part, w)),
                 objective.klCoefficient() > 0
@@ -129,7 +132,7 @@ final class PpoUpdate {
                     : null,
                 HostArrays.tensor(scope, HostArrays.pick(e.advantages(), part, w)),
                 stats.entropy(),
-                weights(scope, batch, e, part, w, aggregation),
+                batch.responseMask(),
                 Scalars.of(stats.logProbs(), denominator),
                 objective);
         float value = loss.getFloat();
@@ -211,29 +214,6 @@ final class PpoUpdate {
   // The schedule's multiplier for the optimizer's next step.
   private double lrFactor(AdamW optimizer) {
     return config.schedule().factor(optimizer.stepCount() + 1);
-  }
-
-  // The aggregation's per-token weights for a micro-batch: the mask itself for a token mean (so
-  // PPO's loss is computed exactly as before), the mask over each row's length for a sequence mean.
-  private static NDArray weights(
-      NDManager scope,
-      SequenceBatch batch,
-      Experience e,
-      List<Integer> part,
-      int width,
-      LossAggregation aggregation) {
-    if (aggregation == LossAggregation.TOKEN_MEAN) {
-      return batch.responseMask();
-    }
-    double[][] mask = HostArrays.pick(e.mask(), part, width);
-    double[][] w = new double[mask.length][width];
-    for (int b = 0; b < mask.length; b++) {
-      double factor = aggregation.rowFactor(mask[b]);
-      for (int t = 0; t < width; t++) {
-        w[b][t] = mask[b][t] * factor;
-      }
-    }
-    return HostArrays.tensor(scope, w);
   }
 
   private static double tokenMean(
