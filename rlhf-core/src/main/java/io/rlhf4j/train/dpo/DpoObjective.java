@@ -13,7 +13,13 @@ import io.rlhf4j.train.LogSigmoid;
  *   h = (log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l))
  *   sigmoid:  ℓ = −(1 − ε) log σ(β h) − ε log σ(−β h)        (ε = 0: DPO; ε &gt; 0: cDPO)
  *   IPO:      ℓ = (h − 1/(2β))²                               (log-probabilities per-token means)
+ *   SimPO:    ℓ = −(1 − ε) log σ(β h − γ) − ε log σ(−(β h − γ))   (per-token means, π_ref := 1)
+ *   ORPO:     ℓ = −β log σ(log odds(y_w) − log odds(y_l)),  log odds(y) = m − log(1 − e^m)
+ *             with m = per-token mean log π(y), no reference; plus its NLL term on y_w (α = 1)
  * </pre>
+ *
+ * <p>SimPO and ORPO keep no reference model: the trainer passes 0 for its log-probabilities, so h
+ * is the margin of the policy's own (mean) log-probabilities.
  *
  * <p>RPO adds α times the chosen response's per-token NLL, which the trainer computes alongside;
  * the implicit rewards β(log π(y) − log π_ref(y)) are TRL's {@code rewards/chosen} and {@code
@@ -22,10 +28,16 @@ import io.rlhf4j.train.LogSigmoid;
  * @param beta β (0.1, TRL's default)
  * @param type the loss
  * @param labelSmoothing ε, the assumed chance a label is flipped (0; sigmoid only)
- * @param sftCoefficient α of RPO's NLL term on the chosen response (0: none)
+ * @param sftCoefficient α of RPO's NLL term on the chosen response (0: none; ORPO's is 1)
+ * @param rewardMargin SimPO's target margin γ (0.5 with β = 2, the paper's ratio 0.25), 0 for the
+ *     others
  */
 public record DpoObjective(
-    double beta, DpoLossType type, double labelSmoothing, double sftCoefficient) {
+    double beta,
+    DpoLossType type,
+    double labelSmoothing,
+    double sftCoefficient,
+    double rewardMargin) {
 
   /** Validates. */
   public DpoObjective {
@@ -36,8 +48,16 @@ public record DpoObjective(
         "labelSmoothing must be in [0, 0.5): %s",
         labelSmoothing);
     checkArgument(
-        labelSmoothing == 0 || type == DpoLossType.SIGMOID, "label smoothing is for sigmoid DPO");
+        labelSmoothing == 0 || type == DpoLossType.SIGMOID || type == DpoLossType.SIMPO,
+        "label smoothing is for sigmoid DPO and SimPO");
     checkArgument(sftCoefficient >= 0, "sftCoefficient must be >= 0: %s", sftCoefficient);
+    checkArgument(
+        rewardMargin == 0 || type == DpoLossType.SIMPO, "rewardMargin (γ) is SimPO's setting");
+  }
+
+  /** The DPO family's objective without SimPO's margin. */
+  public DpoObjective(double beta, DpoLossType type, double labelSmoothing, double sftCoefficient) {
+    this(beta, type, labelSmoothing, sftCoefficient, 0);
   }
 
   /** h, the policy's log-ratio margin over the reference's. */
@@ -54,7 +74,16 @@ public record DpoObjective(
           -(1 - labelSmoothing) * LogSigmoid.of(beta * h)
               - labelSmoothing * LogSigmoid.of(-beta * h);
       case IPO -> square(h - 1 / (2 * beta));
+      case SIMPO ->
+          -(1 - labelSmoothing) * LogSigmoid.of(beta * h - rewardMargin)
+              - labelSmoothing * LogSigmoid.of(-(beta * h - rewardMargin));
+      case ORPO -> -beta * LogSigmoid.of(logOdds(chosen) - logOdds(rejected));
     };
+  }
+
+  /** log(p / (1 − p)) for p = e^m, m a per-token mean log-probability (&lt; 0). */
+  public static double logOdds(double meanLogp) {
+    return meanLogp - Math.log1p(-Math.exp(meanLogp));
   }
 
   /** dℓ/dh; the loss's gradient is this for log π(y_w) and minus this for log π(y_l). */
@@ -67,6 +96,12 @@ public record DpoObjective(
               * (-(1 - labelSmoothing) * LogSigmoid.sigmoid(-beta * h)
                   + labelSmoothing * LogSigmoid.sigmoid(beta * h));
       case IPO -> 2 * (h - 1 / (2 * beta));
+      case SIMPO ->
+          beta
+              * (-(1 - labelSmoothing) * LogSigmoid.sigmoid(-(beta * h - rewardMargin))
+                  + labelSmoothing * LogSigmoid.sigmoid(beta * h - rewardMargin));
+      case ORPO ->
+          throw new UnsupportedOperationException("ORPO's loss is not a function of h alone");
     };
   }
 

@@ -31,12 +31,31 @@ class DpoObjectiveTest {
   }
 
   @Test
+  void referenceFreeLossesMatchTheHandWorkedValues() {
+    // Mean log-probabilities −1.0 (chosen) and −1.5 (rejected), reference 0 (none is kept).
+    // SimPO, β = 2, γ = 0.5: β·0.5 − 0.5 = 0.5, −log σ(0.5) = log(1 + e^−0.5) = 0.474077.
+    DpoObjective simpo = new DpoObjective(2, DpoLossType.SIMPO, 0, 0, 0.5);
+    assertThat(simpo.loss(-1.0, -1.5, 0, 0)).isCloseTo(0.4740770, within(1e-7));
+    // ORPO, λ = 0.1: log odds(−0.5) = −0.5 − log(1 − e^−0.5) = 0.432752, log odds(−1.5) =
+    // −1.247518; their gap 1.680270, 0.1·log(1 + e^−1.680270) = 0.0170859.
+    DpoObjective orpo = new DpoObjective(0.1, DpoLossType.ORPO, 0, 1);
+    assertThat(DpoObjective.logOdds(-0.5)).isCloseTo(0.4327521, within(1e-7));
+    assertThat(orpo.loss(-0.5, -1.5, 0, 0)).isCloseTo(0.0170859, within(1e-7));
+    assertThat(DpoLossType.SIMPO.referenceFree()).isTrue();
+    assertThat(DpoLossType.ORPO.referenceFree()).isTrue();
+    assertThat(DpoLossType.SIGMOID.referenceFree()).isFalse();
+    assertThatThrownBy(() -> new DpoObjective(0.1, DpoLossType.SIGMOID, 0, 0, 0.5))
+        .hasMessageContaining("SimPO");
+  }
+
+  @Test
   void gradientMatchesFiniteDifferences() {
     for (DpoObjective o :
         new DpoObjective[] {
           new DpoObjective(0.1, DpoLossType.SIGMOID, 0, 0),
           new DpoObjective(0.5, DpoLossType.SIGMOID, 0.2, 0),
-          new DpoObjective(0.1, DpoLossType.IPO, 0, 0)
+          new DpoObjective(0.1, DpoLossType.IPO, 0, 0),
+          new DpoObjective(2, DpoLossType.SIMPO, 0.1, 0, 0.5)
         }) {
       double h = 1e-6;
       double[] up = PAIR.clone();

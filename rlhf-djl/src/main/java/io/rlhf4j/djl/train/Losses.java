@@ -60,6 +60,7 @@ public final class Losses {
    * <pre>
    *   h = (log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l))
    *   sigmoid: ℓ = (1 − ε) softplus(−β h) + ε softplus(β h)     IPO: ℓ = (h − 1/(2β))²
+   *   SimPO:   as sigmoid with β h − γ, reference 0             ORPO: β softplus(−Δ log odds)
    * </pre>
    *
    * @param logp log π of every response in the batch [N]
@@ -74,8 +75,17 @@ public final class Losses {
     NDArray perPair;
     if (objective.type() == DpoLossType.IPO) {
       perPair = h.sub(Scalars.of(h, 1 / (2 * objective.beta()))).square();
+    } else if (objective.type() == DpoLossType.ORPO) {
+      // log odds = m − log(1 − e^m); DJL has no log1p, and m (a mean log-probability) stays well
+      // below 0 for real responses, where 1 − e^m loses nothing in float.
+      NDArray odds = logp.sub(logp.exp().neg().add(Scalars.of(logp, 1)).log());
+      NDArray d = take(odds, m.create(pairs.winners())).sub(take(odds, m.create(pairs.losers())));
+      perPair = d.neg().getNDArrayInternal().softPlus().mul(Scalars.of(d, objective.beta()));
     } else {
       NDArray x = h.mul(Scalars.of(h, objective.beta()));
+      if (objective.rewardMargin() != 0) {
+        x = x.sub(Scalars.of(x, objective.rewardMargin())); // SimPO's γ
+      }
       perPair = x.neg().getNDArrayInternal().softPlus(); // −log σ(βh)
       double eps = objective.labelSmoothing();
       if (eps > 0) {

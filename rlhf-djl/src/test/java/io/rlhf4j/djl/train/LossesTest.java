@@ -218,13 +218,20 @@ class LossesTest {
     // Two rankings laid out back to back: K = 3 (ranks 0, 1, 1: two pairs) and K = 2.
     Losses.PairIndex pairs =
         RankingBatch.pairIndex(List.of(List.of(0, 1, 1), List.of(1, 0)), new double[] {0, 0});
-    double[] ref = {-11, -12, -10.5, -9, -9.5};
-    double[] start = {-10.2, -12.5, -10.1, -9.3, -9.1};
     for (DpoObjective o :
         List.of(
             new DpoObjective(0.1, DpoLossType.SIGMOID, 0, 0),
             new DpoObjective(0.5, DpoLossType.SIGMOID, 0.2, 0),
-            new DpoObjective(0.1, DpoLossType.IPO, 0, 0))) {
+            new DpoObjective(0.1, DpoLossType.IPO, 0, 0),
+            new DpoObjective(2, DpoLossType.SIMPO, 0.1, 0, 0.5),
+            new DpoObjective(0.1, DpoLossType.ORPO, 0, 1))) {
+      // Reference-free losses read per-token means and a reference of 0.
+      boolean free = o.type().referenceFree();
+      double[] ref = free ? new double[5] : new double[] {-11, -12, -10.5, -9, -9.5};
+      double[] start =
+          free
+              ? new double[] {-1.2, -1.6, -0.9, -2.0, -1.1}
+              : new double[] {-10.2, -12.5, -10.1, -9.3, -9.1};
       java.util.function.Function<double[], Double> reference =
           p -> {
             double total = 0;

@@ -48,12 +48,30 @@ public record DpoConfig(
     return new Builder();
   }
 
+  /**
+   * SimPO (Meng et al. 2024) with the paper's ratio γ/β = 0.25 at β = 2 (TRL's CPOTrainer with
+   * {@code loss_type="simpo"}, {@code cpo_alpha=0}): length-normalised log-probabilities, a target
+   * margin, no reference model.
+   */
+  public static Builder simpo() {
+    return builder().lossType(DpoLossType.SIMPO).beta(2.0).rewardMargin(0.5);
+  }
+
+  /**
+   * ORPO (Hong et al. 2024) as TRL's ORPOTrainer runs it: the chosen response's NLL plus λ = 0.1
+   * times the odds-ratio loss, no reference model.
+   */
+  public static Builder orpo() {
+    return builder().lossType(DpoLossType.ORPO).beta(0.1).sftCoefficient(1.0);
+  }
+
   /** Builds a {@link DpoConfig}. */
   public static final class Builder {
     private double beta = 0.1;
     private DpoLossType lossType = DpoLossType.SIGMOID;
     private double labelSmoothing = 0;
     private double sftCoefficient = 0;
+    private double rewardMargin = 0;
     private int epochs = 1;
     private int promptsPerBatch = 8;
     private int maxLength = 256;
@@ -65,7 +83,13 @@ public record DpoConfig(
 
     private Builder() {}
 
-    /** β, the strength of the implicit KL constraint. */
+    /** SimPO's target margin γ ({@link DpoObjective#rewardMargin()}). */
+    public Builder rewardMargin(double v) {
+      rewardMargin = v;
+      return this;
+    }
+
+    /** β, the strength of the implicit KL constraint (ORPO's λ). */
     public Builder beta(double v) {
       beta = v;
       return this;
@@ -134,7 +158,7 @@ public record DpoConfig(
     /** Validates and builds. */
     public DpoConfig build() {
       return new DpoConfig(
-          new DpoObjective(beta, lossType, labelSmoothing, sftCoefficient),
+          new DpoObjective(beta, lossType, labelSmoothing, sftCoefficient, rewardMargin),
           epochs,
           promptsPerBatch,
           maxLength,

@@ -18,7 +18,6 @@ import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.reward.EncodedRanking;
 import io.rlhf4j.djl.train.reward.RankingBatch;
-import io.rlhf4j.train.dpo.DpoLossType;
 import io.rlhf4j.train.dpo.DpoObjective;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,8 +63,13 @@ public final class DpoTrainer implements AutoCloseable {
     Contexts.check(config.maxLength(), policy);
     GradMode.offOnThisThread();
     this.policy = policy;
-    this.ownsReference = reference == null;
-    this.reference = reference == null ? policy.copy(policy.manager().getDevice()) : reference;
+    // SimPO and ORPO read no reference: none is copied, the memory of a second model saved.
+    boolean referenceFree = config.objective().type().referenceFree();
+    this.ownsReference = reference == null && !referenceFree;
+    this.reference =
+        referenceFree
+            ? null
+            : reference == null ? policy.copy(policy.manager().getDevice()) : reference;
     this.tokenizer = tokenizer;
     this.config = config;
     this.run = run;
@@ -204,7 +208,7 @@ public final class DpoTrainer implements AutoCloseable {
     long pairs = 0;
     for (int i = 0; i < encoded.size(); i++) {
       List<Integer> ranks = encoded.get(i).ranks();
-      double[] p = o.type() == DpoLossType.IPO ? ownMean.get(i) : own.get(i);
+      double[] p = o.type().perTokenMean() ? ownMean.get(i) : own.get(i);
       double[] r = ref.get(i);
       for (int w = 0; w < ranks.size(); w++) {
         for (int l = 0; l < ranks.size(); l++) {
@@ -225,9 +229,13 @@ public final class DpoTrainer implements AutoCloseable {
         right / pairs, likely / pairs, chosen / pairs, rejected / pairs, loss / pairs);
   }
 
-  // log π_ref of every response, summed over its tokens (per-token mean for IPO).
+  // log π_ref of every response, summed over its tokens (per-token mean for IPO); 0 for a loss
+  // without a reference (SimPO, ORPO).
   private List<double[]> referenceLogProbs(List<EncodedRanking> examples) {
-    return logProbs(reference, examples, config.objective().type() == DpoLossType.IPO);
+    if (reference == null) {
+      return examples.stream().map(e -> new double[e.responses().size()]).toList();
+    }
+    return logProbs(reference, examples, config.objective().type().perTokenMean());
   }
 
   // Per-response log-probabilities of `model`, without gradients, a few rows at a time.
@@ -266,7 +274,7 @@ public final class DpoTrainer implements AutoCloseable {
   // Each response's log-probability from its tokens' (per-token mean for IPO), [N].
   private NDArray perResponse(NDArray tokenLogp, NDArray mask) {
     NDArray sums = tokenLogp.sum(new int[] {1});
-    return config.objective().type() == DpoLossType.IPO ? sums.div(mask.sum(new int[] {1})) : sums;
+    return config.objective().type().perTokenMean() ? sums.div(mask.sum(new int[] {1})) : sums;
   }
 
   private static double[] meanLengths(SequenceBatch sequences) {
@@ -346,7 +354,7 @@ public final class DpoTrainer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (ownsReference) {
+    if (ownsReference && reference != null) {
       reference.close();
     }
   }

@@ -71,6 +71,43 @@ class DpoTrainerTest {
   }
 
   @Test
+  void simpoAndOrpoBeatTheSftModelWithoutAReference() {
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+      List<Ranking> train = RewardTrainerTest.rankings(pm, 120, 1);
+      List<Ranking> heldOut = RewardTrainerTest.rankings(pm, 48, 2);
+      // ORPO's λ = 0.1 is tuned for thousands of steps: over 30 steps here its NLL term (which
+      // raises chosen and rejected stories alike) swamps it, and held-out accuracy moves 0.649 ->
+      // 0.655 with λ = 1 and 0.714 with λ = 5 (0.750 without the NLL term).
+      for (DpoConfig.Builder preset : List.of(DpoConfig.simpo(), DpoConfig.orpo().beta(5.0))) {
+        DpoConfig config =
+            preset
+                .epochs(2)
+                .promptsPerBatch(8)
+                .maxLength(64)
+                .optimizer(AdamWConfig.of(5e-4))
+                .seed(4)
+                .build();
+        try (PretrainedModel fresh = PretrainedModel.load(TestModels.stories(), Device.cpu());
+            DpoTrainer trainer =
+                new DpoTrainer(
+                    fresh.model(), null, fresh.tokenizer(), config, new TrainingRun(List.of()))) {
+          DpoTrainer.Evaluation before = trainer.evaluate(heldOut);
+          DpoTrainer.Evaluation after = trainer.train(train, heldOut, null);
+          System.err.printf(
+              "%s held-out: likelihood accuracy %.3f -> %.3f%n",
+              config.objective().type(), before.likelihoodAccuracy(), after.likelihoodAccuracy());
+          // Without a reference the implicit reward is β times the mean log-probability, so it
+          // ranks pairs exactly as the likelihood does, before and after.
+          assertThat(before.accuracy()).isEqualTo(before.likelihoodAccuracy());
+          assertThat(after.likelihoodAccuracy())
+              .isGreaterThan(before.likelihoodAccuracy() + 0.05)
+              .isGreaterThan(0.6);
+        }
+      }
+    }
+  }
+
+  @Test
   void resumesExactlyAfterACrash() {
     List<Ranking> train;
     try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
