@@ -51,6 +51,8 @@ import picocli.CommandLine.Command;
       RlCommand.Grpo.class,
       RlCommand.Rloo.class,
       RlCommand.ReinforcePlusPlus.class,
+      RlCommand.Gspo.class,
+      RlCommand.Dapo.class,
       DpoCommand.class,
       BestOfNCommand.class,
       LabelCommand.class,

@@ -75,6 +75,14 @@ public final class JsonRecord {
     return OptionalDouble.of(n.doubleValue());
   }
 
+  /** A required boolean. */
+  public boolean bool(String field) {
+    if (!has(field)) {
+      throw error(field, "missing (true or false expected)");
+    }
+    return optionalBoolean(field, false);
+  }
+
   /** An optional boolean; absent or JSON null gives {@code fallback}. */
   public boolean optionalBoolean(String field, boolean fallback) {
     Object value = fields.get(field);

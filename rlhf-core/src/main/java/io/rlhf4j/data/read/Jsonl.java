@@ -4,6 +4,7 @@ import io.rlhf4j.data.ChatComparison;
 import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.LabeledCompletion;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.io.AtomicFiles;
@@ -64,6 +65,17 @@ public final class Jsonl {
               r.nonEmptyString(names.response()),
               r.optionalBoolean("truncated", false));
         });
+  }
+
+  /**
+   * Streams unpaired completions, each judged good or bad on its own, in TRL's unpaired preference
+   * layout ({@code {"prompt": ..., "completion": ..., "label": true}}), for KTO.
+   */
+  public static RecordReader<LabeledCompletion> labeledCompletions(Path file, ReadOptions options) {
+    return records(
+        file,
+        options,
+        r -> new LabeledCompletion(r.string("prompt"), r.string("completion"), r.bool("label")));
   }
 
   /** Streams pairwise comparisons from {@code file}. */

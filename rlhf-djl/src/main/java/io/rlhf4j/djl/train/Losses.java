@@ -2,11 +2,13 @@ package io.rlhf4j.djl.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Activation;
 import io.rlhf4j.djl.model.Scalars;
 import io.rlhf4j.djl.train.rl.PolicyLoss;
 import io.rlhf4j.djl.train.rl.PpoClipLoss;
 import io.rlhf4j.train.dpo.DpoLossType;
 import io.rlhf4j.train.dpo.DpoObjective;
+import io.rlhf4j.train.kto.KtoObjective;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.rl.LossAggregation;
 import io.rlhf4j.train.rl.PolicyObjective;
@@ -95,6 +97,36 @@ public final class Losses {
       }
     }
     return perPair.mul(m.create(pairs.weights())).sum();
+  }
+
+  /**
+   * KTO's loss ({@link KtoObjective}) over a batch of completions: the mean of λ·σ(−x) with x = β(r
+   * − z₀) for desirable and β(z₀ − r) for undesirable ones (1 − σ(x) = σ(−x)), r = log π − log
+   * π_ref summed over each completion's tokens.
+   *
+   * @param logp log π of every completion [N], with its gradient
+   * @param refLogp log π_ref of the same completions [N]
+   * @param desirable the label of each completion
+   * @param z0 the batch's reference point, a constant
+   */
+  public static NDArray ktoLoss(
+      NDArray logp, NDArray refLogp, boolean[] desirable, double z0, KtoObjective objective) {
+    int n = desirable.length;
+    float[] sign = new float[n];
+    float[] weight = new float[n];
+    for (int i = 0; i < n; i++) {
+      sign[i] = desirable[i] ? 1 : -1;
+      weight[i] =
+          (float)
+              ((desirable[i] ? objective.desirableWeight() : objective.undesirableWeight()) / n);
+    }
+    NDManager m = logp.getManager();
+    NDArray x =
+        logp.sub(refLogp)
+            .sub(Scalars.of(logp, z0))
+            .mul(m.create(sign))
+            .mul(Scalars.of(logp, objective.beta()));
+    return Activation.sigmoid(x.neg()).mul(m.create(weight)).sum();
   }
 
   private static NDArray take(NDArray values, NDArray indices) {

@@ -14,6 +14,7 @@ import io.rlhf4j.djl.train.rl.GspoLoss;
 import io.rlhf4j.djl.train.rl.PpoClipLoss;
 import io.rlhf4j.train.dpo.DpoLossType;
 import io.rlhf4j.train.dpo.DpoObjective;
+import io.rlhf4j.train.kto.KtoObjective;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoLoss;
 import io.rlhf4j.train.ppo.PtxLoss;
@@ -263,6 +264,44 @@ class LossesTest {
             .as("%s d/dlogp[%s]", o, i)
             .isCloseTo((reference.apply(up) - reference.apply(down)) / (2 * h), within(1e-4));
       }
+    }
+  }
+
+  @Test
+  void ktoLossMatchesItsReferenceWithGradients() {
+    double[] ref = {-11, -12, -10.5, -9, -9.5};
+    double[] start = {-10.2, -12.5, -10.1, -9.3, -8.1};
+    boolean[] desirable = {true, false, true, false, false};
+    KtoObjective o = new KtoObjective(0.1, 1.2, 0.8);
+    double z0 = 0.3;
+    java.util.function.Function<double[], Double> reference =
+        p -> {
+          double[] r = new double[p.length];
+          for (int i = 0; i < p.length; i++) {
+            r[i] = p[i] - ref[i];
+          }
+          return o.loss(r, desirable, z0);
+        };
+    NDArray x = manager.create(toFloats(start));
+    x.setRequiresGradient(true);
+    float[] grad;
+    float value;
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = Losses.ktoLoss(x, manager.create(toFloats(ref)), desirable, z0, o);
+      value = loss.getFloat();
+      gc.backward(loss);
+      grad = x.getGradient().toFloatArray();
+    }
+    assertThat((double) value).isCloseTo(reference.apply(start), within(1e-6));
+    double h = 1e-6;
+    for (int i = 0; i < start.length; i++) {
+      double[] up = start.clone();
+      double[] down = start.clone();
+      up[i] += h;
+      down[i] -= h;
+      assertThat((double) grad[i])
+          .as("d/dlogp[%s]", i)
+          .isCloseTo((reference.apply(up) - reference.apply(down)) / (2 * h), within(1e-5));
     }
   }
 

@@ -37,8 +37,9 @@ import java.util.OptionalDouble;
 import java.util.Random;
 
 /**
- * The algorithms head to head: PPO, GRPO, RLOO, REINFORCE++ and DPO from the same SFT model,
- * against the same hidden rater, with the same budget of sampled responses, over several seeds.
+ * The algorithms head to head: PPO, GRPO, RLOO, REINFORCE++, GSPO, DAPO, DPO, SimPO and ORPO from
+ * the same SFT model, against the same hidden rater, with the same budget of sampled responses,
+ * over several seeds.
  *
  * <p>First the demo runs one round ({@link Demo}: demonstrations, SFT, the rater's K = 4 rankings
  * of SFT samples, the reward model) into {@code out/demo}. Then, for each algorithm and seed, from
@@ -54,7 +55,10 @@ import java.util.Random;
 public final class Comparison {
   /** The algorithms, in the table's order. */
   public static final List<String> ALGORITHMS =
-      List.of("ppo", "grpo", "rloo", "reinforce++", "dpo");
+      List.of("ppo", "grpo", "rloo", "reinforce++", "gspo", "dapo", "dpo", "simpo", "orpo");
+
+  /** The offline ones, trained on the demo's rankings instead of sampling. */
+  private static final List<String> OFFLINE = List.of("dpo", "simpo", "orpo");
 
   private final DemoSettings demo;
   private final Settings settings;
@@ -159,8 +163,8 @@ public final class Comparison {
               new DjlPolicy(reference, sft.tokenizer()),
               ids.subList(0, Math.min(64, ids.size())),
               sampling(demo.seed()));
-          if (algorithm.equals("dpo")) {
-            responses = dpo(sft, reference, d, seed);
+          if (OFFLINE.contains(algorithm)) {
+            responses = dpo(algorithm, sft, reference, d, seed);
           } else {
             List<StepMetrics> history = rl(algorithm, sft, reference, reward, ids, seed);
             responses = (long) settings.rolloutBatch() * settings.iterations();
@@ -197,7 +201,7 @@ public final class Comparison {
               columns[4],
               columns[5],
               responses,
-              algorithm.equals("dpo") ? new double[0] : curve));
+              OFFLINE.contains(algorithm) ? new double[0] : curve));
     }
     write(rows);
     return rows;
@@ -244,6 +248,8 @@ public final class Comparison {
           case "grpo" -> PpoConfig.grpo().rolloutBatchSize(episodes / 4);
           case "rloo" -> PpoConfig.rloo().rolloutBatchSize(episodes / 4);
           case "reinforce++" -> PpoConfig.reinforcePlusPlus().rolloutBatchSize(episodes);
+          case "gspo" -> PpoConfig.gspo().rolloutBatchSize(episodes / 4);
+          case "dapo" -> PpoConfig.dapo().rolloutBatchSize(episodes / 4);
           default -> throw new IllegalArgumentException("not an RL algorithm: " + algorithm);
         };
     b.miniBatchSize(episodes / 4)
@@ -253,22 +259,30 @@ public final class Comparison {
         .policyOptimizer(AdamWConfig.of(demo.policyLearningRate()))
         .valueOptimizer(AdamWConfig.of(10 * demo.policyLearningRate()))
         .seed(seed);
-    if (!algorithm.equals("grpo")) {
+    // GRPO keeps its KL loss term; GSPO and DAPO run as their recipes do, with no KL at all.
+    if (!List.of("grpo", "gspo", "dapo").contains(algorithm)) {
       b.klCoefficient(demo.initialBeta()).adaptiveKl(demo.klTarget(), episodes * 2);
     }
     return b.build();
   }
 
-  // DPO on round 1's training rankings (the demo's held-out split excluded), 3 epochs.
-  private long dpo(PretrainedModel sft, CausalLm reference, Path d, int seed) throws IOException {
+  // DPO (or SimPO, ORPO with their presets' β) on round 1's training rankings (the demo's held-out
+  // split excluded), 3 epochs.
+  private long dpo(String algorithm, PretrainedModel sft, CausalLm reference, Path d, int seed)
+      throws IOException {
     HeldOutSplit split = new HeldOutSplit(0.1, demo.seed());
     List<Ranking> train =
         Jsonl.rankings(d.resolve("round-1/rankings.jsonl"), ReadOptions.strict()).readAll().stream()
             .filter(r -> !split.isHeldOut(r.prompt()))
             .toList();
+    DpoConfig.Builder preset =
+        switch (algorithm) {
+          case "simpo" -> DpoConfig.simpo();
+          case "orpo" -> DpoConfig.orpo();
+          default -> DpoConfig.builder().beta(0.1);
+        };
     DpoConfig config =
-        DpoConfig.builder()
-            .beta(0.1)
+        preset
             .epochs(3)
             .promptsPerBatch(8)
             .maxLength(128)

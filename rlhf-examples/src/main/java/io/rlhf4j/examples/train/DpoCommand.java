@@ -15,15 +15,27 @@ import picocli.CommandLine.Option;
 @Command(
     name = "dpo",
     mixinStandardHelpOptions = true,
-    description = "SFT, then DPO (or IPO, cDPO, RPO) on preferences; no reward model, no RL.")
+    description =
+        "SFT, then DPO (or IPO, cDPO, RPO; SimPO, ORPO without a reference) on preferences; no"
+            + " reward model, no RL.")
 public final class DpoCommand extends PipelineCommand {
   private static final DpoConfig D = DpoConfig.builder().build();
 
-  @Option(names = "--beta", description = "DPO's beta (default: ${DEFAULT-VALUE})")
-  double beta = D.objective().beta();
+  @Option(
+      names = "--beta",
+      description =
+          "beta (ORPO's lambda); default: the loss's preset (DPO, IPO 0.1; SimPO 2; ORPO 0.1)")
+  Double beta;
 
-  @Option(names = "--loss", description = "SIGMOID (DPO) or IPO (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--loss",
+      description = "SIGMOID (DPO), IPO, SIMPO or ORPO (default: ${DEFAULT-VALUE})")
   DpoLossType loss = D.objective().type();
+
+  @Option(
+      names = "--reward-margin",
+      description = "SimPO's target margin gamma; default: the preset's 0.5")
+  Double rewardMargin;
 
   @Option(
       names = "--label-smoothing",
@@ -32,8 +44,8 @@ public final class DpoCommand extends PipelineCommand {
 
   @Option(
       names = "--sft-coefficient",
-      description = "RPO: weight of the chosen response's NLL (default: ${DEFAULT-VALUE})")
-  double sftCoefficient = D.objective().sftCoefficient();
+      description = "RPO: weight of the chosen response's NLL; default 0, ORPO's 1")
+  Double sftCoefficient;
 
   @Option(names = "--epochs", description = "DPO epochs (default: ${DEFAULT-VALUE})")
   int epochs = D.epochs();
@@ -43,12 +55,24 @@ public final class DpoCommand extends PipelineCommand {
 
   @Override
   protected Training prepare() throws IOException {
+    DpoConfig.Builder preset =
+        switch (loss) {
+          case SIMPO -> DpoConfig.simpo();
+          case ORPO -> DpoConfig.orpo();
+          default -> DpoConfig.builder().lossType(loss);
+        };
+    if (beta != null) {
+      preset.beta(beta);
+    }
+    if (rewardMargin != null) {
+      preset.rewardMargin(rewardMargin);
+    }
+    if (sftCoefficient != null) {
+      preset.sftCoefficient(sftCoefficient);
+    }
     DpoConfig config =
-        DpoConfig.builder()
-            .beta(beta)
-            .lossType(loss)
+        preset
             .labelSmoothing(labelSmoothing)
-            .sftCoefficient(sftCoefficient)
             .epochs(epochs)
             .maxLength(maxLength)
             .optimizer(AdamWConfig.of(lr))

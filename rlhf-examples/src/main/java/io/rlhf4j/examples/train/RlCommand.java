@@ -13,8 +13,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The RL commands: SFT on demonstrations, a reward model on preferences, then RL on prompts with
- * the algorithm the command names ({@code ppo}, {@code grpo}, {@code rloo}, {@code reinforce++}),
- * each starting from its preset in {@link PpoConfig}; writes {@code RUN/policy}.
+ * the algorithm the command names ({@code ppo}, {@code grpo}, {@code rloo}, {@code reinforce++},
+ * {@code gspo}, {@code dapo}), each starting from its preset in {@link PpoConfig}; {@code
+ * --estimator} and {@code --policy-loss} swap in any registered estimator or loss; writes {@code
+ * RUN/policy}.
  */
 public abstract class RlCommand extends PipelineCommand {
   private final PpoConfig preset = preset().build();
@@ -81,6 +83,18 @@ public abstract class RlCommand extends PipelineCommand {
   double klTarget = 0;
 
   @Option(
+      names = "--estimator",
+      description =
+          "advantage estimator: gae, grpo, dr_grpo, rloo, reinforce_pp, reinforce_pp_baseline"
+              + " (OpenRLHF's names too); default: the command's")
+  String estimator;
+
+  @Option(
+      names = "--policy-loss",
+      description = "policy loss: ppo (clipped surrogate) or gspo; default: the command's")
+  String policyLoss;
+
+  @Option(
       names = "--rollout-partitions",
       description =
           "shards each iteration's rollout is made in; with --spark, one Spark task each"
@@ -134,6 +148,12 @@ public abstract class RlCommand extends PipelineCommand {
             .seed(seed);
     if (klTarget > 0) {
       rl.adaptiveKl(klTarget, 10_000);
+    }
+    if (estimator != null) {
+      rl.estimator(estimator);
+    }
+    if (policyLoss != null) {
+      rl.policyLoss(policyLoss);
     }
     List<String> promptTexts = userData().prompts(prompts);
     PpoConfig config = rl.build();
@@ -210,6 +230,32 @@ public abstract class RlCommand extends PipelineCommand {
     @Override
     protected PpoConfig.Builder preset() {
       return PpoConfig.reinforcePlusPlus();
+    }
+  }
+
+  /** {@code gspo}: GRPO's groups with one clipped importance ratio per sequence. */
+  @Command(
+      name = "gspo",
+      mixinStandardHelpOptions = true,
+      description = "SFT, reward model, then GSPO (sequence-level ratio and clipping, no critic).")
+  public static final class Gspo extends RlCommand {
+    @Override
+    protected PpoConfig.Builder preset() {
+      return PpoConfig.gspo();
+    }
+  }
+
+  /** {@code dapo}: clip-higher, token mean, dynamic sampling, overlong punishment. */
+  @Command(
+      name = "dapo",
+      mixinStandardHelpOptions = true,
+      description =
+          "SFT, reward model, then DAPO (clip-higher, dynamic sampling of groups with signal,"
+              + " overlong punishment).")
+  public static final class Dapo extends RlCommand {
+    @Override
+    protected PpoConfig.Builder preset() {
+      return PpoConfig.dapo();
     }
   }
 }

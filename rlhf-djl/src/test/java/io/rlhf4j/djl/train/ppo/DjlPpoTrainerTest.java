@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** PPO on the real stories260K against a programmatic reward model. */
-class DjlPpoTrainerTest {
+public class DjlPpoTrainerTest {
   @TempDir Path dir;
 
   private static final int BATCH = 32;
@@ -35,7 +35,7 @@ class DjlPpoTrainerTest {
       SamplingConfig.builder().temperature(0.7).maxNewTokens(32).build();
 
   /** The rater's count of cheerful words, capped at 2 so the optimum is reachable cheaply. */
-  static RewardModel reward(Tokenizer tokenizer) {
+  public static RewardModel reward(Tokenizer tokenizer) {
     return (prompts, responses) ->
         responses.stream()
             .mapToDouble(r -> Math.min(2, CheerfulRater.score("", tokenizer.decode(r))))
@@ -56,7 +56,7 @@ class DjlPpoTrainerTest {
         .build();
   }
 
-  static List<int[]> prompts(Tokenizer tokenizer, int n) {
+  public static List<int[]> prompts(Tokenizer tokenizer, int n) {
     List<int[]> prompts = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       prompts.add(tokenizer.encode(CheerfulRater.STARTS[i % CheerfulRater.STARTS.length], true));
@@ -65,7 +65,7 @@ class DjlPpoTrainerTest {
   }
 
   /** Mean reward of 96 fresh samples (a fixed evaluation seed, unlike any training seed). */
-  static double freshReward(Policy policy, Tokenizer tokenizer) {
+  public static double freshReward(Policy policy, Tokenizer tokenizer) {
     List<int[]> prompts = prompts(tokenizer, 96);
     List<Generation> gens = policy.generate(prompts, SAMPLING.toBuilder().seed(987_654).build());
     double[] r = reward(tokenizer).score(prompts, gens.stream().map(Generation::response).toList());

@@ -1,0 +1,218 @@
+package io.rlhf4j.djl.train.kto;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.rlhf4j.data.LabeledCompletion;
+import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.GradMode;
+import io.rlhf4j.djl.model.SequenceBatch;
+import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.djl.train.AdamW;
+import io.rlhf4j.djl.train.Contexts;
+import io.rlhf4j.djl.train.Dropouts;
+import io.rlhf4j.djl.train.EpochLoop;
+import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.TrainingLock;
+import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.train.Examples;
+import io.rlhf4j.train.kto.KtoObjective;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * KTO (Ethayarajh et al. 2024) on unpaired completions, offline: each completion judged good or bad
+ * on its own moves the policy's log-ratio to a frozen reference up or down relative to z₀, the
+ * batch's estimate of KL(π ‖ π_ref) ({@link KtoObjective}). No pairs are needed, so thumbs-up and
+ * thumbs-down feedback trains it directly.
+ *
+ * <p>z₀ comes from each completion paired with the next example's prompt in the batch (TRL's
+ * mismatched pairs), scored by policy and reference without gradients before the step; the
+ * reference's log-probabilities of the real completions are computed once before training.
+ */
+public final class KtoTrainer implements AutoCloseable {
+  /** The stage name in metrics and checkpoints. */
+  public static final String STAGE = "kto";
+
+  private static final int SCORING_ROWS = 32;
+
+  private final CausalLm policy;
+  private final CausalLm reference;
+  private final boolean ownsReference;
+  private final SavableTokenizer tokenizer;
+  private final KtoConfig config;
+  private final TrainingRun run;
+
+  /** One completion, tokenized, with its label and the reference's log-probability. */
+  private record Encoded(int[] prompt, int[] completion, boolean desirable, double refLogp) {}
+
+  /**
+   * @param policy the SFT model (or a LoRA view of it), trained in place
+   * @param reference the frozen reference; null makes a private copy of the policy as it is now
+   */
+  public KtoTrainer(
+      CausalLm policy,
+      CausalLm reference,
+      SavableTokenizer tokenizer,
+      KtoConfig config,
+      TrainingRun run) {
+    Contexts.check(config.maxLength(), policy);
+    GradMode.offOnThisThread();
+    this.policy = policy;
+    this.ownsReference = reference == null;
+    this.reference = reference == null ? policy.copy(policy.manager().getDevice()) : reference;
+    this.tokenizer = tokenizer;
+    this.config = config;
+    this.run = run;
+  }
+
+  /**
+   * Trains on {@code data}, resuming from {@code checkpointDir} when it holds a checkpoint (null:
+   * no checkpoints).
+   */
+  public void train(List<LabeledCompletion> data, Path checkpointDir) {
+    try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
+      GradMode.offOnThisThread();
+      List<Examples.Example> examples = new ArrayList<>();
+      for (LabeledCompletion c : data) {
+        examples.add(
+            Examples.encode(tokenizer, c.prompt(), c.completion(), false, config.maxLength()));
+      }
+      double[] ref =
+          logProbs(
+              reference,
+              examples.stream().map(Examples.Example::prompt).toList(),
+              examples.stream().map(Examples.Example::response).toList());
+      List<Encoded> encoded = new ArrayList<>();
+      for (int i = 0; i < examples.size(); i++) {
+        Examples.Example e = examples.get(i);
+        encoded.add(new Encoded(e.prompt(), e.response(), data.get(i).desirable(), ref[i]));
+      }
+      policy.setTrainable(true);
+      try (AdamW optimizer = new AdamW(config.optimizer(), policy.parameters(), policy.manager())) {
+        EpochLoop.run(
+            new EpochLoop.Plan(
+                STAGE,
+                config.batchSize(),
+                config.epochs(),
+                config.warmupSteps(),
+                config.seed(),
+                config.checkpointEverySteps()),
+            encoded,
+            policy,
+            tokenizer,
+            optimizer,
+            run,
+            checkpointDir,
+            this::step,
+            Map::of);
+      } finally {
+        policy.setTrainable(false);
+      }
+    }
+  }
+
+  // z₀ from the batch's mismatched pairs (no gradients), then KTO's loss and its backward pass.
+  private Map<String, Double> step(List<Encoded> batch, long step) {
+    int n = batch.size();
+    List<int[]> prompts = new ArrayList<>();
+    List<int[]> shifted = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int[] prompt = batch.get(i).prompt();
+      int[] other = batch.get((i + 1) % n).completion();
+      prompts.add(prompt);
+      // Cut to fit maxLength beside this prompt (every prompt leaves room for one token).
+      shifted.add(Arrays.copyOf(other, Math.min(other.length, config.maxLength() - prompt.length)));
+    }
+    double[] policyKl = logProbs(policy, prompts, shifted);
+    double[] referenceKl = logProbs(reference, prompts, shifted);
+    double[] klRatios = new double[n];
+    for (int i = 0; i < n; i++) {
+      klRatios[i] = policyKl[i] - referenceKl[i];
+    }
+    double z0 = KtoObjective.referencePoint(klRatios);
+    boolean[] desirable = new boolean[n];
+    float[] ref = new float[n];
+    for (int i = 0; i < n; i++) {
+      desirable[i] = batch.get(i).desirable();
+      ref[i] = (float) batch.get(i).refLogp();
+    }
+    Dropouts.seed(policy, config.seed(), step);
+    try (NDManager scope = policy.manager().newSubManager();
+        GradientCollector collector = GradMode.collector()) {
+      SequenceBatch sequences =
+          SequenceBatch.of(
+              scope,
+              batch.stream().map(Encoded::prompt).toList(),
+              batch.stream().map(Encoded::completion).toList());
+      NDArray logp =
+          sequences
+              .responseLogProbs(
+                  policy, policy.hidden(sequences.tokens(), sequences.valid(), null, true), 1.0)
+              .sum(new int[] {1});
+      NDArray loss = Losses.ktoLoss(logp, scope.create(ref), desirable, z0, config.objective());
+      float value = loss.getFloat();
+      if (Float.isFinite(value)) {
+        collector.backward(loss); // a non-finite loss stops the loop before any update
+      }
+      return metrics(value, logp.toFloatArray(), ref, desirable, z0);
+    }
+  }
+
+  // TRL's KTO metrics: the implicit rewards β·r of desirable and undesirable completions, and z₀.
+  private Map<String, Double> metrics(
+      double loss, float[] logp, float[] ref, boolean[] desirable, double z0) {
+    double beta = config.objective().beta();
+    double chosen = 0;
+    double rejected = 0;
+    int good = 0;
+    for (int i = 0; i < logp.length; i++) {
+      double reward = beta * (logp[i] - ref[i]);
+      if (desirable[i]) {
+        chosen += reward;
+        good++;
+      } else {
+        rejected += reward;
+      }
+    }
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("loss", loss);
+    m.put("kl", z0);
+    m.put("rewards_chosen", good == 0 ? 0 : chosen / good);
+    m.put("rewards_rejected", good == logp.length ? 0 : rejected / (logp.length - good));
+    return m;
+  }
+
+  // Summed log-probabilities of each (prompt, completion) under `model`, without gradients.
+  private static double[] logProbs(CausalLm model, List<int[]> prompts, List<int[]> completions) {
+    GradMode.offOnThisThread();
+    double[] out = new double[prompts.size()];
+    for (int from = 0; from < out.length; from += SCORING_ROWS) {
+      int to = Math.min(out.length, from + SCORING_ROWS);
+      try (NDManager scope = model.manager().newSubManager()) {
+        SequenceBatch batch =
+            SequenceBatch.of(scope, prompts.subList(from, to), completions.subList(from, to));
+        float[] sums =
+            batch
+                .responseLogProbs(model, model.hidden(batch.tokens(), batch.valid(), null), 1.0)
+                .sum(new int[] {1})
+                .toFloatArray();
+        for (int i = from; i < to; i++) {
+          out[i] = sums[i - from];
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    if (ownsReference) {
+      reference.close();
+    }
+  }
+}
