@@ -243,27 +243,12 @@ class LossesTest {
             }
             return total;
           };
-      NDArray x = manager.create(toFloats(start));
-      x.setRequiresGradient(true);
-      float[] grad;
-      float value;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = Losses.dpoLoss(x, manager.create(toFloats(ref)), pairs, o);
-        value = loss.getFloat();
-        gc.backward(loss);
-        grad = x.getGradient().toFloatArray();
-      }
-      assertThat((double) value).as("%s", o).isCloseTo(reference.apply(start), within(1e-5));
-      double h = 1e-6;
-      for (int i = 0; i < start.length; i++) {
-        double[] up = start.clone();
-        double[] down = start.clone();
-        up[i] += h;
-        down[i] -= h;
-        assertThat((double) grad[i])
-            .as("%s d/dlogp[%s]", o, i)
-            .isCloseTo((reference.apply(up) - reference.apply(down)) / (2 * h), within(1e-4));
-      }
+      checkVectorLoss(
+          String.valueOf(o),
+          start,
+          x -> Losses.dpoLoss(x, manager.create(toFloats(ref)), pairs, o),
+          reference,
+          1e-4);
     }
   }
 
@@ -282,17 +267,33 @@ class LossesTest {
           }
           return o.loss(r, desirable, z0);
         };
+    checkVectorLoss(
+        "kto",
+        start,
+        x -> Losses.ktoLoss(x, manager.create(toFloats(ref)), desirable, z0, o),
+        reference,
+        1e-5);
+  }
+
+  // A loss of one log-probability per response [N]: its value against the reference's, and its
+  // autograd gradient against the reference's central finite differences.
+  private void checkVectorLoss(
+      String what,
+      double[] start,
+      Function<NDArray, NDArray> tensor,
+      Function<double[], Double> reference,
+      double gradientTolerance) {
     NDArray x = manager.create(toFloats(start));
     x.setRequiresGradient(true);
     float[] grad;
     float value;
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-      NDArray loss = Losses.ktoLoss(x, manager.create(toFloats(ref)), desirable, z0, o);
+      NDArray loss = tensor.apply(x);
       value = loss.getFloat();
       gc.backward(loss);
       grad = x.getGradient().toFloatArray();
     }
-    assertThat((double) value).isCloseTo(reference.apply(start), within(1e-6));
+    assertThat((double) value).as(what).isCloseTo(reference.apply(start), within(1e-5));
     double h = 1e-6;
     for (int i = 0; i < start.length; i++) {
       double[] up = start.clone();
@@ -300,8 +301,9 @@ class LossesTest {
       up[i] += h;
       down[i] -= h;
       assertThat((double) grad[i])
-          .as("d/dlogp[%s]", i)
-          .isCloseTo((reference.apply(up) - reference.apply(down)) / (2 * h), within(1e-5));
+          .as("%s d/dlogp[%s]", what, i)
+          .isCloseTo(
+              (reference.apply(up) - reference.apply(down)) / (2 * h), within(gradientTolerance));
     }
   }
 

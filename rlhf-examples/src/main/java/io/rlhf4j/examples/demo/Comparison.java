@@ -167,7 +167,12 @@ public final class Comparison {
             responses = dpo(algorithm, sft, reference, d, seed);
           } else {
             List<StepMetrics> history = rl(algorithm, sft, reference, reward, ids, seed);
-            responses = (long) settings.rolloutBatch() * settings.iterations();
+            // Every response sampled counts, DAPO's refill rounds included.
+            responses = 0;
+            for (StepMetrics step : history) {
+              double extra = step.values().getOrDefault("dynamic_sampling_rounds", 0.0);
+              responses += (long) (settings.rolloutBatch() * (1 + extra));
+            }
             for (int i = 0; i < curve.length; i++) {
               curve[i] += history.get(i).get(Demo.HIDDEN) / n;
             }

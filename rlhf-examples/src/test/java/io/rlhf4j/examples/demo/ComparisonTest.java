@@ -52,11 +52,16 @@ class ComparisonTest {
       assertThat(java.util.Arrays.stream(r.peakGb()).boxed())
           .as(r.algorithm())
           .allMatch(gb -> gb > 0.05 && gb < 8);
-      if (r.algorithm().equals("dpo")) {
+      if (List.of("dpo", "simpo", "orpo").contains(r.algorithm())) {
         assertThat(r.curve()).isEmpty();
         assertThat(r.responses()).isPositive().isLessThanOrEqualTo(16 * 4);
       } else {
-        assertThat(r.responses()).isEqualTo(16);
+        // DAPO's dynamic sampling samples more than the budget when groups tie, and says so.
+        if (r.algorithm().equals("dapo")) {
+          assertThat(r.responses()).isGreaterThanOrEqualTo(16);
+        } else {
+          assertThat(r.responses()).isEqualTo(16);
+        }
         assertThat(java.util.Arrays.stream(r.curve()).boxed())
             .hasSize(2)
             .allMatch(Double::isFinite);
@@ -82,7 +87,7 @@ class ComparisonTest {
                         l.startsWith("| ")
                             && !l.startsWith("| algorithm")
                             && !l.startsWith("| ---")))
-        .hasSize(5);
+        .hasSize(Comparison.ALGORITHMS.size());
     assertThat(ImageIO.read(dir.resolve("comparison.png").toFile()).getWidth()).isPositive();
     assertThat(Files.readString(dir.resolve("comparison.json"))).contains("\"algorithm\":\"grpo\"");
   }
