@@ -70,13 +70,10 @@ public record DpoObjective(
   public double loss(double chosen, double rejected, double chosenRef, double rejectedRef) {
     double h = margin(chosen, rejected, chosenRef, rejectedRef);
     return switch (type) {
-      case SIGMOID ->
-          -(1 - labelSmoothing) * LogSigmoid.of(beta * h)
-              - labelSmoothing * LogSigmoid.of(-beta * h);
+      case SIGMOID, SIMPO ->
+          -(1 - labelSmoothing) * LogSigmoid.of(sigmoidArgument(h))
+              - labelSmoothing * LogSigmoid.of(-sigmoidArgument(h));
       case IPO -> square(h - 1 / (2 * beta));
-      case SIMPO ->
-          -(1 - labelSmoothing) * LogSigmoid.of(beta * h - rewardMargin)
-              - labelSmoothing * LogSigmoid.of(-(beta * h - rewardMargin));
       case ORPO -> -beta * LogSigmoid.of(logOdds(chosen) - logOdds(rejected));
     };
   }
@@ -86,23 +83,48 @@ public record DpoObjective(
     return meanLogp - Math.log1p(-Math.exp(meanLogp));
   }
 
-  /** dℓ/dh; the loss's gradient is this for log π(y_w) and minus this for log π(y_l). */
-  public double dLossDMargin(double chosen, double rejected, double chosenRef, double rejectedRef) {
-    double h = margin(chosen, rejected, chosenRef, rejectedRef);
-    return switch (type) {
-        // d/dx −log σ(x) = −σ(−x); d/dx −log σ(−x) = σ(x)
-      case SIGMOID ->
-          beta
-              * (-(1 - labelSmoothing) * LogSigmoid.sigmoid(-beta * h)
-                  + labelSmoothing * LogSigmoid.sigmoid(beta * h));
-      case IPO -> 2 * (h - 1 / (2 * beta));
-      case SIMPO ->
-          beta
-              * (-(1 - labelSmoothing) * LogSigmoid.sigmoid(-(beta * h - rewardMargin))
-                  + labelSmoothing * LogSigmoid.sigmoid(beta * h - rewardMargin));
-      case ORPO ->
-          throw new UnsupportedOperationException("ORPO's loss is not a function of h alone");
-    };
+  /** dℓ/d log π(y_w), the loss's gradient in the chosen response's log-probability. */
+  public double dLossDChosen(double chosen, double rejected, double chosenRef, double rejectedRef) {
+    if (type == DpoLossType.ORPO) {
+      return -orpoSlope(chosen, rejected) * dLogOdds(chosen);
+    }
+    return dLossDMargin(margin(chosen, rejected, chosenRef, rejectedRef));
+  }
+
+  /** dℓ/d log π(y_l), the loss's gradient in the rejected response's log-probability. */
+  public double dLossDRejected(
+      double chosen, double rejected, double chosenRef, double rejectedRef) {
+    if (type == DpoLossType.ORPO) {
+      return orpoSlope(chosen, rejected) * dLogOdds(rejected);
+    }
+    return -dLossDMargin(margin(chosen, rejected, chosenRef, rejectedRef));
+  }
+
+  // dℓ/dh for the losses that are functions of the margin h alone (all but ORPO, which the
+  // callers handle first). Sigmoid DPO and SimPO share −(1 − ε) log σ(x) − ε log σ(−x) with
+  // x = βh (− γ for SimPO); d/dx −log σ(x) = −σ(−x), d/dx −log σ(−x) = σ(x).
+  private double dLossDMargin(double h) {
+    if (type == DpoLossType.IPO) {
+      return 2 * (h - 1 / (2 * beta));
+    }
+    double x = sigmoidArgument(h);
+    return beta
+        * (-(1 - labelSmoothing) * LogSigmoid.sigmoid(-x) + labelSmoothing * LogSigmoid.sigmoid(x));
+  }
+
+  // x of the sigmoid losses: βh, less SimPO's target margin γ (0 for the others).
+  private double sigmoidArgument(double h) {
+    return beta * h - rewardMargin;
+  }
+
+  // −dℓ/dd for ORPO's ℓ = −β log σ(d), d the log-odds gap: β σ(−d).
+  private double orpoSlope(double chosen, double rejected) {
+    return beta * LogSigmoid.sigmoid(-(logOdds(chosen) - logOdds(rejected)));
+  }
+
+  // d log odds / dm = 1 + e^m / (1 − e^m) = 1 / (1 − e^m).
+  private static double dLogOdds(double meanLogp) {
+    return -1 / Math.expm1(meanLogp);
   }
 
   /** The implicit reward β(log π(y) − log π_ref(y)). */

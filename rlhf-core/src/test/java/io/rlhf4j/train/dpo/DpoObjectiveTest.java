@@ -55,7 +55,8 @@ class DpoObjectiveTest {
           new DpoObjective(0.1, DpoLossType.SIGMOID, 0, 0),
           new DpoObjective(0.5, DpoLossType.SIGMOID, 0.2, 0),
           new DpoObjective(0.1, DpoLossType.IPO, 0, 0),
-          new DpoObjective(2, DpoLossType.SIMPO, 0.1, 0, 0.5)
+          new DpoObjective(2, DpoLossType.SIMPO, 0.1, 0, 0.5),
+          new DpoObjective(0.1, DpoLossType.ORPO, 0, 1)
         }) {
       double h = 1e-6;
       double[] up = PAIR.clone();
@@ -63,14 +64,15 @@ class DpoObjectiveTest {
       up[0] += h;
       down[0] -= h;
       double numeric = (loss(o, up) - loss(o, down)) / (2 * h);
-      assertThat(o.dLossDMargin(PAIR[0], PAIR[1], PAIR[2], PAIR[3]))
+      assertThat(o.dLossDChosen(PAIR[0], PAIR[1], PAIR[2], PAIR[3]))
           .as("%s", o)
           .isCloseTo(numeric, within(1e-6));
       up = PAIR.clone();
       down = PAIR.clone();
       up[1] += h;
       down[1] -= h;
-      assertThat(-o.dLossDMargin(PAIR[0], PAIR[1], PAIR[2], PAIR[3]))
+      assertThat(o.dLossDRejected(PAIR[0], PAIR[1], PAIR[2], PAIR[3]))
+          .as("%s", o)
           .isCloseTo((loss(o, up) - loss(o, down)) / (2 * h), within(1e-6));
     }
   }
