@@ -11,6 +11,7 @@ import com.google.common.hash.Hashing;
 import com.google.gson.JsonObject;
 import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.HeldOutSplit;
+import io.rlhf4j.data.LabeledCompletion;
 import io.rlhf4j.data.Labeler;
 import io.rlhf4j.data.PreferenceDataset;
 import io.rlhf4j.data.Ranking;
@@ -31,6 +32,8 @@ import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.dpo.DpoConfig;
 import io.rlhf4j.djl.train.dpo.DpoTrainer;
+import io.rlhf4j.djl.train.kto.KtoConfig;
+import io.rlhf4j.djl.train.kto.KtoTrainer;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
@@ -191,6 +194,8 @@ public final class Rlhf {
     private PpoConfig ppoConfig;
     private int ppoIterations;
     private DpoConfig dpoConfig;
+    private KtoConfig ktoConfig;
+    private List<LabeledCompletion> ktoData;
     private SamplingConfig labelSampling =
         SamplingConfig.builder().temperature(0.7).maxNewTokens(64).build();
     private int rounds = 1;
@@ -219,6 +224,7 @@ public final class Rlhf {
     /** Step 2: a reward model on human preferences (comparisons or K-wise rankings). */
     public Pipeline thenRewardModel(PreferenceDataset data, RewardConfig config) {
       checkState(!rewardGiven(), "a pipeline trains a reward model or takes one, not both");
+      checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
       this.preferences = checkNotNull(data, "data");
       this.rewardConfig = checkNotNull(config, "config");
       return this;
@@ -231,6 +237,7 @@ public final class Rlhf {
      */
     public Pipeline thenRewardModel(Labeler labeler, int k, RewardConfig config) {
       checkArgument(k >= 2, "k must be >= 2");
+      checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
       this.labeler = checkNotNull(labeler, "labeler");
       this.k = k;
       this.labelSftSamples = true;
@@ -253,6 +260,7 @@ public final class Rlhf {
       checkArgument(!prompts.isEmpty(), "RL needs prompts");
       checkArgument(iterations >= 1, "iterations must be >= 1");
       checkState(dpoConfig == null, "a pipeline runs either DPO or a reward model and RL");
+      checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
       this.prompts = List.copyOf(prompts);
       this.ppoConfig = checkNotNull(config, "config");
       this.ppoIterations = iterations;
@@ -338,6 +346,7 @@ public final class Rlhf {
      */
     public Pipeline thenDpo(PreferenceDataset data, DpoConfig config) {
       checkState(ppoConfig == null, "a pipeline runs either DPO or a reward model and RL");
+      checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
       this.preferences = checkNotNull(data, "data");
       this.dpoConfig = checkNotNull(config, "config");
       return this;
@@ -352,12 +361,28 @@ public final class Rlhf {
       checkArgument(!prompts.isEmpty(), "labelling needs prompts");
       checkArgument(k >= 2, "k must be >= 2");
       checkState(ppoConfig == null, "a pipeline runs either DPO or a reward model and RL");
+      checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
       this.prompts = List.copyOf(prompts);
       this.labeler = checkNotNull(labeler, "labeler");
       this.k = k;
       this.labelSftSamples = true;
       this.preferences = PreferenceDataset.of(List.of());
       this.dpoConfig = checkNotNull(config, "config");
+      return this;
+    }
+
+    /**
+     * Steps 2 and 3 replaced by KTO on completions each judged good or bad on its own (thumbs up or
+     * down, no pairs): the SFT model is trained on them against itself as it was after SFT. One
+     * round; no reward model, no RL.
+     */
+    public Pipeline thenKto(List<LabeledCompletion> data, KtoConfig config) {
+      checkArgument(!data.isEmpty(), "KTO needs labelled completions");
+      checkState(
+          ppoConfig == null && dpoConfig == null && rewardConfig == null && !rewardGiven(),
+          "a pipeline runs one of KTO, DPO, or a reward model and RL");
+      this.ktoData = List.copyOf(data);
+      this.ktoConfig = checkNotNull(config, "config");
       return this;
     }
 
@@ -452,11 +477,17 @@ public final class Rlhf {
      */
     public Result run(Path out) throws IOException {
       checkState(
-          preferences != null || rewardGiven(),
-          "call thenRewardModel or thenDpo before run, or give thenRl a reward");
-      checkState(prompts != null || dpoConfig != null, "call thenPpo (or thenRl) before run");
+          ktoConfig == null || rounds == 1,
+          "KTO runs one round on the given completions (rounds %s)",
+          rounds);
       checkState(
-          dpoConfig != null || rewardConfig != null || rewardGiven(),
+          preferences != null || rewardGiven() || ktoConfig != null,
+          "call thenRewardModel, thenDpo or thenKto before run, or give thenRl a reward");
+      checkState(
+          prompts != null || dpoConfig != null || ktoConfig != null,
+          "call thenPpo (or thenRl) before run");
+      checkState(
+          dpoConfig != null || rewardConfig != null || rewardGiven() || ktoConfig != null,
           "call thenRewardModel before run, or give thenRl a reward");
       checkState(!rewardGiven() || prompts != null, "a given reward is for RL: call thenRl");
       checkState(
@@ -499,7 +530,7 @@ public final class Rlhf {
       CausalLm trunk = base.model();
       SavableTokenizer tokenizer =
           chatTemplate == null ? base.tokenizer() : base.tokenizer().withChatTemplate(chatTemplate);
-      if (dpoConfig == null && !rewardGiven()) {
+      if (rewardConfig != null && ppoConfig != null) {
         warnIfRewardModelSeesLess(tokenizer);
       }
       // 1. Supervised fine-tuning.
@@ -530,6 +561,13 @@ public final class Rlhf {
       }
       if (rewardGiven()) {
         runGivenReward(out, run, policy, sft, tokenizer, models);
+        return finish(out, policy, tokenizer, null, models);
+      }
+      if (ktoConfig != null) {
+        try (KtoTrainer kto =
+            new KtoTrainer(policy, sft, tokenizer, ktoConfig, run.scoped("round-1"))) {
+          kto.train(ktoData, out.resolve("round-1").resolve(KtoTrainer.STAGE));
+        }
         return finish(out, policy, tokenizer, null, models);
       }
       HeldOutSplit.Parts<Ranking> given =
@@ -706,12 +744,12 @@ public final class Rlhf {
       int longestPrompt =
           prompts.stream().mapToInt(p -> tokenizer.encode(p, true).length).max().orElse(0);
       int needed = longestPrompt + ppoConfig.sampling().maxNewTokens() + 1;
-      if (rewardConfig.maxLength() < needed) {
+      if (rewardConfig.training().maxLength() < needed) {
         LOG.warn(
             "reward maxLength {} is shorter than the longest PPO sequence ({} prompt + {} new"
                 + " tokens + EOS = {}): the reward model is trained on truncated sequences but"
                 + " scores whole ones in PPO",
-            rewardConfig.maxLength(),
+            rewardConfig.training().maxLength(),
             longestPrompt,
             ppoConfig.sampling().maxNewTokens(),
             needed);
@@ -747,6 +785,10 @@ public final class Rlhf {
       s.put("ppo", ppoConfig);
       s.put("dpo", dpoConfig);
       s.put("lora", lora);
+      if (ktoConfig != null) { // only then, so the settings of other runs stay as they were
+        s.put("kto_completions", fingerprint(ktoData));
+        s.put("kto", ktoConfig);
+      }
       return RunSettings.of(s);
     }
 

@@ -3,6 +3,7 @@ package io.rlhf4j.examples;
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.examples.train.DpoCommand;
+import io.rlhf4j.examples.train.KtoCommand;
 import io.rlhf4j.examples.train.RlCommand;
 import io.rlhf4j.examples.train.SftCommand;
 import io.rlhf4j.examples.train.TrainCommand;
@@ -54,6 +55,7 @@ import picocli.CommandLine.Command;
       RlCommand.Gspo.class,
       RlCommand.Dapo.class,
       DpoCommand.class,
+      KtoCommand.class,
       BestOfNCommand.class,
       LabelCommand.class,
       GenerateCommand.class,

@@ -205,6 +205,58 @@ class TrainCommandsTest {
     assertThat(dpo.resolve("policy/model.safetensors")).exists();
   }
 
+  @Test
+  void ktoFromTheShellTrainsOnThumbsAndABadLabelNamesItsLine() throws Exception {
+    List<String> thumbs =
+        List.of(
+            "{\"prompt\": \"Sam had a kite.\", \"completion\": \" He flew it with his friend.\","
+                + " \"label\": true}",
+            "{\"prompt\": \"Sam had a kite.\", \"completion\": \" It broke.\", \"label\": false}",
+            "{\"prompt\": \"It rained.\", \"completion\": \" Ann and her friend laughed.\","
+                + " \"label\": true}",
+            "{\"prompt\": \"Max ran.\", \"completion\": \" Max fell.\", \"label\": false}");
+    Path good = Files.write(dir.resolve("thumbs.jsonl"), thumbs);
+    List<String> badLines = new ArrayList<>(thumbs);
+    badLines.set(2, "{\"prompt\": \"It rained.\", \"completion\": \" Ann.\", \"label\": \"yes\"}");
+    Path bad = Files.write(dir.resolve("bad.jsonl"), badLines);
+    List<String> common =
+        List.of(
+            "kto",
+            "--model",
+            STORIES,
+            "--demonstrations",
+            demos.toString(),
+            "--prompt-field",
+            "question",
+            "--response-field",
+            "answer",
+            "--sft-epochs",
+            "1",
+            "--held-out-fraction",
+            "0",
+            "--batch-size",
+            "2",
+            "--lr",
+            "1e-4");
+    List<String> args = new ArrayList<>(common);
+    args.addAll(List.of("--completions", bad.toString(), "--out", dir.resolve("bad").toString()));
+    Outcome refused = run(args.toArray(String[]::new));
+    assertThat(refused.status()).isNotZero();
+    assertThat(refused.stderr()).contains(bad + ":3").contains("label");
+    assertThat(dir.resolve("bad")).doesNotExist();
+
+    Path kto = dir.resolve("kto");
+    args = new ArrayList<>(common);
+    args.addAll(List.of("--completions", good.toString(), "--out", kto.toString()));
+    Outcome k = run(args.toArray(String[]::new));
+    assertThat(k.status()).as(k.stderr()).isZero();
+    List<StepMetrics> steps = MetricsFile.read(kto.resolve("metrics.jsonl"));
+    // 4 completions, 2 per step, 1 epoch.
+    assertThat(steps.stream().filter(s -> s.stage().endsWith("kto"))).hasSize(2);
+    assertThat(steps.get(steps.size() - 1).values()).containsKeys("kl", "rewards_chosen");
+    assertThat(kto.resolve("policy/model.safetensors")).exists();
+  }
+
   /** Qwen2-Instruct's chat template (ChatML), as its tokenizer_config.json holds it. */
   private static final String CHATML =
       "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"

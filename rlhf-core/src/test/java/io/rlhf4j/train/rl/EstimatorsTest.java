@@ -156,6 +156,31 @@ class EstimatorsTest {
   }
 
   @Test
+  void openRlhfsOrderBaselinesTheScoresThenAddsTheKlStillAhead() {
+    // Scores 1 and 3 in one group; KL penalties −0.1, −0.2 (row 0) and −0.3 (row 1, one token).
+    // GRPO on the scores alone: mean 2, unbiased std √2, b = ∓1 / (√2 + 1e-4) = ∓0.7070568.
+    // Row 0: (b − 0.3, b − 0.2); row 1: b' − 0.3. verl's order normalises 0.7 and 2.7 instead:
+    // the same ∓0.7070568 at every token, KL and all.
+    EstimatorInput in =
+        new EstimatorInput(
+            new double[] {1, 3},
+            new double[][] {{-0.1, -0.2}, {-0.3, 0}},
+            new double[][] {{1, 1}, {1, 0}},
+            new int[] {0, 0},
+            null);
+    double b = 1 / (Math.sqrt(2) + 1e-4);
+    double[][] first = new ScoreFirstEstimator(new GrpoEstimator(), 1).estimate(in).advantages();
+    assertThat(first[0][0]).isCloseTo(-b - 0.3, within(1e-12));
+    assertThat(first[0][1]).isCloseTo(-b - 0.2, within(1e-12));
+    assertThat(first[1][0]).isCloseTo(b - 0.3, within(1e-12));
+    assertThat(first[1][1]).isZero();
+    double[][] verl = new GrpoEstimator().estimate(in).advantages();
+    assertThat(verl[0][0]).isCloseTo(-b, within(1e-12));
+    assertThat(verl[0][1]).isCloseTo(-b, within(1e-12));
+    assertThat(b).isCloseTo(0.7070568, within(1e-7));
+  }
+
+  @Test
   void aTakenNameIsRefusedAndTheTableIsUnchanged() {
     assertThatThrownBy(() -> AdvantageEstimators.register("GRPO", s -> new RlooEstimator()))
         .hasMessageContaining("'grpo' is already registered");

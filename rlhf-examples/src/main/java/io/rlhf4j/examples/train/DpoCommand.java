@@ -48,10 +48,10 @@ public final class DpoCommand extends PipelineCommand {
   Double sftCoefficient;
 
   @Option(names = "--epochs", description = "DPO epochs (default: ${DEFAULT-VALUE})")
-  int epochs = D.epochs();
+  int epochs = D.training().epochs();
 
   @Option(names = "--lr", description = "DPO learning rate (default: ${DEFAULT-VALUE})")
-  double lr = D.optimizer().learningRate();
+  double lr = D.training().optimizer().learningRate();
 
   @Override
   protected Training prepare() throws IOException {

@@ -25,10 +25,10 @@ abstract class PipelineCommand extends TrainCommand {
   Path demonstrations;
 
   @Option(names = "--sft-epochs", description = "SFT epochs (default: ${DEFAULT-VALUE})")
-  int sftEpochs = SFT.epochs();
+  int sftEpochs = SFT.training().epochs();
 
   @Option(names = "--sft-lr", description = "SFT learning rate (default: ${DEFAULT-VALUE})")
-  double sftLr = SFT.optimizer().learningRate();
+  double sftLr = SFT.training().optimizer().learningRate();
 
   @Option(
       names = {"-p", "--preferences"},
@@ -46,7 +46,7 @@ abstract class PipelineCommand extends TrainCommand {
       names = "--max-length",
       description =
           "tokens of prompt + response in SFT, reward and DPO (default: ${DEFAULT-VALUE})")
-  int maxLength = SFT.maxLength();
+  int maxLength = SFT.training().maxLength();
 
   @Override
   protected void validate() {

@@ -33,12 +33,12 @@ public abstract class RlCommand extends PipelineCommand {
   @Option(
       names = "--reward-epochs",
       description = "reward-model epochs (default: ${DEFAULT-VALUE})")
-  int rewardEpochs = REWARD.epochs();
+  int rewardEpochs = REWARD.training().epochs();
 
   @Option(
       names = "--reward-lr",
       description = "reward-model learning rate (default: ${DEFAULT-VALUE})")
-  double rewardLr = REWARD.optimizer().learningRate();
+  double rewardLr = REWARD.training().optimizer().learningRate();
 
   @Option(
       names = "--rollout-batch",
@@ -93,6 +93,13 @@ public abstract class RlCommand extends PipelineCommand {
       names = "--policy-loss",
       description = "policy loss: ppo (clipped surrogate) or gspo; default: the command's")
   String policyLoss;
+
+  @Option(
+      names = "--baseline-scores-first",
+      description =
+          "OpenRLHF's order for grpo, dr_grpo, rloo: baseline the scores, then add the KL per"
+              + " token (default: verl's and TRL's, baseline score - beta*KL per sequence)")
+  boolean baselineScoresFirst;
 
   @Option(
       names = "--rollout-partitions",
@@ -152,6 +159,7 @@ public abstract class RlCommand extends PipelineCommand {
     if (estimator != null) {
       rl.estimator(estimator);
     }
+    rl.baselineScoresFirst(baselineScoresFirst);
     if (policyLoss != null) {
       rl.policyLoss(policyLoss);
     }

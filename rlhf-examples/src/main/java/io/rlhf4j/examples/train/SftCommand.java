@@ -36,20 +36,20 @@ public final class SftCommand extends TrainCommand {
   Path data;
 
   @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
-  int epochs = D.epochs();
+  int epochs = D.training().epochs();
 
   @Option(
       names = "--batch-size",
       description = "demonstrations per step (default: ${DEFAULT-VALUE})")
-  int batchSize = D.batchSize();
+  int batchSize = D.training().batchSize();
 
   @Option(names = "--lr", description = "learning rate (default: ${DEFAULT-VALUE})")
-  double lr = D.optimizer().learningRate();
+  double lr = D.training().optimizer().learningRate();
 
   @Option(
       names = "--max-length",
       description = "tokens of prompt + response (default: ${DEFAULT-VALUE})")
-  int maxLength = D.maxLength();
+  int maxLength = D.training().maxLength();
 
   @Override
   protected void validate() {

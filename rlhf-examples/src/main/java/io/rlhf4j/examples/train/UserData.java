@@ -4,6 +4,7 @@ import io.rlhf4j.data.ChatComparison;
 import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.LabeledCompletion;
 import io.rlhf4j.data.PreferenceDataset;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.read.FieldNames;
@@ -84,6 +85,11 @@ final class UserData {
               case PAIRS -> Jsonl.labelledPairs(file, options, names).readAll();
             },
             names.prompt()));
+  }
+
+  /** Completions each judged good or bad on its own (KTO's unpaired layout, TRL's fields). */
+  List<LabeledCompletion> labeledCompletions(Path file) {
+    return nonEmpty(file, Jsonl.labeledCompletions(file, options).readAll(), "completion");
   }
 
   /**

@@ -1,9 +1,9 @@
 package io.rlhf4j.djl.train.dpo;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.TrainingArguments;
 import io.rlhf4j.train.dpo.DpoLossType;
 import io.rlhf4j.train.dpo.DpoObjective;
 
@@ -12,35 +12,17 @@ import io.rlhf4j.train.dpo.DpoObjective;
  * C(K,2) strict pairs; a batch's pairs weigh 1 / (pairs of their prompt × prompts), as in reward
  * modelling.
  *
- * @param objective the loss: β, sigmoid (DPO, cDPO with label smoothing) or IPO, RPO's α
- * @param epochs passes over the rankings (1)
- * @param promptsPerBatch rankings per optimizer step (8)
- * @param maxLength the longest BOS + prompt + response + EOS sequence (256)
- * @param optimizer AdamW (lr 1e-6, TRL's default)
- * @param warmupSteps linear warmup before cosine decay to 10 %
- * @param seed shuffling (and adapter-dropout) seed
- * @param checkpointEverySteps checkpoint every this many steps (and at the end); 0 at the end only
- *     (default 100)
+ * @param objective the loss: β, sigmoid (DPO, cDPO with label smoothing), IPO, SimPO or ORPO, RPO's
+ *     α
+ * @param training the shared arguments (1 epoch, lr 1e-6 as TRL's); its batch size is rankings per
+ *     optimizer step (8)
  */
-public record DpoConfig(
-    DpoObjective objective,
-    int epochs,
-    int promptsPerBatch,
-    int maxLength,
-    AdamWConfig optimizer,
-    int warmupSteps,
-    long seed,
-    int checkpointEverySteps) {
+public record DpoConfig(DpoObjective objective, TrainingArguments training) {
 
   /** Validates on construction. */
   public DpoConfig {
     checkNotNull(objective, "objective");
-    checkArgument(epochs >= 1, "epochs must be >= 1");
-    checkArgument(promptsPerBatch >= 1, "promptsPerBatch must be >= 1");
-    checkArgument(maxLength >= 4, "maxLength must be >= 4");
-    checkNotNull(optimizer, "optimizer");
-    checkArgument(warmupSteps >= 0, "warmupSteps must be >= 0");
-    checkArgument(checkpointEverySteps >= 0, "checkpointEverySteps must be >= 0");
+    checkNotNull(training, "training");
   }
 
   /** The defaults: sigmoid DPO, β = 0.1. */
@@ -66,22 +48,26 @@ public record DpoConfig(
   }
 
   /** Builds a {@link DpoConfig}. */
-  public static final class Builder {
+  public static final class Builder extends TrainingArguments.Builder<Builder> {
     private double beta = 0.1;
     private DpoLossType lossType = DpoLossType.SIGMOID;
     private double labelSmoothing = 0;
     private double sftCoefficient = 0;
     private double rewardMargin = 0;
-    private int epochs = 1;
-    private int promptsPerBatch = 8;
-    private int maxLength = 256;
-    private AdamWConfig optimizer = AdamWConfig.of(1e-6);
-    private int warmupSteps = 0;
-    private long seed = 0;
-    // A kill loses at most this many steps (TRL saves every 500; a step here is slower).
-    private int checkpointEverySteps = 100;
 
-    private Builder() {}
+    private Builder() {
+      optimizer(AdamWConfig.of(1e-6));
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    /** Rankings per optimizer step: the batch size. */
+    public Builder promptsPerBatch(int v) {
+      return batchSize(v);
+    }
 
     /** SimPO's target margin γ ({@link DpoObjective#rewardMargin()}). */
     public Builder rewardMargin(double v) {
@@ -95,63 +81,21 @@ public record DpoConfig(
       return this;
     }
 
-    /** Sigmoid (DPO) or IPO. */
+    /** See {@link DpoObjective#type()}. */
     public Builder lossType(DpoLossType v) {
       lossType = v;
       return this;
     }
 
-    /** ε of conservative DPO: the assumed share of flipped labels. */
+    /** See {@link DpoObjective#labelSmoothing()}. */
     public Builder labelSmoothing(double v) {
       labelSmoothing = v;
       return this;
     }
 
-    /** α of RPO's NLL term on the preferred response (TRL's {@code rpo_alpha}). */
+    /** See {@link DpoObjective#sftCoefficient()}. */
     public Builder sftCoefficient(double v) {
       sftCoefficient = v;
-      return this;
-    }
-
-    /** See {@link DpoConfig#epochs()}. */
-    public Builder epochs(int v) {
-      epochs = v;
-      return this;
-    }
-
-    /** See {@link DpoConfig#promptsPerBatch()}. */
-    public Builder promptsPerBatch(int v) {
-      promptsPerBatch = v;
-      return this;
-    }
-
-    /** See {@link DpoConfig#maxLength()}. */
-    public Builder maxLength(int v) {
-      maxLength = v;
-      return this;
-    }
-
-    /** See {@link DpoConfig#optimizer()}. */
-    public Builder optimizer(AdamWConfig v) {
-      optimizer = v;
-      return this;
-    }
-
-    /** See {@link DpoConfig#warmupSteps()}. */
-    public Builder warmupSteps(int v) {
-      warmupSteps = v;
-      return this;
-    }
-
-    /** See {@link DpoConfig#seed()}. */
-    public Builder seed(long v) {
-      seed = v;
-      return this;
-    }
-
-    /** See {@link DpoConfig#checkpointEverySteps()}. */
-    public Builder checkpointEverySteps(int v) {
-      checkpointEverySteps = v;
       return this;
     }
 
@@ -159,13 +103,7 @@ public record DpoConfig(
     public DpoConfig build() {
       return new DpoConfig(
           new DpoObjective(beta, lossType, labelSmoothing, sftCoefficient, rewardMargin),
-          epochs,
-          promptsPerBatch,
-          maxLength,
-          optimizer,
-          warmupSteps,
-          seed,
-          checkpointEverySteps);
+          training());
     }
   }
 }

@@ -14,6 +14,7 @@ import io.rlhf4j.djl.train.Contexts;
 import io.rlhf4j.djl.train.Dropouts;
 import io.rlhf4j.djl.train.EpochLoop;
 import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.ResponseLogProbs;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.reward.EncodedRanking;
@@ -39,9 +40,6 @@ public final class DpoTrainer implements AutoCloseable {
   /** The stage name in metrics and checkpoints. */
   public static final String STAGE = "dpo";
 
-  /** Rows per no-grad scoring pass. */
-  private static final int SCORING_ROWS = 32;
-
   private final CausalLm policy;
   private final CausalLm reference;
   private final boolean ownsReference;
@@ -60,7 +58,7 @@ public final class DpoTrainer implements AutoCloseable {
       SavableTokenizer tokenizer,
       DpoConfig config,
       TrainingRun run) {
-    Contexts.check(config.maxLength(), policy);
+    Contexts.check(config.training().maxLength(), policy);
     GradMode.offOnThisThread();
     this.policy = policy;
     // SimPO and ORPO read no reference: none is copied, the memory of a second model saved.
@@ -114,7 +112,8 @@ public final class DpoTrainer implements AutoCloseable {
   }
 
   private Evaluation trainLocked(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
-    List<EncodedRanking> examples = EncodedRanking.encode(tokenizer, train, config.maxLength());
+    List<EncodedRanking> examples =
+        EncodedRanking.encode(tokenizer, train, config.training().maxLength());
     // The reference's log-probabilities, once per response, for every epoch.
     List<double[]> refLogp = referenceLogProbs(examples);
     Map<EncodedRanking, double[]> cached = new java.util.IdentityHashMap<>();
@@ -122,15 +121,10 @@ public final class DpoTrainer implements AutoCloseable {
       cached.put(examples.get(i), refLogp.get(i));
     }
     policy.setTrainable(true);
-    try (AdamW optimizer = new AdamW(config.optimizer(), policy.parameters(), policy.manager())) {
+    try (AdamW optimizer =
+        new AdamW(config.training().optimizer(), policy.parameters(), policy.manager())) {
       EpochLoop.run(
-          new EpochLoop.Plan(
-              STAGE,
-              config.promptsPerBatch(),
-              config.epochs(),
-              config.warmupSteps(),
-              config.seed(),
-              config.checkpointEverySteps()),
+          config.training().plan(STAGE),
           examples,
           policy,
           tokenizer,
@@ -147,7 +141,7 @@ public final class DpoTrainer implements AutoCloseable {
   // Forward and backward on one batch of rankings: the DPO loss over all their pairs (+ RPO's NLL).
   private Map<String, Double> step(
       List<EncodedRanking> batch, long step, Map<EncodedRanking, double[]> cached) {
-    Dropouts.seed(policy, config.seed(), step);
+    Dropouts.seed(policy, config.training().seed(), step);
     try (NDManager scope = policy.manager().newSubManager();
         GradientCollector collector = GradMode.collector()) {
       SequenceBatch sequences =
@@ -195,10 +189,12 @@ public final class DpoTrainer implements AutoCloseable {
 
   /** The implicit-reward and likelihood accuracies and rewards on {@code rankings}. */
   public Evaluation evaluate(List<Ranking> rankings) {
-    List<EncodedRanking> encoded = EncodedRanking.encode(tokenizer, rankings, config.maxLength());
+    List<EncodedRanking> encoded =
+        EncodedRanking.encode(tokenizer, rankings, config.training().maxLength());
     List<double[]> ref = referenceLogProbs(encoded);
     List<double[]> own = logProbs(policy, encoded, false);
-    List<double[]> ownMean = logProbs(policy, encoded, true);
+    List<double[]> ownMean = perTokenMeans(own, encoded); // from the same pass
+
     DpoObjective o = config.objective();
     double right = 0;
     double likely = 0;
@@ -238,35 +234,34 @@ public final class DpoTrainer implements AutoCloseable {
     return logProbs(reference, examples, config.objective().type().perTokenMean());
   }
 
-  // Per-response log-probabilities of `model`, without gradients, a few rows at a time.
+  // Per-response log-probabilities of `model`, without gradients, one array per ranking.
   private static List<double[]> logProbs(
       CausalLm model, List<EncodedRanking> examples, boolean perTokenMean) {
-    GradMode.offOnThisThread();
-    List<int[]> prompts = EncodedRanking.allPrompts(examples);
-    List<int[]> responses = EncodedRanking.allResponses(examples);
-    double[] flat = new double[responses.size()];
-    for (int from = 0; from < flat.length; from += SCORING_ROWS) {
-      int to = Math.min(flat.length, from + SCORING_ROWS);
-      try (NDManager scope = model.manager().newSubManager()) {
-        SequenceBatch batch =
-            SequenceBatch.of(scope, prompts.subList(from, to), responses.subList(from, to));
-        NDArray tokens =
-            batch.responseLogProbs(model, model.hidden(batch.tokens(), batch.valid(), null), 1.0);
-        NDArray sums = tokens.sum(new int[] {1});
-        if (perTokenMean) {
-          sums = sums.div(batch.responseMask().sum(new int[] {1}));
-        }
-        float[] values = sums.toFloatArray();
-        for (int i = from; i < to; i++) {
-          flat[i] = values[i - from];
-        }
-      }
-    }
+    double[] flat =
+        ResponseLogProbs.of(
+            model,
+            EncodedRanking.allPrompts(examples),
+            EncodedRanking.allResponses(examples),
+            perTokenMean);
     List<double[]> out = new ArrayList<>();
     int k = 0;
     for (EncodedRanking e : examples) {
       out.add(java.util.Arrays.copyOfRange(flat, k, k + e.responses().size()));
       k += e.responses().size();
+    }
+    return out;
+  }
+
+  // Each sum over a response's tokens divided by its token count.
+  private static List<double[]> perTokenMeans(List<double[]> sums, List<EncodedRanking> examples) {
+    List<double[]> out = new ArrayList<>();
+    for (int i = 0; i < sums.size(); i++) {
+      List<int[]> responses = examples.get(i).responses();
+      double[] mean = new double[responses.size()];
+      for (int j = 0; j < mean.length; j++) {
+        mean[j] = sums.get(i)[j] / responses.get(j).length;
+      }
+      out.add(mean);
     }
     return out;
   }

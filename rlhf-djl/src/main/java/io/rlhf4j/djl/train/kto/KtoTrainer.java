@@ -13,6 +13,7 @@ import io.rlhf4j.djl.train.Contexts;
 import io.rlhf4j.djl.train.Dropouts;
 import io.rlhf4j.djl.train.EpochLoop;
 import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.ResponseLogProbs;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.train.Examples;
@@ -38,8 +39,6 @@ public final class KtoTrainer implements AutoCloseable {
   /** The stage name in metrics and checkpoints. */
   public static final String STAGE = "kto";
 
-  private static final int SCORING_ROWS = 32;
-
   private final CausalLm policy;
   private final CausalLm reference;
   private final boolean ownsReference;
@@ -60,7 +59,7 @@ public final class KtoTrainer implements AutoCloseable {
       SavableTokenizer tokenizer,
       KtoConfig config,
       TrainingRun run) {
-    Contexts.check(config.maxLength(), policy);
+    Contexts.check(config.training().maxLength(), policy);
     GradMode.offOnThisThread();
     this.policy = policy;
     this.ownsReference = reference == null;
@@ -80,28 +79,25 @@ public final class KtoTrainer implements AutoCloseable {
       List<Examples.Example> examples = new ArrayList<>();
       for (LabeledCompletion c : data) {
         examples.add(
-            Examples.encode(tokenizer, c.prompt(), c.completion(), false, config.maxLength()));
+            Examples.encode(
+                tokenizer, c.prompt(), c.completion(), false, config.training().maxLength()));
       }
       double[] ref =
-          logProbs(
+          ResponseLogProbs.of(
               reference,
               examples.stream().map(Examples.Example::prompt).toList(),
-              examples.stream().map(Examples.Example::response).toList());
+              examples.stream().map(Examples.Example::response).toList(),
+              false);
       List<Encoded> encoded = new ArrayList<>();
       for (int i = 0; i < examples.size(); i++) {
         Examples.Example e = examples.get(i);
         encoded.add(new Encoded(e.prompt(), e.response(), data.get(i).desirable(), ref[i]));
       }
       policy.setTrainable(true);
-      try (AdamW optimizer = new AdamW(config.optimizer(), policy.parameters(), policy.manager())) {
+      try (AdamW optimizer =
+          new AdamW(config.training().optimizer(), policy.parameters(), policy.manager())) {
         EpochLoop.run(
-            new EpochLoop.Plan(
-                STAGE,
-                config.batchSize(),
-                config.epochs(),
-                config.warmupSteps(),
-                config.seed(),
-                config.checkpointEverySteps()),
+            config.training().plan(STAGE),
             encoded,
             policy,
             tokenizer,
@@ -126,10 +122,12 @@ public final class KtoTrainer implements AutoCloseable {
       int[] other = batch.get((i + 1) % n).completion();
       prompts.add(prompt);
       // Cut to fit maxLength beside this prompt (every prompt leaves room for one token).
-      shifted.add(Arrays.copyOf(other, Math.min(other.length, config.maxLength() - prompt.length)));
+      shifted.add(
+          Arrays.copyOf(
+              other, Math.min(other.length, config.training().maxLength() - prompt.length)));
     }
-    double[] policyKl = logProbs(policy, prompts, shifted);
-    double[] referenceKl = logProbs(reference, prompts, shifted);
+    double[] policyKl = ResponseLogProbs.of(policy, prompts, shifted, false);
+    double[] referenceKl = ResponseLogProbs.of(reference, prompts, shifted, false);
     double[] klRatios = new double[n];
     for (int i = 0; i < n; i++) {
       klRatios[i] = policyKl[i] - referenceKl[i];
@@ -141,7 +139,7 @@ public final class KtoTrainer implements AutoCloseable {
       desirable[i] = batch.get(i).desirable();
       ref[i] = (float) batch.get(i).refLogp();
     }
-    Dropouts.seed(policy, config.seed(), step);
+    Dropouts.seed(policy, config.training().seed(), step);
     try (NDManager scope = policy.manager().newSubManager();
         GradientCollector collector = GradMode.collector()) {
       SequenceBatch sequences =
@@ -185,28 +183,6 @@ public final class KtoTrainer implements AutoCloseable {
     m.put("rewards_chosen", good == 0 ? 0 : chosen / good);
     m.put("rewards_rejected", good == logp.length ? 0 : rejected / (logp.length - good));
     return m;
-  }
-
-  // Summed log-probabilities of each (prompt, completion) under `model`, without gradients.
-  private static double[] logProbs(CausalLm model, List<int[]> prompts, List<int[]> completions) {
-    GradMode.offOnThisThread();
-    double[] out = new double[prompts.size()];
-    for (int from = 0; from < out.length; from += SCORING_ROWS) {
-      int to = Math.min(out.length, from + SCORING_ROWS);
-      try (NDManager scope = model.manager().newSubManager()) {
-        SequenceBatch batch =
-            SequenceBatch.of(scope, prompts.subList(from, to), completions.subList(from, to));
-        float[] sums =
-            batch
-                .responseLogProbs(model, model.hidden(batch.tokens(), batch.valid(), null), 1.0)
-                .sum(new int[] {1})
-                .toFloatArray();
-        for (int i = from; i < to; i++) {
-          out[i] = sums[i - from];
-        }
-      }
-    }
-    return out;
   }
 
   @Override

@@ -20,7 +20,9 @@ import io.rlhf4j.train.rl.EstimatorSettings;
 import io.rlhf4j.train.rl.GspoSurrogate;
 import io.rlhf4j.train.rl.LossAggregation;
 import io.rlhf4j.train.rl.PolicyObjective;
+import io.rlhf4j.train.rl.ScoreFirstEstimator;
 import io.rlhf4j.train.rl.SurrogateLoss;
+import java.util.List;
 import java.util.OptionalDouble;
 
 /**
@@ -99,6 +101,10 @@ import java.util.OptionalDouble;
  *   <li>{@code overlongBuffer}: DAPO's soft overlong punishment (0: off): a response of L tokens
  *       with L &gt; maxNewTokens − buffer gets −overlongPenalty·(L − (maxNewTokens − buffer)) /
  *       buffer added to its score, reaching −overlongPenalty at the cap
+ *   <li>{@code baselineScoresFirst}: OpenRLHF's order for the group estimators (off): baseline the
+ *       scores alone, then add the KL penalty as a return-to-go ({@link ScoreFirstEstimator}); off,
+ *       the score − β·ΣKL of each sequence is baselined, as verl and TRL do. The two agree when the
+ *       KL is a loss term instead of in the reward
  *   <li>{@code overlongPenalty}: the punishment at the length cap (1, DAPO's)
  * </ul>
  */
@@ -136,6 +142,7 @@ public final class PpoConfig {
   private final int dynamicSamplingRounds;
   private final int overlongBuffer;
   private final double overlongPenalty;
+  private final boolean baselineScoresFirst;
 
   private PpoConfig(Builder b) {
     this.rolloutBatchSize = b.rolloutBatchSize;
@@ -171,6 +178,7 @@ public final class PpoConfig {
     this.dynamicSamplingRounds = b.dynamicSamplingRounds;
     this.overlongBuffer = b.overlongBuffer == -1 ? b.sampling.maxNewTokens() / 4 : b.overlongBuffer;
     this.overlongPenalty = b.overlongPenalty;
+    this.baselineScoresFirst = b.baselineScoresFirst;
     validate();
   }
 
@@ -248,6 +256,15 @@ public final class PpoConfig {
         overlongBuffer,
         sampling.maxNewTokens());
     checkArgument(overlongPenalty >= 0, "overlongPenalty must be >= 0");
+    checkArgument(
+        !baselineScoresFirst
+            || !List.of(
+                    AdvantageEstimators.GAE,
+                    AdvantageEstimators.REINFORCE_PP,
+                    AdvantageEstimators.REINFORCE_PP_BASELINE)
+                .contains(estimator),
+        "baselineScoresFirst is for the group estimators; %s already adds the KL per token",
+        estimator);
   }
 
   /** See the list in the class comment. */
@@ -415,6 +432,11 @@ public final class PpoConfig {
     return overlongPenalty;
   }
 
+  /** See the list in the class comment. */
+  public boolean baselineScoresFirst() {
+    return baselineScoresFirst;
+  }
+
   /**
    * The stage name in metrics and checkpoints, the algorithm's: "dapo" with dynamic sampling, the
    * policy loss's name when it is not PPO's ("gspo"), else "ppo" for GAE or the estimator's name
@@ -437,8 +459,10 @@ public final class PpoConfig {
 
   /** The estimator, with this configuration's γ, λ and whitening. */
   public AdvantageEstimator advantageEstimator() {
-    return AdvantageEstimators.create(
-        estimator, new EstimatorSettings(gamma, lambda, whitenAdvantages));
+    AdvantageEstimator created =
+        AdvantageEstimators.create(
+            estimator, new EstimatorSettings(gamma, lambda, whitenAdvantages));
+    return baselineScoresFirst ? new ScoreFirstEstimator(created, gamma) : created;
   }
 
   /** The policy loss, with this configuration's clip range. */
@@ -579,6 +603,7 @@ public final class PpoConfig {
     b.dynamicSamplingRounds = dynamicSamplingRounds;
     b.overlongBuffer = overlongBuffer;
     b.overlongPenalty = overlongPenalty;
+    b.baselineScoresFirst = baselineScoresFirst;
     return b;
   }
 
@@ -618,8 +643,15 @@ public final class PpoConfig {
     private int dynamicSamplingRounds = 0;
     private int overlongBuffer = 0; // -1: a quarter of maxNewTokens
     private double overlongPenalty = 1.0;
+    private boolean baselineScoresFirst = false;
 
     private Builder() {}
+
+    /** See {@link PpoConfig#baselineScoresFirst()}. */
+    public Builder baselineScoresFirst(boolean v) {
+      baselineScoresFirst = v;
+      return this;
+    }
 
     /** See {@link PpoConfig#policyLoss()}: a name in {@link PolicyLosses}. */
     public Builder policyLoss(String v) {

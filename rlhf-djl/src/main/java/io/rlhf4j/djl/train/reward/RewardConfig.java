@@ -1,42 +1,23 @@
 package io.rlhf4j.djl.train.reward;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.TrainingArguments;
 
 /**
  * Reward-model training settings. InstructGPT trained one epoch (more overfits) with all C(K,2)
  * pairs of a prompt in one batch; the defaults follow that shape.
  *
- * @param epochs passes over the rankings
- * @param promptsPerBatch rankings per optimizer step (each contributes all its K responses)
- * @param maxLength the longest BOS + prompt + response + EOS sequence
- * @param optimizer AdamW settings
- * @param warmupSteps linear warmup before cosine decay
+ * @param training the shared arguments; its batch size is rankings per optimizer step (each
+ *     contributes all its K responses)
  * @param headSeed seed of the scalar head's initialisation
- * @param seed shuffling seed
- * @param checkpointEverySteps checkpoint every this many steps (and at the end); 0 at the end only
- *     (default 100)
  */
-public record RewardConfig(
-    int epochs,
-    int promptsPerBatch,
-    int maxLength,
-    AdamWConfig optimizer,
-    int warmupSteps,
-    long headSeed,
-    long seed,
-    int checkpointEverySteps) {
+public record RewardConfig(TrainingArguments training, long headSeed) {
 
   /** Validates on construction. */
   public RewardConfig {
-    checkArgument(epochs >= 1, "epochs must be >= 1");
-    checkArgument(promptsPerBatch >= 1, "promptsPerBatch must be >= 1");
-    checkArgument(maxLength >= 4, "maxLength must be >= 4");
-    checkNotNull(optimizer, "optimizer");
-    checkArgument(warmupSteps >= 0, "warmupSteps must be >= 0");
-    checkArgument(checkpointEverySteps >= 0, "checkpointEverySteps must be >= 0");
+    checkNotNull(training, "training");
   }
 
   /** Defaults: 1 epoch, 8 prompts per batch, lr 1e-4, max length 256. */
@@ -45,47 +26,21 @@ public record RewardConfig(
   }
 
   /** Builds a {@link RewardConfig}. */
-  public static final class Builder {
-    private int epochs = 1;
-    private int promptsPerBatch = 8;
-    private int maxLength = 256;
-    private AdamWConfig optimizer = AdamWConfig.of(1e-4);
-    private int warmupSteps = 0;
+  public static final class Builder extends TrainingArguments.Builder<Builder> {
     private long headSeed = 0;
-    private long seed = 0;
-    // A kill loses at most this many steps (TRL saves every 500; a step here is slower).
-    private int checkpointEverySteps = 100;
 
-    private Builder() {}
+    private Builder() {
+      optimizer(AdamWConfig.of(1e-4));
+    }
 
-    /** See {@link RewardConfig#epochs()}. */
-    public Builder epochs(int v) {
-      epochs = v;
+    @Override
+    protected Builder self() {
       return this;
     }
 
-    /** See {@link RewardConfig#promptsPerBatch()}. */
+    /** Rankings per optimizer step: the batch size. */
     public Builder promptsPerBatch(int v) {
-      promptsPerBatch = v;
-      return this;
-    }
-
-    /** See {@link RewardConfig#maxLength()}. */
-    public Builder maxLength(int v) {
-      maxLength = v;
-      return this;
-    }
-
-    /** See {@link RewardConfig#optimizer()}. */
-    public Builder optimizer(AdamWConfig v) {
-      optimizer = v;
-      return this;
-    }
-
-    /** See {@link RewardConfig#warmupSteps()}. */
-    public Builder warmupSteps(int v) {
-      warmupSteps = v;
-      return this;
+      return batchSize(v);
     }
 
     /** See {@link RewardConfig#headSeed()}. */
@@ -94,29 +49,9 @@ public record RewardConfig(
       return this;
     }
 
-    /** See {@link RewardConfig#seed()}. */
-    public Builder seed(long v) {
-      seed = v;
-      return this;
-    }
-
-    /** See {@link RewardConfig#checkpointEverySteps()}. */
-    public Builder checkpointEverySteps(int v) {
-      checkpointEverySteps = v;
-      return this;
-    }
-
     /** Validates and builds. */
     public RewardConfig build() {
-      return new RewardConfig(
-          epochs,
-          promptsPerBatch,
-          maxLength,
-          optimizer,
-          warmupSteps,
-          headSeed,
-          seed,
-          checkpointEverySteps);
+      return new RewardConfig(training(), headSeed);
     }
   }
 }

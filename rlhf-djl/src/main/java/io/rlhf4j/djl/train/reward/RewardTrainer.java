@@ -39,14 +39,15 @@ public final class RewardTrainer {
   /**
    * Trains {@code rewardModel} (a trunk with a scalar head) in place.
    *
-   * @throws IllegalArgumentException when {@code config.maxLength()} exceeds the model's context
+   * @throws IllegalArgumentException when {@code config.training().maxLength()} exceeds the model's
+   *     context
    */
   public RewardTrainer(
       DjlRewardModel rewardModel,
       SavableTokenizer tokenizer,
       RewardConfig config,
       TrainingRun run) {
-    Contexts.check(config.maxLength(), rewardModel.model());
+    Contexts.check(config.training().maxLength(), rewardModel.model());
     this.rewardModel = rewardModel;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -78,15 +79,10 @@ public final class RewardTrainer {
     List<EncodedRanking> examples = encode(train);
     CausalLm model = rewardModel.model();
     model.setTrainable(true);
-    try (AdamW optimizer = new AdamW(config.optimizer(), model.parameters(), model.manager())) {
+    try (AdamW optimizer =
+        new AdamW(config.training().optimizer(), model.parameters(), model.manager())) {
       EpochLoop.run(
-          new EpochLoop.Plan(
-              STAGE,
-              config.promptsPerBatch(),
-              config.epochs(),
-              config.warmupSteps(),
-              config.seed(),
-              config.checkpointEverySteps()),
+          config.training().plan(STAGE),
           examples,
           model,
           tokenizer,
@@ -94,7 +90,7 @@ public final class RewardTrainer {
           run,
           checkpointDir,
           (batch, step) -> {
-            Dropouts.seed(model, config.seed(), step);
+            Dropouts.seed(model, config.training().seed(), step);
             try (NDManager scope = model.manager().newSubManager();
                 GradientCollector collector = GradMode.collector()) {
               NDArray rewards = forward(scope, batch);
@@ -197,6 +193,6 @@ public final class RewardTrainer {
   }
 
   private List<EncodedRanking> encode(List<Ranking> rankings) {
-    return EncodedRanking.encode(tokenizer, rankings, config.maxLength());
+    return EncodedRanking.encode(tokenizer, rankings, config.training().maxLength());
   }
 }

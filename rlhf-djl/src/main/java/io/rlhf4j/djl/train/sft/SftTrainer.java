@@ -47,10 +47,11 @@ public final class SftTrainer {
   /**
    * Trains {@code model} in place.
    *
-   * @throws IllegalArgumentException when {@code config.maxLength()} exceeds the model's context
+   * @throws IllegalArgumentException when {@code config.training().maxLength()} exceeds the model's
+   *     context
    */
   public SftTrainer(CausalLm model, SavableTokenizer tokenizer, SftConfig config, TrainingRun run) {
-    Contexts.check(config.maxLength(), model);
+    Contexts.check(config.training().maxLength(), model);
     this.model = model;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -81,20 +82,19 @@ public final class SftTrainer {
 
   private Result trainLocked(
       List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
-    List<Examples.Example> examples = Examples.encode(train, tokenizer, config.maxLength());
-    List<Examples.Example> evalExamples = Examples.encode(eval, tokenizer, config.maxLength());
+    List<Examples.Example> examples =
+        Examples.encode(train, tokenizer, config.training().maxLength());
+    List<Examples.Example> evalExamples =
+        Examples.encode(eval, tokenizer, config.training().maxLength());
     model.setTrainable(true);
-    try (AdamW optimizer = new AdamW(config.optimizer(), model.parameters(), model.manager())) {
+    try (AdamW optimizer =
+        new AdamW(config.training().optimizer(), model.parameters(), model.manager())) {
       SftHooks hooks = new SftHooks(evalExamples);
       EpochLoop.Outcome outcome =
           EpochLoop.run(
-              new EpochLoop.Plan(
-                  STAGE,
-                  config.batchSize() * config.gradientAccumulation(),
-                  config.epochs(),
-                  config.warmupSteps(),
-                  config.seed(),
-                  config.checkpointEverySteps()),
+              config
+                  .training()
+                  .plan(STAGE, config.training().batchSize() * config.gradientAccumulation()),
               examples,
               model,
               tokenizer,
@@ -142,7 +142,7 @@ public final class SftTrainer {
 
     @Override
     public void beforeStep(long step) {
-      Dropouts.seed(model, config.seed(), step);
+      Dropouts.seed(model, config.training().seed(), step);
     }
 
     @Override
@@ -173,9 +173,9 @@ public final class SftTrainer {
   private double trainStep(List<Examples.Example> step) {
     double stepTokens = tokens(step);
     double total = 0;
-    for (int start = 0; start < step.size(); start += config.batchSize()) {
+    for (int start = 0; start < step.size(); start += config.training().batchSize()) {
       List<Examples.Example> batch =
-          step.subList(start, Math.min(start + config.batchSize(), step.size()));
+          step.subList(start, Math.min(start + config.training().batchSize(), step.size()));
       try (NDManager scope = model.manager().newSubManager();
           GradientCollector collector = GradMode.collector()) {
         NDArray mean = loss(scope, batch, true);
@@ -206,7 +206,8 @@ public final class SftTrainer {
 
   /** Mean response-token NLL over {@code demonstrations} (weighted by tokens). */
   public double evaluate(List<Demonstration> demonstrations) {
-    return evaluateEncoded(Examples.encode(demonstrations, tokenizer, config.maxLength()));
+    return evaluateEncoded(
+        Examples.encode(demonstrations, tokenizer, config.training().maxLength()));
   }
 
   private double evaluateEncoded(List<Examples.Example> examples) {
@@ -215,9 +216,9 @@ public final class SftTrainer {
     }
     double nll = 0;
     double tokens = 0;
-    for (int from = 0; from < examples.size(); from += config.batchSize()) {
+    for (int from = 0; from < examples.size(); from += config.training().batchSize()) {
       List<Examples.Example> batch =
-          examples.subList(from, Math.min(from + config.batchSize(), examples.size()));
+          examples.subList(from, Math.min(from + config.training().batchSize(), examples.size()));
       try (NDManager scope = model.manager().newSubManager()) {
         double count = batch.stream().mapToInt(e -> e.response().length).sum();
         nll += loss(scope, batch, false).getFloat() * count;

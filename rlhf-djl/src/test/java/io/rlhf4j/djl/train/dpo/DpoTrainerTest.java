@@ -1,21 +1,19 @@
 package io.rlhf4j.djl.train.dpo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.ExactResume;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.reward.RewardTrainerTest;
-import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.StepMetrics;
 import io.rlhf4j.train.dpo.DpoLossType;
 import java.nio.file.Path;
 import java.util.List;
-import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -113,7 +111,7 @@ class DpoTrainerTest {
     try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
       train = RewardTrainerTest.rankings(pm, 32, 3);
     }
-    // 32 rankings, 8 per step, 1 epoch: 4 steps, a checkpoint every 2.
+    // 32 rankings, 8 per step, 1 epoch: 4 steps, a checkpoint every 2, a crash after step 3.
     DpoConfig config =
         quick()
             .epochs(1)
@@ -122,41 +120,19 @@ class DpoTrainerTest {
             .sftCoefficient(0.5)
             .checkpointEverySteps(2)
             .build();
-    TrainingRun straight = new TrainingRun(List.of());
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
-        DpoTrainer dpo = new DpoTrainer(pm.model(), null, pm.tokenizer(), config, straight)) {
-      dpo.train(train, List.of(), dir.resolve("straight"));
-    }
-    Path checkpoint = dir.resolve("crashed");
-    MetricsListener crash =
-        m -> {
-          if (m.step() == 3) {
-            throw new IllegalStateException("simulated crash");
-          }
-        };
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
-        DpoTrainer dpo =
-            new DpoTrainer(
-                pm.model(), null, pm.tokenizer(), config, new TrainingRun(List.of(crash)))) {
-      assertThatThrownBy(() -> dpo.train(train, List.of(), checkpoint))
-          .hasMessageContaining("simulated crash");
-    }
-    TrainingRun resumed = new TrainingRun(List.of());
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
-        DpoTrainer dpo = new DpoTrainer(pm.model(), null, pm.tokenizer(), config, resumed)) {
-      dpo.train(train, List.of(), checkpoint);
-    }
-    assertThat(resumed.history()).hasSize(2);
-    for (int i = 0; i < 2; i++) {
-      StepMetrics a = straight.history().get(2 + i);
-      StepMetrics b = resumed.history().get(i);
-      assertThat(b.step()).isEqualTo(a.step());
-      assertThat(a.values()).containsKey("nll");
-      for (String key : a.values().keySet()) {
-        assertThat(b.get(key))
-            .as("step %s %s", a.step(), key)
-            .isCloseTo(a.get(key), Offset.offset(1e-5));
-      }
-    }
+    ExactResume.Histories h =
+        ExactResume.afterCrash(
+            (run, checkpoints) -> {
+              try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
+                  DpoTrainer dpo = new DpoTrainer(pm.model(), null, pm.tokenizer(), config, run)) {
+                dpo.train(train, List.of(), checkpoints);
+              }
+            },
+            dir,
+            3);
+    assertThat(h.resumed()).hasSize(2);
+    assertThat(h.resumed().get(0).step()).isEqualTo(3);
+    assertThat(h.straight().get(2).values()).containsKey("nll");
+    ExactResume.assertResumedExactly(h, 1e-5);
   }
 }

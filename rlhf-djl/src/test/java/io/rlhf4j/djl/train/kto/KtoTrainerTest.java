@@ -1,7 +1,6 @@
 package io.rlhf4j.djl.train.kto;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import io.rlhf4j.data.LabeledCompletion;
@@ -9,14 +8,13 @@ import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.ExactResume;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainerTest;
 import io.rlhf4j.djl.train.reward.RewardTrainerTest;
-import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.StepMetrics;
 import java.nio.file.Path;
 import java.util.List;
-import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,39 +88,18 @@ class KtoTrainerTest {
             .checkpointEverySteps(2)
             .seed(7)
             .build();
-    TrainingRun straight = new TrainingRun(List.of());
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
-        KtoTrainer kto = new KtoTrainer(pm.model(), null, pm.tokenizer(), config, straight)) {
-      kto.train(few, dir.resolve("straight"));
-    }
-    Path checkpoint = dir.resolve("crashed");
-    MetricsListener crash =
-        m -> {
-          if (m.step() == 3) {
-            throw new IllegalStateException("simulated crash");
-          }
-        };
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
-        KtoTrainer kto =
-            new KtoTrainer(
-                pm.model(), null, pm.tokenizer(), config, new TrainingRun(List.of(crash)))) {
-      assertThatThrownBy(() -> kto.train(few, checkpoint)).hasMessageContaining("simulated crash");
-    }
-    TrainingRun resumed = new TrainingRun(List.of());
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
-        KtoTrainer kto = new KtoTrainer(pm.model(), null, pm.tokenizer(), config, resumed)) {
-      kto.train(few, checkpoint);
-    }
-    assertThat(resumed.history()).hasSize(4);
-    for (int i = 0; i < 4; i++) {
-      StepMetrics a = straight.history().get(2 + i);
-      StepMetrics b = resumed.history().get(i);
-      assertThat(b.step()).isEqualTo(a.step());
-      for (String key : a.values().keySet()) {
-        assertThat(b.get(key))
-            .as("step %s %s", a.step(), key)
-            .isCloseTo(a.get(key), Offset.offset(1e-5));
-      }
-    }
+    ExactResume.Histories h =
+        ExactResume.afterCrash(
+            (run, checkpoints) -> {
+              try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
+                  KtoTrainer kto = new KtoTrainer(pm.model(), null, pm.tokenizer(), config, run)) {
+                kto.train(few, checkpoints);
+              }
+            },
+            dir,
+            3);
+    assertThat(h.resumed()).hasSize(4);
+    assertThat(h.resumed().get(0).step()).isEqualTo(3);
+    ExactResume.assertResumedExactly(h, 1e-5);
   }
 }

@@ -18,6 +18,8 @@ import io.rlhf4j.train.Seeds;
 import io.rlhf4j.train.StepMetrics;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoLoss;
+import io.rlhf4j.train.rl.RlooEstimator;
+import io.rlhf4j.train.rl.ScoreFirstEstimator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -239,6 +241,19 @@ class PpoWiringTest {
     assertThat(PpoConfig.grpo().klLoss(0.04, KlEstimator.K2).build().klLossEstimator())
         .isEqualTo(KlEstimator.K2);
     assertThat(PpoConfig.grpo().klLoss(0, KlEstimator.K1).build().klLossCoefficient()).isZero();
+  }
+
+  @Test
+  void openRlhfsOrderWrapsTheGroupEstimatorsAndIsRefusedWhereTheKlIsAlreadyPerToken() {
+    assertThat(PpoConfig.rloo().baselineScoresFirst(true).build().advantageEstimator())
+        .isInstanceOfSatisfying(
+            ScoreFirstEstimator.class,
+            e -> assertThat(e.inner()).isInstanceOf(RlooEstimator.class));
+    assertThat(PpoConfig.rloo().build().advantageEstimator()).isInstanceOf(RlooEstimator.class);
+    assertThatThrownBy(() -> PpoConfig.builder().baselineScoresFirst(true).build())
+        .hasMessageContaining("gae already adds the KL per token");
+    assertThatThrownBy(() -> PpoConfig.reinforcePlusPlus().baselineScoresFirst(true).build())
+        .hasMessageContaining("reinforce_pp already adds the KL per token");
   }
 
   @Test

@@ -18,6 +18,7 @@ import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.EpochLoop;
+import io.rlhf4j.djl.train.ExactResume;
 import io.rlhf4j.djl.train.Losses;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.train.Examples;
@@ -204,58 +205,22 @@ class SftTrainerTest {
     }
   }
 
-  /** Throws once it sees a given step, like a process killed mid-run. */
-  private static final class Crash implements MetricsListener {
-    private final long at;
-
-    Crash(long at) {
-      this.at = at;
-    }
-
-    @Override
-    public void onStep(StepMetrics metrics) {
-      if (metrics.step() == at) {
-        throw new IllegalStateException("simulated crash at step " + at);
-      }
-    }
-  }
-
   @Test
   void resumingAfterACrashReproducesTheUninterruptedRun() {
     SftConfig config = quick().checkpointEverySteps(4).build();
-    List<StepMetrics> straight;
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
-      TrainingRun run = new TrainingRun(List.of());
-      new SftTrainer(pm.model(), pm.tokenizer(), config, run)
-          .train(demonstrations(false), demonstrations(true), null);
-      straight = run.history();
-    }
-    Path checkpoints = dir.resolve("ckpt");
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
-      TrainingRun run = new TrainingRun(List.of(new Crash(6)));
-      assertThatThrownBy(
-              () ->
-                  new SftTrainer(pm.model(), pm.tokenizer(), config, run)
-                      .train(demonstrations(false), demonstrations(true), checkpoints))
-          .hasMessageContaining("simulated crash at step 6");
-    }
-    assertThat(Checkpoint.load(checkpoints).optimizerStep()).isEqualTo(4);
-    List<StepMetrics> resumed;
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
-      TrainingRun run = new TrainingRun(List.of());
-      new SftTrainer(pm.model(), pm.tokenizer(), config, run)
-          .train(demonstrations(false), demonstrations(true), checkpoints);
-      resumed = run.history();
-    }
-    assertThat(resumed.get(0).step()).isEqualTo(5);
-    for (StepMetrics r : resumed) {
-      StepMetrics s = straight.get((int) r.step() - 1);
-      for (String key : s.values().keySet()) {
-        assertThat(r.get(key))
-            .as("step %s %s", r.step(), key)
-            .isCloseTo(s.get(key), org.assertj.core.data.Offset.offset(1e-6));
-      }
-    }
+    ExactResume.Histories h =
+        ExactResume.afterCrash(
+            (run, checkpoints) -> {
+              try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+                new SftTrainer(pm.model(), pm.tokenizer(), config, run)
+                    .train(demonstrations(false), demonstrations(true), checkpoints);
+              }
+            },
+            dir,
+            6);
+    // The crash after step 6 left the checkpoint of step 4: the rerun starts at step 5.
+    assertThat(h.resumed().get(0).step()).isEqualTo(5);
+    ExactResume.assertResumedExactly(h, 1e-6);
   }
 
   @Test
