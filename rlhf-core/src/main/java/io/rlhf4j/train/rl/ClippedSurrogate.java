@@ -1,7 +1,5 @@
 package io.rlhf4j.train.rl;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 /**
  * PPO's clipped surrogate (Schulman et al. 2017, eq. 7) per token, with DAPO's asymmetric range:
  *
@@ -16,8 +14,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 public record ClippedSurrogate(double clipLow, double clipHigh) implements SurrogateLoss {
   /** Validates. */
   public ClippedSurrogate {
-    checkArgument(clipLow > 0 && clipLow < 1, "clipLow must be in (0, 1): %s", clipLow);
-    checkArgument(clipHigh > 0, "clipHigh must be > 0: %s", clipHigh);
+    RatioClip.check(clipLow, clipHigh);
   }
 
   @Override
@@ -28,7 +25,7 @@ public record ClippedSurrogate(double clipLow, double clipHigh) implements Surro
       out[b] = new double[logp[b].length];
       for (int t = 0; t < logp[b].length; t++) {
         double ratio = Math.exp(logp[b][t] - logpOld[b][t]);
-        double clipped = Math.min(Math.max(ratio, 1 - clipLow), 1 + clipHigh);
+        double clipped = RatioClip.clip(ratio, clipLow, clipHigh);
         out[b][t] = Math.max(-advantages[b][t] * ratio, -advantages[b][t] * clipped);
       }
     }

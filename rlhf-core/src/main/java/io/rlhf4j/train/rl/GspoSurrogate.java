@@ -1,7 +1,5 @@
 package io.rlhf4j.train.rl;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 /**
  * GSPO (Zheng et al. 2025, "Group Sequence Policy Optimization"): one importance ratio per
  * sequence, the geometric mean of its token ratios, clipped as PPO clips a token's:
@@ -24,8 +22,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 public record GspoSurrogate(double clipLow, double clipHigh) implements SurrogateLoss {
   /** Validates. */
   public GspoSurrogate {
-    checkArgument(clipLow > 0 && clipLow < 1, "clipLow must be in (0, 1): %s", clipLow);
-    checkArgument(clipHigh > 0, "clipHigh must be > 0: %s", clipHigh);
+    RatioClip.check(clipLow, clipHigh);
   }
 
   @Override
@@ -46,7 +43,7 @@ public record GspoSurrogate(double clipLow, double clipHigh) implements Surrogat
         continue;
       }
       double s = Math.exp(sum / length);
-      double clipped = Math.min(Math.max(s, 1 - clipLow), 1 + clipHigh);
+      double clipped = RatioClip.clip(s, clipLow, clipHigh);
       for (int t = 0; t < logp[b].length; t++) {
         double a = advantages[b][t];
         out[b][t] = mask[b][t] * Math.max(-a * s, -a * clipped);
