@@ -9,6 +9,7 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import java.io.IOException;
@@ -95,11 +96,10 @@ public class LoraPpoMemoryBenchmark {
             .build();
     ppo =
         new DjlPpoTrainer(
-            policy,
-            base,
-            views.get(1),
-            reward,
-            model.tokenizer(),
+            RlModels.builder(policy, reward, model.tokenizer())
+                .reference(base)
+                .valueModel(views.get(1))
+                .build(),
             config,
             List.of(),
             new TrainingRun(List.of()));

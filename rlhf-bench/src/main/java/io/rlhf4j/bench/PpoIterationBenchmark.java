@@ -7,6 +7,7 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.StepMetrics;
@@ -77,10 +78,7 @@ public class PpoIterationBenchmark {
             .build();
     ppo =
         new DjlPpoTrainer(
-            model.model(),
-            value,
-            reward,
-            model.tokenizer(),
+            RlModels.builder(model.model(), reward, model.tokenizer()).valueModel(value).build(),
             config,
             List.of(),
             new TrainingRun(List.of()));

@@ -12,6 +12,7 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.StepMetrics;
@@ -176,11 +177,10 @@ public class ScaleBenchmark {
             .build();
     ppo =
         new DjlPpoTrainer(
-            policy,
-            reference,
-            value,
-            evenTokens(),
-            new IdTokenizer(config.vocabSize()),
+            RlModels.builder(policy, evenTokens(), new IdTokenizer(config.vocabSize()))
+                .reference(reference)
+                .valueModel(value)
+                .build(),
             ppoConfig,
             List.of(),
             new TrainingRun(List.of()));

@@ -13,6 +13,7 @@ import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.Experience;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.spark.SparkRollouts;
 import java.io.File;
@@ -125,10 +126,8 @@ public class SparkBenchmark {
               .build();
       trainer =
           new DjlPpoTrainer(
-              model.model(),
-              null,
-              new DjlRewardModel(rewardNet, 32),
-              model.tokenizer(),
+              RlModels.builder(model.model(), new DjlRewardModel(rewardNet, 32), model.tokenizer())
+                  .build(),
               config,
               List.of(),
               new TrainingRun(List.of()));
@@ -200,11 +199,11 @@ public class SparkBenchmark {
     long t0 = System.nanoTime();
     for (int i = 0; i < ROLLOUTS; i++) {
       Experience e = r.trainer.rollout(r.prompts);
-      tokens += e.responses().stream().mapToInt(x -> x.length).sum();
-      generate += e.generateSeconds();
-      score += e.scoreSeconds();
-      broadcast += e.rolloutMetrics().getOrDefault("broadcast_seconds", 0.0);
-      collect += e.rolloutMetrics().getOrDefault("collect_seconds", 0.0);
+      tokens += e.episodes().responses().stream().mapToInt(x -> x.length).sum();
+      generate += e.cost().generateSeconds();
+      score += e.cost().scoreSeconds();
+      broadcast += e.cost().metrics().getOrDefault("broadcast_seconds", 0.0);
+      collect += e.cost().metrics().getOrDefault("collect_seconds", 0.0);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     stages.tokensPerSecond = tokens / seconds;

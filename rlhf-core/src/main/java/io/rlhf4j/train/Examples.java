@@ -3,6 +3,7 @@ package io.rlhf4j.train;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Tokenizer;
 import java.util.ArrayList;
@@ -37,8 +38,81 @@ public final class Examples {
 
   private Examples() {}
 
-  /** One tokenized (prompt, response) pair. */
-  public record Example(int[] prompt, int[] response) {}
+  /**
+   * One tokenized (prompt, response) pair.
+   *
+   * @param prompt the prompt's ids
+   * @param response the response's ids
+   * @param trained 1 on the response tokens the loss is taken on, 0 on context within the response
+   *     (an environment's turns in an episode); null when every response token is trained
+   */
+  public record Example(int[] prompt, int[] response, double[] trained) {
+    /** Validates. */
+    public Example {
+      checkArgument(
+          trained == null || trained.length == response.length,
+          "%s trained flags for %s response tokens",
+          trained == null ? 0 : trained.length,
+          response.length);
+    }
+
+    /** A pair whose whole response is trained. */
+    public Example(int[] prompt, int[] response) {
+      this(prompt, response, null);
+    }
+
+    /** The number of tokens the loss is taken on. */
+    public int trainedTokens() {
+      if (trained == null) {
+        return response.length;
+      }
+      int n = 0;
+      for (double t : trained) {
+        n += t != 0 ? 1 : 0;
+      }
+      return n;
+    }
+  }
+
+  /**
+   * One demonstrated episode: BOS + prompt, then each turn's text encoded on its own (as a rollout
+   * appends an environment's answer to the ids the policy sampled), the policy's turns followed by
+   * EOS and trained, the environment's kept as context. Cut at {@code maxLength} tokens.
+   */
+  public static Example encode(Tokenizer tokenizer, EpisodeDemonstration episode, int maxLength) {
+    int[] promptIds = tokenizer.encode(episode.prompt(), true);
+    List<Integer> ids = new ArrayList<>();
+    List<Double> trained = new ArrayList<>();
+    for (EpisodeDemonstration.Turn turn : episode.turns()) {
+      int[] part = segment(tokenizer, turn.text());
+      for (int id : part) {
+        ids.add(id);
+        trained.add(turn.policy() ? 1.0 : 0.0);
+      }
+      if (turn.policy() && tokenizer.eosId().isPresent()) {
+        ids.add(tokenizer.eosId().getAsInt());
+        trained.add(1.0);
+      }
+    }
+    int keep = Math.max(0, Math.min(ids.size(), maxLength - promptIds.length));
+    checkArgument(keep > 0, "the episode's prompt alone fills maxLength (%s tokens)", maxLength);
+    int[] response = new int[keep];
+    double[] flags = new double[keep];
+    for (int k = 0; k < keep; k++) {
+      response[k] = ids.get(k);
+      flags[k] = trained.get(k);
+    }
+    return new Example(promptIds, response, flags);
+  }
+
+  /**
+   * The ids of one turn's text as an episode appends it after what came before: encoded alone,
+   * without BOS. The rollout and episode SFT both use this, so a demonstrated turn and the same
+   * turn in a rollout are the same ids.
+   */
+  public static int[] segment(Tokenizer tokenizer, String text) {
+    return tokenizer.encode(text, false);
+  }
 
   /** Tokenizes and truncates {@code demonstrations}. */
   public static List<Example> encode(

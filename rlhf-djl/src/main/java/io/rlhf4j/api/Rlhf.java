@@ -38,6 +38,7 @@ import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.djl.train.reward.RewardTrainer;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.djl.train.rollout.RolloutBackend;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
@@ -611,11 +612,10 @@ public final class Rlhf {
         try (CausalLm value = ppoConfig.usesCritic() ? reward.model().copy(device) : null;
             DjlPpoTrainer ppo =
                 new DjlPpoTrainer(
-                    policy,
-                    sft,
-                    value,
-                    reward,
-                    tokenizer,
+                    RlModels.builder(policy, reward, tokenizer)
+                        .reference(sft)
+                        .valueModel(value)
+                        .build(),
                     roundConfig(round, beta),
                     List.of(),
                     roundRun)) {
@@ -647,11 +647,10 @@ public final class Rlhf {
       try (CausalLm value = ppoConfig.usesCritic() ? headed(anchor, VALUE_HEAD_SEED) : null;
           DjlPpoTrainer rl =
               new DjlPpoTrainer(
-                  policy,
-                  anchor,
-                  value,
-                  givenReward != null ? givenReward : functions,
-                  tokenizer,
+                  RlModels.builder(policy, givenReward != null ? givenReward : functions, tokenizer)
+                      .reference(anchor)
+                      .valueModel(value)
+                      .build(),
                   roundConfig(1, ppoConfig.klCoefficient()),
                   List.of(),
                   run.scoped("round-1"))) {

@@ -12,6 +12,7 @@ import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.rl.PolicyLoss;
 import io.rlhf4j.djl.train.rl.PolicyLosses;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.StepMetrics;
@@ -56,7 +57,11 @@ class UserPolicyLossTest {
     TrainingRun run = new TrainingRun(List.of());
     try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
         DjlPpoTrainer trainer =
-            new DjlPpoTrainer(pm.model(), null, length, pm.tokenizer(), config, List.of(), run)) {
+            new DjlPpoTrainer(
+                RlModels.builder(pm.model(), length, pm.tokenizer()).build(),
+                config,
+                List.of(),
+                run)) {
       List<int[]> prompts = new ArrayList<>();
       prompts.add(pm.tokenizer().encode("Once upon a time", true));
       prompts.add(pm.tokenizer().encode("The cat", true));

@@ -10,15 +10,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code compare}: PPO, GRPO, RLOO, REINFORCE++, GSPO, DAPO, DPO, SimPO and ORPO head to head from
- * the demo's SFT model, against its hidden rater, with the same budget of sampled responses, over
- * several seeds.
+ * {@code compare}: PPO, GRPO, RLOO, REINFORCE++, GSPO, DAPO, CISPO, DPO, SimPO and ORPO head to
+ * head from the demo's SFT model, against its hidden rater, with the same budget of sampled
+ * responses, over several seeds.
  */
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
     description =
-        "PPO, GRPO, RLOO, REINFORCE++, GSPO, DAPO, DPO, SimPO and ORPO head to head on the demo's rater.")
+        "PPO, GRPO, RLOO, REINFORCE++, GSPO, DAPO, CISPO, DPO, SimPO and ORPO head to head on the demo's rater.")
 final class CompareCommand implements Callable<Integer> {
   @Option(names = "--model", description = "base model folder (default: ${DEFAULT-VALUE})")
   Path model = Path.of(GenerateCommand.DEFAULT_MODEL);
@@ -33,7 +33,7 @@ final class CompareCommand implements Callable<Integer> {
       names = "--algorithms",
       split = ",",
       description =
-          "comma-separated subset of ppo,grpo,rloo,reinforce++,gspo,dapo,dpo,simpo,orpo"
+          "comma-separated subset of ppo,grpo,rloo,reinforce++,gspo,dapo,cispo,dpo,simpo,orpo"
               + " (default: all)")
   List<String> algorithms = Comparison.ALGORITHMS;
 

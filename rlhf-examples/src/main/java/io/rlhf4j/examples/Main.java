@@ -54,6 +54,7 @@ import picocli.CommandLine.Command;
       RlCommand.ReinforcePlusPlus.class,
       RlCommand.Gspo.class,
       RlCommand.Dapo.class,
+      RlCommand.Cispo.class,
       DpoCommand.class,
       KtoCommand.class,
       BestOfNCommand.class,

@@ -9,6 +9,7 @@ import io.rlhf4j.djl.model.LoraConfig;
 import io.rlhf4j.djl.model.ModelConfig;
 import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.djl.train.rollout.RolloutSettings;
 import io.rlhf4j.djl.train.rollout.RolloutWorker;
 import io.rlhf4j.model.RewardModel;
@@ -136,7 +137,11 @@ final class WorkerBlueprint implements Serializable {
           rewardNet < 0 ? rewardObject : new DjlRewardModel(built.get(rewardNet), rewardBatchSize);
       RolloutWorker worker =
           new RolloutWorker(
-              policyModel, built.get(reference), valueModel, reward, tokenizer, settings);
+              RlModels.builder(policyModel, reward, tokenizer)
+                  .reference(built.get(reference))
+                  .valueModel(valueModel)
+                  .build(),
+              settings);
       return new ExecutorModels(id, built, worker, weights.version());
     } catch (RuntimeException | Error e) {
       ExecutorModels.closeAll(built);

@@ -13,6 +13,7 @@ import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.Experience;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
 import io.rlhf4j.train.StepMetrics;
@@ -116,11 +117,10 @@ final class Fixtures {
 
     DjlPpoTrainer trainer(PpoConfig config) {
       return new DjlPpoTrainer(
-          policy,
-          reference,
-          value,
-          reward,
-          base.tokenizer(),
+          RlModels.builder(policy, reward, base.tokenizer())
+              .reference(reference)
+              .valueModel(value)
+              .build(),
           config,
           List.of(),
           new TrainingRun(List.of()));
@@ -164,22 +164,31 @@ final class Fixtures {
 
   static void assertSame(Experience actual, Experience expected, int iteration) {
     String at = "iteration " + iteration + ": ";
-    assertThat(actual.responses()).as(at + "responses").hasSameSizeAs(expected.responses());
+    assertThat(actual.episodes().responses())
+        .as(at + "responses")
+        .hasSameSizeAs(expected.episodes().responses());
     for (int i = 0; i < expected.size(); i++) {
-      assertThat(actual.responses().get(i))
+      assertThat(actual.episodes().responses().get(i))
           .as(at + "response " + i)
-          .containsExactly(expected.responses().get(i));
+          .containsExactly(expected.episodes().responses().get(i));
     }
-    assertThat(actual.endedWithEos()).as(at + "eos").containsExactly(expected.endedWithEos());
-    assertThat(Arrays.equals(actual.scores(), expected.scores())).as(at + "scores").isTrue();
-    assertThat(Arrays.deepEquals(actual.logProbs(), expected.logProbs()))
+    assertThat(actual.episodes().endedWithEos())
+        .as(at + "eos")
+        .containsExactly(expected.episodes().endedWithEos());
+    assertThat(Arrays.equals(actual.episodes().scores(), expected.episodes().scores()))
+        .as(at + "scores")
+        .isTrue();
+    assertThat(Arrays.deepEquals(actual.logProbs().old(), expected.logProbs().old()))
         .as(at + "log-probs")
         .isTrue();
-    assertThat(Arrays.deepEquals(actual.refLogProbs(), expected.refLogProbs()))
+    assertThat(Arrays.deepEquals(actual.logProbs().rollout(), expected.logProbs().rollout()))
+        .as(at + "rollout log-probs")
+        .isTrue();
+    assertThat(Arrays.deepEquals(actual.logProbs().reference(), expected.logProbs().reference()))
         .as(at + "reference log-probs")
         .isTrue();
     assertThat(Arrays.deepEquals(actual.values(), expected.values())).as(at + "values").isTrue();
-    assertThat(Arrays.deepEquals(actual.advantages(), expected.advantages()))
+    assertThat(Arrays.deepEquals(actual.targets().advantages(), expected.targets().advantages()))
         .as(at + "advantages")
         .isTrue();
     assertThat(Arrays.deepEquals(actual.mask(), expected.mask())).as(at + "mask").isTrue();

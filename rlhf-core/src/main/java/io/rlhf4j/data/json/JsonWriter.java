@@ -1,6 +1,7 @@
 package io.rlhf4j.data.json;
 
 import com.google.common.collect.ImmutableMap;
+import com.google.gson.FormattingStyle;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -34,6 +35,24 @@ public final class JsonWriter {
       write(w, value);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return out.toString();
+  }
+
+  /**
+   * One value as Python's {@code json.dumps} writes it by default: one space after each {@code ,}
+   * and {@code :}. This is the spelling of the {@code tojson} filter in transformers' chat
+   * templates, so tool schemas and tool-call arguments rendered with it match the text a model was
+   * trained on.
+   */
+  public static String writeSpaced(Object value) {
+    StringWriter out = new StringWriter();
+    try (com.google.gson.stream.JsonWriter w = new com.google.gson.stream.JsonWriter(out)) {
+      w.setSerializeNulls(true);
+      w.setFormattingStyle(FormattingStyle.COMPACT.withSpaceAfterSeparators(true));
+      write(w, value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     return out.toString();
   }

@@ -8,9 +8,11 @@ import static com.google.common.base.Preconditions.checkArgument;
 final class RatioClip {
   private RatioClip() {}
 
-  /** Refuses a range that is empty or reaches a ratio of 0. */
+  /**
+   * Refuses an empty range; ε_low = 1 (a floor of 0, which no ratio reaches) means no lower clip.
+   */
   static void check(double clipLow, double clipHigh) {
-    checkArgument(clipLow > 0 && clipLow < 1, "clipLow must be in (0, 1): %s", clipLow);
+    checkArgument(clipLow > 0 && clipLow <= 1, "clipLow must be in (0, 1]: %s", clipLow);
     checkArgument(clipHigh > 0, "clipHigh must be > 0: %s", clipHigh);
   }
 

@@ -5,9 +5,12 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.rlhf4j.data.ChatMessage;
+import io.rlhf4j.data.json.JsonWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -68,8 +71,25 @@ public final class ChatTemplate {
       turn.put("content", m.content());
       turns.add(turn);
     }
+    return render(turns, List.of(), addGenerationPrompt);
+  }
+
+  /**
+   * The conversation as text with tools, as {@code apply_chat_template(messages, tools=tools,
+   * tokenize=False, add_generation_prompt=...)} writes it: messages as transformers takes them
+   * ({@code role}, {@code content}, an assistant's {@code tool_calls}), tools as their function
+   * schemas ({@code Tool.schema()}). {@code tojson} writes Python's spelling (a space after {@code
+   * ,} and {@code :}), as transformers' does.
+   */
+  public String render(
+      List<Map<String, Object>> messages,
+      List<Map<String, Object>> tools,
+      boolean addGenerationPrompt) {
     Map<String, Object> context = new HashMap<>();
-    context.put("messages", turns);
+    context.put("messages", messages);
+    if (!tools.isEmpty()) {
+      context.put("tools", tools);
+    }
     context.put("add_generation_prompt", addGenerationPrompt);
     context.put("bos_token", bosToken);
     context.put("eos_token", eosToken);
@@ -115,7 +135,41 @@ public final class ChatTemplate {
         .registerFunction(
             new ELFunctionDefinition(
                 "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+    jinja.getGlobalContext().registerFilter(new PythonToJson());
     return jinja;
+  }
+
+  /**
+   * {@code tojson} as transformers' template environment defines it ({@code json.dumps} with its
+   * default separators, non-ASCII kept): Jinjava's own writes no spaces, and a tool schema rendered
+   * that way is not the text the model was trained on.
+   */
+  private static final class PythonToJson implements Filter {
+    @Override
+    public String getName() {
+      return "tojson";
+    }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+      return JsonWriter.writeSpaced(inOrder(var));
+    }
+
+    // Jinjava hands maps over in its own wrappers, which JsonWriter would sort; Python writes a
+    // dict in insertion order, so copy into ordered maps first.
+    private static Object inOrder(Object value) {
+      if (value instanceof Map<?, ?> map) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        map.forEach((k, v) -> copy.put(String.valueOf(k), inOrder(v)));
+        return copy;
+      }
+      if (value instanceof Iterable<?> list && !(value instanceof String)) {
+        List<Object> copy = new ArrayList<>();
+        list.forEach(v -> copy.add(inOrder(v)));
+        return copy;
+      }
+      return value;
+    }
   }
 
   /**

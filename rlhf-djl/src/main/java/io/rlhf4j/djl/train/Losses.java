@@ -1,5 +1,7 @@
 package io.rlhf4j.djl.train;
 
+import static com.google.common.base.Preconditions.checkNotNull;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
@@ -158,42 +160,39 @@ public final class Losses {
     PolicyObjective ppo =
         new PolicyObjective(clip, clip, 0, KlEstimator.K1, 0, LossAggregation.TOKEN_MEAN);
     return policyObjective(
-        new PpoClipLoss(clip, clip), logpNew, logpOld, null, advantages, null, mask, tokens, ppo);
+        new PpoClipLoss(clip, clip),
+        PolicyTokens.of(logpNew, logpOld, advantages, mask),
+        tokens,
+        ppo);
   }
 
   /**
    * The policy loss ({@link PolicyObjective}), per token
    *
    * <pre>
-   *   ℓ_t = surrogate_t + β_kl k(logπ, logπ_ref) − c_H H_t
+   *   ℓ_t = w_t · surrogate_t + β_kl k(logπ, logπ_ref) − c_H H_t
    * </pre>
    *
-   * <p>reduced by {@link #aggregate} with the minibatch's {@code denominator}, so micro-batches add
-   * up to the minibatch's loss. The objective's own surrogate is the reference of {@code
-   * surrogate}; only its KL, entropy and aggregation settings are read here.
-   *
-   * @param logpRef log π_ref per token (only read when β_kl &gt; 0)
-   * @param entropy H_t with its gradient (only read when c_H &gt; 0)
+   * <p>with w_t the tokens' importance weights (1 when none are given), reduced by {@link
+   * #aggregate} with the minibatch's {@code denominator}, so micro-batches add up to the
+   * minibatch's loss. The objective's own surrogate is the reference of {@code surrogate}; only its
+   * KL, entropy and aggregation settings are read here.
    */
   public static NDArray policyObjective(
-      PolicyLoss surrogate,
-      NDArray logpNew,
-      NDArray logpOld,
-      NDArray logpRef,
-      NDArray advantages,
-      NDArray entropy,
-      NDArray mask,
-      NDArray denominator,
-      PolicyObjective o) {
-    NDArray token = surrogate.tokenLosses(logpNew, logpOld, advantages, mask);
+      PolicyLoss surrogate, PolicyTokens in, NDArray denominator, PolicyObjective o) {
+    NDArray token = surrogate.tokenLosses(in.logp(), in.logpOld(), in.advantages(), in.mask());
+    if (in.importanceWeights() != null) {
+      token = token.mul(in.importanceWeights());
+    }
     if (o.klCoefficient() > 0) {
-      NDArray kl = klPerToken(logpNew, logpRef, o.klEstimator());
+      NDArray kl = klPerToken(in.logp(), checkNotNull(in.logpRef(), "logpRef"), o.klEstimator());
       token = token.add(kl.mul(Scalars.of(kl, o.klCoefficient())));
     }
     if (o.entropyCoefficient() > 0) {
+      NDArray entropy = checkNotNull(in.entropy(), "entropy");
       token = token.sub(entropy.mul(Scalars.of(entropy, o.entropyCoefficient())));
     }
-    return aggregate(token, mask, o.aggregation(), denominator);
+    return aggregate(token, in.mask(), o.aggregation(), denominator);
   }
 
   /**

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.djl.train.reward.RankingBatch;
+import io.rlhf4j.djl.train.rl.CispoLoss;
 import io.rlhf4j.djl.train.rl.GspoLoss;
 import io.rlhf4j.djl.train.rl.PpoClipLoss;
 import io.rlhf4j.train.dpo.DpoLossType;
@@ -19,6 +20,8 @@ import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoLoss;
 import io.rlhf4j.train.ppo.PtxLoss;
 import io.rlhf4j.train.reward.RankingLoss;
+import io.rlhf4j.train.rl.CispoSurrogate;
+import io.rlhf4j.train.rl.ClippedSurrogate;
 import io.rlhf4j.train.rl.GspoSurrogate;
 import io.rlhf4j.train.rl.LossAggregation;
 import io.rlhf4j.train.rl.PolicyObjective;
@@ -154,12 +157,9 @@ class LossesTest {
             x ->
                 Losses.policyObjective(
                     new PpoClipLoss(0.2, 0.28),
-                    x,
-                    nd(logpOld),
-                    nd(logpRef),
-                    nd(adv),
-                    nd(entropy),
-                    nd(MASK),
+                    PolicyTokens.of(x, nd(logpOld), nd(adv), nd(MASK))
+                        .withReference(nd(logpRef))
+                        .withEntropy(nd(entropy)),
                     denominator,
                     o);
         assertThat(tensor.apply(nd(logpNew)).getFloat())
@@ -199,12 +199,7 @@ class LossesTest {
           x ->
               Losses.policyObjective(
                   new GspoLoss(clip, clip),
-                  x,
-                  nd(logpOld),
-                  null,
-                  nd(adv),
-                  null,
-                  nd(MASK),
+                  PolicyTokens.of(x, nd(logpOld), nd(adv), nd(MASK)),
                   denominator,
                   o);
       assertThat(tensor.apply(nd(logpNew)).getFloat())
@@ -212,6 +207,101 @@ class LossesTest {
           .isCloseTo((float) o.loss(logpNew, logpOld, null, adv, null, MASK), within(1e-5f));
       checkGradient(logpNew, tensor, x -> o.loss(x, logpOld, null, adv, null, MASK));
     }
+  }
+
+  @Test
+  void cispoMatchesItsReferenceAndKeepsTheGradientOfClippedTokens() {
+    // The reference's value at the point, and its gradient with the weights held at their values
+    // there (finite differences of −Σ w·A·x with w frozen): every token has −w·A/denominator,
+    // including those whose ratio left the range, where PPO's clipped surrogate has none.
+    double[][] logpOld = randn(1);
+    double[][] logpNew = randn(1);
+    for (int b = 0; b < B; b++) {
+      for (int t = 0; t < T; t++) {
+        logpNew[b][t] = logpOld[b][t] + random.nextGaussian() * 0.5; // some ratios clip
+      }
+    }
+    double[][] adv = randn(1);
+    CispoSurrogate reference = new CispoSurrogate(1, 0.28);
+    PolicyObjective o =
+        new PolicyObjective(reference, 0, KlEstimator.K1, 0, LossAggregation.TOKEN_MEAN);
+    NDArray denominator = manager.create((float) LossAggregation.TOKEN_MEAN.denominator(MASK));
+    Function<NDArray, NDArray> tensor =
+        x ->
+            Losses.policyObjective(
+                new CispoLoss(1, 0.28),
+                PolicyTokens.of(x, nd(logpOld), nd(adv), nd(MASK)),
+                denominator,
+                o);
+    assertThat(tensor.apply(nd(logpNew)).getFloat())
+        .isCloseTo((float) o.loss(logpNew, logpOld, null, adv, null, MASK), within(1e-5f));
+    double[][] frozen = new double[B][T];
+    int clipped = 0;
+    for (int b = 0; b < B; b++) {
+      for (int t = 0; t < T; t++) {
+        frozen[b][t] = reference.weight(logpNew[b][t], logpOld[b][t]);
+        clipped += MASK[b][t] != 0 && frozen[b][t] == 1.28 ? 1 : 0;
+      }
+    }
+    assertThat(clipped).as("tokens clipped at 1 + ε_high").isPositive();
+    checkGradient(
+        logpNew,
+        tensor,
+        x -> {
+          double[][] token = new double[B][T];
+          for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+              token[b][t] = -frozen[b][t] * adv[b][t] * x[b][t];
+            }
+          }
+          return LossAggregation.TOKEN_MEAN.aggregate(token, MASK);
+        });
+  }
+
+  @Test
+  void importanceWeightsScaleOnlyThePolicyGradientTerm() {
+    // ℓ_t = w_t·surrogate_t + β_kl·k3_t: the reference multiplies the surrogate's token losses by
+    // the constant weights and adds the KL term unweighted; value and gradient must agree.
+    double[][] logpOld = randn(1);
+    double[][] logpNew = randn(1);
+    double[][] logpRef = randn(1);
+    double[][] weights = new double[B][T];
+    for (int b = 0; b < B; b++) {
+      for (int t = 0; t < T; t++) {
+        logpNew[b][t] = logpOld[b][t] + random.nextGaussian() * 0.3;
+        logpRef[b][t] = logpOld[b][t] + random.nextGaussian() * 0.3;
+        weights[b][t] = 0.5 + random.nextDouble() * 1.5;
+      }
+    }
+    double[][] adv = randn(1);
+    ClippedSurrogate surrogate = new ClippedSurrogate(0.2, 0.2);
+    PolicyObjective o =
+        new PolicyObjective(surrogate, 0.1, KlEstimator.K3, 0, LossAggregation.SEQ_MEAN_TOKEN_MEAN);
+    NDArray denominator = manager.create((float) B);
+    Function<NDArray, NDArray> tensor =
+        x ->
+            Losses.policyObjective(
+                new PpoClipLoss(0.2, 0.2),
+                PolicyTokens.of(x, nd(logpOld), nd(adv), nd(MASK))
+                    .withReference(nd(logpRef))
+                    .withImportanceWeights(nd(weights)),
+                denominator,
+                o);
+    Function<double[][], Double> reference =
+        x -> {
+          double[][] token = surrogate.tokenLosses(x, logpOld, adv, MASK);
+          for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+              token[b][t] =
+                  weights[b][t] * token[b][t]
+                      + 0.1 * KlEstimator.K3.estimate(x[b][t], logpRef[b][t]);
+            }
+          }
+          return LossAggregation.SEQ_MEAN_TOKEN_MEAN.aggregate(token, MASK);
+        };
+    assertThat(tensor.apply(nd(logpNew)).getFloat())
+        .isCloseTo(reference.apply(logpNew).floatValue(), within(1e-5f));
+    checkGradient(logpNew, tensor, reference);
   }
 
   @Test

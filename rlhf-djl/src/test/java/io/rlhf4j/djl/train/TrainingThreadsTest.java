@@ -11,6 +11,7 @@ import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
 import io.rlhf4j.model.SamplingConfig;
@@ -63,10 +64,10 @@ class TrainingThreadsTest {
                     CausalLm value = pm.model().withScalarHead(1, Device.cpu());
                     DjlPpoTrainer ppo =
                         new DjlPpoTrainer(
-                            pm.model(),
-                            value,
-                            (p, r) -> new double[p.size()],
-                            pm.tokenizer(),
+                            RlModels.builder(
+                                    pm.model(), (p, r) -> new double[p.size()], pm.tokenizer())
+                                .valueModel(value)
+                                .build(),
                             PpoConfig.builder()
                                 .rolloutBatchSize(4)
                                 .miniBatchSize(2)

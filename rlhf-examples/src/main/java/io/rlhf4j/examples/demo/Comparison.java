@@ -19,6 +19,7 @@ import io.rlhf4j.djl.train.dpo.DpoConfig;
 import io.rlhf4j.djl.train.dpo.DpoTrainer;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.examples.report.LineChart;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.model.SamplingConfig;
@@ -37,9 +38,9 @@ import java.util.OptionalDouble;
 import java.util.Random;
 
 /**
- * The algorithms head to head: PPO, GRPO, RLOO, REINFORCE++, GSPO, DAPO, DPO, SimPO and ORPO from
- * the same SFT model, against the same hidden rater, with the same budget of sampled responses,
- * over several seeds.
+ * The algorithms head to head: PPO, GRPO, RLOO, REINFORCE++, GSPO, DAPO, CISPO, DPO, SimPO and ORPO
+ * from the same SFT model, against the same hidden rater, with the same budget of sampled
+ * responses, over several seeds.
  *
  * <p>First the demo runs one round ({@link Demo}: demonstrations, SFT, the rater's K = 4 rankings
  * of SFT samples, the reward model) into {@code out/demo}. Then, for each algorithm and seed, from
@@ -55,7 +56,8 @@ import java.util.Random;
 public final class Comparison {
   /** The algorithms, in the table's order. */
   public static final List<String> ALGORITHMS =
-      List.of("ppo", "grpo", "rloo", "reinforce++", "gspo", "dapo", "dpo", "simpo", "orpo");
+      List.of(
+          "ppo", "grpo", "rloo", "reinforce++", "gspo", "dapo", "cispo", "dpo", "simpo", "orpo");
 
   /** The offline ones, trained on the demo's rankings instead of sampling. */
   private static final List<String> OFFLINE = List.of("dpo", "simpo", "orpo");
@@ -225,7 +227,13 @@ public final class Comparison {
     try (CausalLm value = config.usesCritic() ? reward.model().copy(device) : null;
         DjlPpoTrainer trainer =
             new DjlPpoTrainer(
-                sft.model(), reference, value, reward, sft.tokenizer(), config, List.of(), run)) {
+                RlModels.builder(sft.model(), reward, sft.tokenizer())
+                    .reference(reference)
+                    .valueModel(value)
+                    .build(),
+                config,
+                List.of(),
+                run)) {
       trainer.track(Demo.HIDDEN, StoryRater::score);
       List<int[]> order = new ArrayList<>(prompts);
       Collections.shuffle(order, new Random(seed));
@@ -255,6 +263,7 @@ public final class Comparison {
           case "reinforce++" -> PpoConfig.reinforcePlusPlus().rolloutBatchSize(episodes);
           case "gspo" -> PpoConfig.gspo().rolloutBatchSize(episodes / 4);
           case "dapo" -> PpoConfig.dapo().rolloutBatchSize(episodes / 4);
+          case "cispo" -> PpoConfig.cispo().rolloutBatchSize(episodes / 4);
           default -> throw new IllegalArgumentException("not an RL algorithm: " + algorithm);
         };
     b.miniBatchSize(episodes / 4)
@@ -264,8 +273,8 @@ public final class Comparison {
         .policyOptimizer(AdamWConfig.of(demo.policyLearningRate()))
         .valueOptimizer(AdamWConfig.of(10 * demo.policyLearningRate()))
         .seed(seed);
-    // GRPO keeps its KL loss term; GSPO and DAPO run as their recipes do, with no KL at all.
-    if (!List.of("grpo", "gspo", "dapo").contains(algorithm)) {
+    // GRPO keeps its KL loss term; GSPO, DAPO and CISPO run as their recipes do, with no KL at all.
+    if (!List.of("grpo", "gspo", "dapo", "cispo").contains(algorithm)) {
       b.klCoefficient(demo.initialBeta()).adaptiveKl(demo.klTarget(), episodes * 2);
     }
     return b.build();

@@ -19,6 +19,7 @@ import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.generate.BestOfN;
 import io.rlhf4j.model.SamplingConfig;
@@ -297,11 +298,10 @@ public final class Demo {
       try (CausalLm value = rewardNet.copy(device);
           DjlPpoTrainer ppo =
               new DjlPpoTrainer(
-                  sft.model(),
-                  reference,
-                  value,
-                  reward,
-                  sft.tokenizer(),
+                  RlModels.builder(sft.model(), reward, sft.tokenizer())
+                      .reference(reference)
+                      .valueModel(value)
+                      .build(),
                   ppoConfig(false),
                   List.of(),
                   run)) {

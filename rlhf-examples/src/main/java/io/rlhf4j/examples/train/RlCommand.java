@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 /**
  * The RL commands: SFT on demonstrations, a reward model on preferences, then RL on prompts with
  * the algorithm the command names ({@code ppo}, {@code grpo}, {@code rloo}, {@code reinforce++},
- * {@code gspo}, {@code dapo}), each starting from its preset in {@link PpoConfig}; {@code
- * --estimator} and {@code --policy-loss} swap in any registered estimator or loss; writes {@code
- * RUN/policy}.
+ * {@code gspo}, {@code dapo}, {@code cispo}), each starting from its preset in {@link PpoConfig};
+ * {@code --estimator} and {@code --policy-loss} swap in any registered estimator or loss; writes
+ * {@code RUN/policy}.
  */
 public abstract class RlCommand extends PipelineCommand {
   private final PpoConfig preset = preset().build();
@@ -91,8 +91,16 @@ public abstract class RlCommand extends PipelineCommand {
 
   @Option(
       names = "--policy-loss",
-      description = "policy loss: ppo (clipped surrogate) or gspo; default: the command's")
+      description = "policy loss: ppo (clipped surrogate), gspo or cispo; default: the command's")
   String policyLoss;
+
+  @Option(
+      names = "--truncated-is",
+      paramLabel = "CAP",
+      description =
+          "truncated importance sampling: weight each token's policy-gradient term by"
+              + " min(pi_old/pi_sampler, CAP), 2 in verl and TRL (default: off)")
+  double truncatedIs;
 
   @Option(
       names = "--baseline-scores-first",
@@ -163,6 +171,7 @@ public abstract class RlCommand extends PipelineCommand {
     if (policyLoss != null) {
       rl.policyLoss(policyLoss);
     }
+    rl.truncatedImportanceSampling(truncatedIs);
     List<String> promptTexts = userData().prompts(prompts);
     PpoConfig config = rl.build();
     Rlhf.Pipeline pipeline =
@@ -264,6 +273,20 @@ public abstract class RlCommand extends PipelineCommand {
     @Override
     protected PpoConfig.Builder preset() {
       return PpoConfig.dapo();
+    }
+  }
+
+  /** {@code cispo}: GRPO's groups, every token kept with a clipped, constant importance weight. */
+  @Command(
+      name = "cispo",
+      mixinStandardHelpOptions = true,
+      description =
+          "SFT, reward model, then CISPO (clipped importance weight on every token's"
+              + " log-likelihood, no critic, no KL).")
+  public static final class Cispo extends RlCommand {
+    @Override
+    protected PpoConfig.Builder preset() {
+      return PpoConfig.cispo();
     }
   }
 }

@@ -11,6 +11,7 @@ import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.djl.train.rollout.RolloutBackend;
 import io.rlhf4j.djl.train.rollout.RolloutWorker;
 import io.rlhf4j.io.AtomicFiles;
@@ -86,44 +87,22 @@ public final class DjlPpoTrainer implements PpoTrainer {
   private boolean warnedAboutMissingEos;
 
   /**
-   * @param policyModel the SFT model, trained in place
-   * @param valueModel the value model (a copy of the reward model's network), trained in place
-   * @param rewardModel r(x, y), frozen
+   * @param models the run's models: the policy and the value model (when the estimator uses one)
+   *     are trained in place; the reward and the reference stay frozen. Without a reference the
+   *     trainer copies the policy and owns the copy; a given one stays the caller's (in later RLHF
+   *     rounds the reference is still the SFT model, not the current policy).
    * @param pretraining token sequences for PPO-ptx (ignored when its coefficient is 0)
    */
   public DjlPpoTrainer(
-      CausalLm policyModel,
-      CausalLm valueModel,
-      RewardModel rewardModel,
-      SavableTokenizer tokenizer,
-      PpoConfig config,
-      List<int[]> pretraining,
-      TrainingRun run) {
-    this(policyModel, null, valueModel, rewardModel, tokenizer, config, pretraining, run);
-  }
-
-  /**
-   * As above, with an explicit frozen reference (in later RLHF rounds the reference is still the
-   * SFT model, not the current policy). The caller keeps ownership of {@code reference}; null makes
-   * a private copy of the policy.
-   */
-  public DjlPpoTrainer(
-      CausalLm policyModel,
-      CausalLm reference,
-      CausalLm valueModel,
-      RewardModel rewardModel,
-      SavableTokenizer tokenizer,
-      PpoConfig config,
-      List<int[]> pretraining,
-      TrainingRun run) {
+      RlModels models, PpoConfig config, List<int[]> pretraining, TrainingRun run) {
+    CausalLm policyModel = models.policy();
+    CausalLm valueModel = models.valueModel();
     checkArgument(
         config.usesCritic() == (valueModel != null),
         config.usesCritic()
             ? "the %s estimator needs a value model"
-            : "the %s estimator uses no value model: pass null for it",
+            : "the %s estimator uses no value model: leave it out",
         config.estimator());
-    checkArgument(
-        valueModel == null || valueModel.hasScalarHead(), "the value model needs a scalar head");
     checkArgument(
         config.ptxCoefficient() == 0 || !pretraining.isEmpty(),
         "PPO-ptx needs pretraining sequences");
@@ -139,11 +118,11 @@ public final class DjlPpoTrainer implements PpoTrainer {
     }
     GradMode.offOnThisThread();
     this.policyModel = policyModel;
-    this.ownsReference = reference == null;
+    this.ownsReference = models.reference() == null;
     this.reference =
-        reference == null ? policyModel.copy(policyModel.manager().getDevice()) : reference;
+        ownsReference ? policyModel.copy(policyModel.manager().getDevice()) : models.reference();
     this.valueModel = valueModel;
-    this.tokenizer = tokenizer;
+    this.tokenizer = models.tokenizer();
     this.config = config;
     this.run = run;
     this.stage = config.stageName();
@@ -161,14 +140,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
     this.kl = config.newKlController();
     this.experienceMaker =
         new ExperienceMaker(
-            new RolloutWorker(
-                policyModel,
-                this.reference,
-                valueModel,
-                rewardModel,
-                tokenizer,
-                config.rolloutSettings()),
-            config);
+            new RolloutWorker(models.withReference(reference), config.rolloutSettings()), config);
     this.update =
         new PpoUpdate(
             policyModel,
@@ -308,48 +280,57 @@ public final class DjlPpoTrainer implements PpoTrainer {
     long t1 = System.nanoTime();
     iteration = e.iteration();
     double meanKl =
-        mean(KlPenalizedReward.sequenceKl(e.logProbs(), e.refLogProbs(), e.mask(), KlEstimator.K1));
+        mean(
+            KlPenalizedReward.sequenceKl(
+                e.logProbs().old(), e.logProbs().reference(), e.mask(), KlEstimator.K1));
     Map<String, Double> m = new LinkedHashMap<>();
-    m.put("score", mean(e.scores()));
+    m.put("score", mean(e.episodes().scores()));
     m.put("kl", meanKl);
     if (config.klEstimator() != KlEstimator.K1) {
       m.put(
           "kl_" + config.klEstimator().name().toLowerCase(Locale.ROOT),
           mean(
               KlPenalizedReward.sequenceKl(
-                  e.logProbs(), e.refLogProbs(), e.mask(), config.klEstimator())));
+                  e.logProbs().old(), e.logProbs().reference(), e.mask(), config.klEstimator())));
     }
     m.put("beta", e.beta());
-    m.put("reward", meanRowSum(e.rewards(), e.mask()));
+    m.put("reward", meanRowSum(e.targets().rewards(), e.mask()));
     m.putAll(stats);
     if (e.values() != null) {
       m.put(
           "explained_variance",
-          PpoDiagnostics.explainedVariance(e.values(), e.returns(), e.mask()));
+          PpoDiagnostics.explainedVariance(e.values(), e.targets().returns(), e.mask()));
     }
     if (config.samplesPerPrompt() > 1) {
-      m.put("score_std_in_group", GroupStats.meanStd(e.scores(), e.groups()));
-      m.put("flat_group_fraction", GroupStats.flatShare(e.scores(), e.groups()));
+      m.put("score_std_in_group", GroupStats.meanStd(e.episodes().scores(), e.episodes().groups()));
+      m.put(
+          "flat_group_fraction",
+          GroupStats.flatShare(e.episodes().scores(), e.episodes().groups()));
     }
-    m.put("response_length", e.responses().stream().mapToInt(r -> r.length).average().orElse(0));
+    m.put(
+        "response_length",
+        e.episodes().responses().stream().mapToInt(r -> r.length).average().orElse(0));
     if (config.overlongBuffer() > 0) {
       OverlongPunishment overlong =
           new OverlongPunishment(
               config.sampling().maxNewTokens(), config.overlongBuffer(), config.overlongPenalty());
       m.put(
           "overlong_penalty",
-          e.responses().stream().mapToDouble(r -> overlong.of(r.length)).average().orElse(0));
+          e.episodes().responses().stream()
+              .mapToDouble(r -> overlong.of(r.length))
+              .average()
+              .orElse(0));
     }
-    double eosFraction = fraction(e.endedWithEos());
+    double eosFraction = fraction(e.episodes().endedWithEos());
     m.put("eos_fraction", eosFraction);
     if (config.missingEosScore().isPresent()) {
       m.put("missing_eos_replaced", 1 - eosFraction);
       warnIfNoResponseEnded(eosFraction, e.size());
     }
     tracked.forEach((name, metric) -> m.put(name, meanOverTexts(metric, e)));
-    m.put("generate_seconds", e.generateSeconds());
-    m.put("score_seconds", e.scoreSeconds());
-    m.putAll(e.rolloutMetrics());
+    m.put("generate_seconds", e.cost().generateSeconds());
+    m.put("score_seconds", e.cost().scoreSeconds());
+    m.putAll(e.cost().metrics());
     m.put("train_seconds", (t1 - t0) / 1e9);
     kl.update(meanKl, e.size());
     return m;
@@ -379,7 +360,8 @@ public final class DjlPpoTrainer implements PpoTrainer {
     for (int i = 0; i < e.size(); i++) {
       sum +=
           metric.applyAsDouble(
-              tokenizer.decode(e.prompts().get(i)), tokenizer.decode(e.responses().get(i)));
+              tokenizer.decode(e.episodes().prompts().get(i)),
+              tokenizer.decode(e.episodes().responses().get(i)));
     }
     return sum / e.size();
   }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * Makes the experience of an iteration (OpenRLHF's "experience maker"):
@@ -67,13 +68,21 @@ final class ExperienceMaker {
       boolean eos,
       double score,
       double[] mask,
+      double[] rolloutLogp,
       double[] logp,
       double[] refLogp,
       double[] values) {}
 
-  /** A round's rows in batch order, with its seconds and the backend's timings. */
+  /**
+   * A round's rows in batch order, with its seconds, the backend's timings and the episodes' counts
+   * summed over its rows.
+   */
   private record Round(
-      List<Row> rows, double generateSeconds, double scoreSeconds, Map<String, Double> timings) {}
+      List<Row> rows,
+      double generateSeconds,
+      double scoreSeconds,
+      Map<String, Double> timings,
+      Map<String, Double> counts) {}
 
   /**
    * The experience of iteration {@code iteration} for {@code prompts}; dynamic sampling draws its
@@ -87,6 +96,8 @@ final class ExperienceMaker {
     double generateSeconds = first.generateSeconds();
     double scoreSeconds = first.scoreSeconds();
     Map<String, Double> stats = new LinkedHashMap<>(first.timings());
+    Map<String, Double> counts = new TreeMap<>(first.counts());
+    int sampled = first.rows().size();
     if (config.dynamicSamplingRounds() > 0) {
       List<Row> kept = new ArrayList<>();
       List<Row> tied = new ArrayList<>();
@@ -102,6 +113,8 @@ final class ExperienceMaker {
         }
         Round r = round(more, iteration, extra);
         split(r.rows(), n, kept, new ArrayList<>());
+        r.counts().forEach((k, v) -> counts.merge(k, v, Double::sum));
+        sampled += r.rows().size();
         generateSeconds += r.generateSeconds();
         scoreSeconds += r.scoreSeconds();
       }
@@ -109,6 +122,10 @@ final class ExperienceMaker {
       chosen.addAll(tied.subList(0, rows.size() - chosen.size()));
       rows = chosen;
       stats.put("dynamic_sampling_rounds", (double) extra);
+    }
+    // Episode counts (tool calls, bad calls, turns) as means per sampled episode.
+    for (Map.Entry<String, Double> c : counts.entrySet()) {
+      stats.put(c.getKey(), c.getValue() / sampled);
     }
     return experience(rows, iteration, beta, generateSeconds, scoreSeconds, stats);
   }
@@ -140,7 +157,9 @@ final class ExperienceMaker {
     List<Row> rows = new ArrayList<>(prompted.size());
     double generateSeconds = 0;
     double scoreSeconds = 0;
+    Map<String, Double> counts = new TreeMap<>();
     for (ShardRollout s : made.shards()) {
+      s.metrics().forEach((k, v) -> counts.merge(k, v, Double::sum));
       for (int i = 0; i < s.size(); i++) {
         int[] response = s.responses().get(i);
         rows.add(
@@ -150,6 +169,7 @@ final class ExperienceMaker {
                 s.endedWithEos()[i],
                 s.scores()[i] + overlong.of(response.length),
                 s.mask()[i],
+                s.rolloutLogProbs()[i],
                 s.logProbs()[i],
                 s.refLogProbs()[i],
                 s.values() == null ? null : s.values()[i]));
@@ -161,7 +181,7 @@ final class ExperienceMaker {
       throw new IllegalStateException(
           "the backend returned " + rows.size() + " rollouts for " + prompted.size() + " rows");
     }
-    return new Round(rows, generateSeconds, scoreSeconds, made.timings());
+    return new Round(rows, generateSeconds, scoreSeconds, made.timings(), counts);
   }
 
   private Experience experience(
@@ -179,6 +199,7 @@ final class ExperienceMaker {
     boolean[] eos = new boolean[b];
     int[] groups = new int[b];
     double[] scores = new double[b];
+    double[][] rolloutLogp = new double[b][];
     double[][] logp = new double[b][];
     double[][] refLogp = new double[b][];
     double[][] values = config.usesCritic() ? new double[b][] : null;
@@ -188,6 +209,7 @@ final class ExperienceMaker {
       eos[i] = r.eos();
       groups[i] = i / n;
       scores[i] = r.score();
+      rolloutLogp[i] = Arrays.copyOf(r.rolloutLogp(), width);
       logp[i] = Arrays.copyOf(r.logp(), width);
       refLogp[i] = Arrays.copyOf(r.refLogp(), width);
       mask[i] = Arrays.copyOf(r.mask(), width);
@@ -207,21 +229,13 @@ final class ExperienceMaker {
     Advantages advantages = estimator.estimate(input);
     return new Experience(
         iteration,
-        prompts,
-        responses,
-        eos,
-        groups,
-        scores,
+        new Experience.Episodes(prompts, responses, eos, groups, scores),
         mask,
-        logp,
-        refLogp,
+        new Experience.LogProbs(rolloutLogp, logp, refLogp),
         values,
-        input.tokenRewards(scores),
-        advantages.advantages(),
-        advantages.returns(),
+        new Experience.Targets(
+            input.tokenRewards(scores), advantages.advantages(), advantages.returns()),
         beta,
-        generateSeconds,
-        scoreSeconds,
-        stats);
+        new Experience.Cost(generateSeconds, scoreSeconds, stats));
   }
 }

@@ -7,6 +7,7 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.rl.PolicyLoss;
 import io.rlhf4j.djl.train.rl.PolicyLosses;
 import io.rlhf4j.djl.train.rollout.RolloutSettings;
+import io.rlhf4j.episode.EpisodeSettings;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.ppo.AdaptiveKlController;
@@ -15,6 +16,7 @@ import io.rlhf4j.train.ppo.KlController;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.rl.AdvantageEstimator;
 import io.rlhf4j.train.rl.AdvantageEstimators;
+import io.rlhf4j.train.rl.CispoSurrogate;
 import io.rlhf4j.train.rl.ClippedSurrogate;
 import io.rlhf4j.train.rl.EstimatorSettings;
 import io.rlhf4j.train.rl.GspoSurrogate;
@@ -22,13 +24,15 @@ import io.rlhf4j.train.rl.LossAggregation;
 import io.rlhf4j.train.rl.PolicyObjective;
 import io.rlhf4j.train.rl.ScoreFirstEstimator;
 import io.rlhf4j.train.rl.SurrogateLoss;
+import io.rlhf4j.train.rl.TruncatedImportanceSampling;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
- * The RL family's settings (PPO, GRPO, Dr. GRPO, RLOO, REINFORCE++, GSPO, DAPO and estimators or
- * losses a caller registers), built by {@link #builder()} or a preset. PPO's defaults of
- * InstructGPT and of Huang et al., "The N+ Implementation Details of RLHF with PPO" (2024); each
+ * The RL family's settings (PPO, GRPO, Dr. GRPO, RLOO, REINFORCE++, GSPO, DAPO, CISPO and
+ * estimators or losses a caller registers), built by {@link #builder()} or a preset. PPO's defaults
+ * of InstructGPT and of Huang et al., "The N+ Implementation Details of RLHF with PPO" (2024); each
  * can be overridden.
  *
  * <p>The settings, each read by the accessor of the same name:
@@ -93,7 +97,7 @@ import java.util.OptionalDouble;
  *       io.rlhf4j.djl.train.rollout.RolloutBackend} such as Spark. Batch shapes change the last
  *       bits of a float sum, so the same partitions give bit-identical experience wherever they run
  *   <li>{@code policyLoss}: the policy loss's name in {@link PolicyLosses} ("ppo", the clipped
- *       surrogate; "gspo"; or one the caller registered)
+ *       surrogate; "gspo"; "cispo"; or one the caller registered)
  *   <li>{@code dynamicSamplingRounds}: DAPO's dynamic sampling (0: off): a group whose scores all
  *       tie carries no signal, so it is dropped and groups for further prompts are sampled in up to
  *       this many more rounds until the iteration has {@code rolloutBatchSize} groups with signal;
@@ -106,6 +110,15 @@ import java.util.OptionalDouble;
  *       the score − β·ΣKL of each sequence is baselined, as verl and TRL do. The two agree when the
  *       KL is a loss term instead of in the reward
  *   <li>{@code overlongPenalty}: the punishment at the length cap (1, DAPO's)
+ *   <li>{@code truncatedImportanceSampling}: the cap C of truncated importance sampling (0: off):
+ *       each token's policy-gradient term is weighted by min(π_old / π_sampler, C), correcting for
+ *       the difference between the sampler's log-probabilities (a cached decode, an executor's copy
+ *       of the weights, another precision) and the trainer's recomputed π_old ({@link
+ *       TruncatedImportanceSampling}); verl's {@code tis_imp_ratio_cap}, TRL's {@code
+ *       vllm_importance_sampling_cap} (2 in both)
+ *   <li>{@code environment}: multi-turn episodes ({@link EpisodeSettings}; empty: one response per
+ *       prompt): the policy and an environment take turns; the environment's tokens are context,
+ *       masked out of the loss, the KL and the advantages
  * </ul>
  */
 public final class PpoConfig {
@@ -143,6 +156,8 @@ public final class PpoConfig {
   private final int overlongBuffer;
   private final double overlongPenalty;
   private final boolean baselineScoresFirst;
+  private final double truncatedImportanceSampling;
+  private final EpisodeSettings environment;
 
   private PpoConfig(Builder b) {
     this.rolloutBatchSize = b.rolloutBatchSize;
@@ -179,6 +194,8 @@ public final class PpoConfig {
     this.overlongBuffer = b.overlongBuffer == -1 ? b.sampling.maxNewTokens() / 4 : b.overlongBuffer;
     this.overlongPenalty = b.overlongPenalty;
     this.baselineScoresFirst = b.baselineScoresFirst;
+    this.truncatedImportanceSampling = b.truncatedImportanceSampling;
+    this.environment = b.environment;
     validate();
   }
 
@@ -221,6 +238,7 @@ public final class PpoConfig {
     checkNotNull(missingEosScore, "missingEosScore");
     checkArgument(gamma >= 0 && gamma <= 1 && lambda >= 0 && lambda <= 1, "gamma, lambda in [0,1]");
     checkArgument(clipRange > 0 && valueClipRange > 0, "clip ranges must be > 0");
+    checkArgument(clipRange <= 1, "clipRange is ε_low, at most 1 (no lower clip): %s", clipRange);
     checkArgument(ptxCoefficient >= 0, "ptxCoefficient must be >= 0");
     checkNotNull(policyOptimizer, "policyOptimizer");
     checkNotNull(valueOptimizer, "valueOptimizer");
@@ -265,6 +283,10 @@ public final class PpoConfig {
                 .contains(estimator),
         "baselineScoresFirst is for the group estimators; %s already adds the KL per token",
         estimator);
+    checkArgument(
+        truncatedImportanceSampling == 0 || truncatedImportanceSampling >= 1,
+        "truncatedImportanceSampling is a cap >= 1 on the weight (0: off): %s",
+        truncatedImportanceSampling);
   }
 
   /** See the list in the class comment. */
@@ -437,10 +459,20 @@ public final class PpoConfig {
     return baselineScoresFirst;
   }
 
+  /** See the list in the class comment. */
+  public double truncatedImportanceSampling() {
+    return truncatedImportanceSampling;
+  }
+
+  /** See the list in the class comment. */
+  public Optional<EpisodeSettings> environment() {
+    return Optional.ofNullable(environment);
+  }
+
   /**
    * The stage name in metrics and checkpoints, the algorithm's: "dapo" with dynamic sampling, the
-   * policy loss's name when it is not PPO's ("gspo"), else "ppo" for GAE or the estimator's name
-   * ("grpo", "rloo").
+   * policy loss's name when it is not PPO's ("gspo", "cispo"), else "ppo" for GAE or the
+   * estimator's name ("grpo", "rloo").
    */
   public String stageName() {
     if (dynamicSamplingRounds > 0) {
@@ -477,10 +509,14 @@ public final class PpoConfig {
 
   /** The policy loss's options, as the reference maths names them. */
   public PolicyObjective objective() {
+    // The trainer reads only the options; the surrogate names the reference of the registered
+    // loss, PPO's for a caller's own (which brings its own reference, if any).
     SurrogateLoss surrogate =
-        policyLoss.equals(PolicyLosses.GSPO)
-            ? new GspoSurrogate(clipRange, clipRangeHigh)
-            : new ClippedSurrogate(clipRange, clipRangeHigh);
+        switch (policyLoss) {
+          case PolicyLosses.GSPO -> new GspoSurrogate(clipRange, clipRangeHigh);
+          case PolicyLosses.CISPO -> new CispoSurrogate(clipRange, clipRangeHigh);
+          default -> new ClippedSurrogate(clipRange, clipRangeHigh);
+        };
     return new PolicyObjective(
         surrogate, klLossCoefficient, klLossEstimator, entropyCoefficient, lossAggregation);
   }
@@ -531,6 +567,20 @@ public final class PpoConfig {
   }
 
   /**
+   * CISPO (MiniMax-M1, Chen et al. 2025): GRPO's groups, every token's log-likelihood weighted by
+   * its importance ratio clipped to at most 1 + 0.28 and held constant (no lower bound), a token
+   * mean over the minibatch, and no KL term.
+   */
+  public static Builder cispo() {
+    return grpo()
+        .policyLoss(PolicyLosses.CISPO)
+        .clipRange(1.0)
+        .clipRangeHigh(0.28)
+        .klLoss(0, KlEstimator.K3)
+        .lossAggregation(LossAggregation.TOKEN_MEAN);
+  }
+
+  /**
    * DAPO (Yu et al. 2025): GRPO's groups with clip-higher (ε_low 0.2, ε_high 0.28), a token mean
    * over the whole minibatch, no KL, dynamic sampling (up to 3 more rounds) and soft overlong
    * punishment over the last quarter of maxNewTokens.
@@ -551,7 +601,8 @@ public final class PpoConfig {
         sampling,
         seed,
         microBatchSize,
-        missingEosScore.isPresent() ? missingEosScore.getAsDouble() : null);
+        missingEosScore.isPresent() ? missingEosScore.getAsDouble() : null,
+        environment);
   }
 
   /** A fresh KL controller for this configuration. */
@@ -604,6 +655,8 @@ public final class PpoConfig {
     b.overlongBuffer = overlongBuffer;
     b.overlongPenalty = overlongPenalty;
     b.baselineScoresFirst = baselineScoresFirst;
+    b.truncatedImportanceSampling = truncatedImportanceSampling;
+    b.environment = environment;
     return b;
   }
 
@@ -644,8 +697,22 @@ public final class PpoConfig {
     private int overlongBuffer = 0; // -1: a quarter of maxNewTokens
     private double overlongPenalty = 1.0;
     private boolean baselineScoresFirst = false;
+    private double truncatedImportanceSampling = 0;
+    private EpisodeSettings environment;
 
     private Builder() {}
+
+    /** See {@link PpoConfig#environment()}; null for one response per prompt. */
+    public Builder environment(EpisodeSettings v) {
+      environment = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#truncatedImportanceSampling()}; 0 turns it off. */
+    public Builder truncatedImportanceSampling(double cap) {
+      truncatedImportanceSampling = cap;
+      return this;
+    }
 
     /** See {@link PpoConfig#baselineScoresFirst()}. */
     public Builder baselineScoresFirst(boolean v) {

@@ -11,13 +11,16 @@ import io.rlhf4j.djl.model.Scalars;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Losses;
+import io.rlhf4j.djl.train.PolicyTokens;
 import io.rlhf4j.djl.train.Steps;
 import io.rlhf4j.djl.train.rl.PolicyLoss;
+import io.rlhf4j.train.Masked;
 import io.rlhf4j.train.Seeds;
 import io.rlhf4j.train.TrainingDivergedException;
 import io.rlhf4j.train.ppo.KlEstimator;
 import io.rlhf4j.train.ppo.PpoDiagnostics;
 import io.rlhf4j.train.rl.PolicyObjective;
+import io.rlhf4j.train.rl.TruncatedImportanceSampling;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -99,14 +102,30 @@ final class PpoUpdate {
   // aggregation's weights and denominator are those of the whole minibatch.
   private void minibatch(Experience e, List<Integer> rows, PretrainingBatches ptx, Means means) {
     long iteration = e.iteration();
-    int width = HostArrays.width(rows.stream().map(e.responses()::get).toList());
+    int width = HostArrays.width(rows.stream().map(e.episodes().responses()::get).toList());
     double[][] mask = HostArrays.pick(e.mask(), rows, width);
-    double[][] oldLogp = HostArrays.pick(e.logProbs(), rows, width);
+    double[][] oldLogp = HostArrays.pick(e.logProbs().old(), rows, width);
     double tokens = total(mask);
     PolicyObjective objective = config.objective();
     double denominator = objective.aggregation().denominator(mask);
     List<List<Integer>> micro = Lists.partition(rows, config.microBatchSize());
     double[][] newLogp = new double[rows.size()][];
+    // Truncated importance sampling: constant weights from the rollout, indexed like the
+    // experience.
+    double[][] isWeights = null;
+    if (config.truncatedImportanceSampling() > 0) {
+      isWeights =
+          TruncatedImportanceSampling.weights(
+              e.logProbs().old(),
+              e.logProbs().rollout(),
+              config.truncatedImportanceSampling(),
+              e.mask());
+      double[][] picked = HostArrays.pick(isWeights, rows, width);
+      means.add("tis_weight", Masked.mean(picked, mask));
+      means.add(
+          "tis_capped_fraction",
+          Masked.mean(capped(picked, config.truncatedImportanceSampling()), mask));
+    }
     // Policy: the objective, plus γ·ptx on a pretraining batch.
     double policyLoss = 0;
     double entropy = 0;
@@ -122,24 +141,36 @@ final class PpoUpdate {
                 config.sampling().temperature(),
                 objective.entropyCoefficient() > 0);
         int w = (int) batch.targets().getShape().get(1);
+        // The experience's mask, not the batch's: in an episode the environment's tokens are
+        // response tokens of the batch but not actions of the policy.
+        NDArray actions = HostArrays.tensor(scope, HostArrays.pick(e.mask(), part, w));
+        PolicyTokens in =
+            PolicyTokens.of(
+                stats.logProbs(),
+                HostArrays.tensor(scope, HostArrays.pick(e.logProbs().old(), part, w)),
+                HostArrays.tensor(scope, HostArrays.pick(e.targets().advantages(), part, w)),
+                actions);
+        if (objective.klCoefficient() > 0) {
+          in =
+              in.withReference(
+                  HostArrays.tensor(scope, HostArrays.pick(e.logProbs().reference(), part, w)));
+        }
+        if (objective.entropyCoefficient() > 0) {
+          in = in.withEntropy(stats.entropy());
+        }
+        if (isWeights != null) {
+          in =
+              in.withImportanceWeights(
+                  HostArrays.tensor(scope, HostArrays.pick(isWeights, part, w)));
+        }
         NDArray loss =
             Losses.policyObjective(
-                this.policyLoss,
-                stats.logProbs(),
-                HostArrays.tensor(scope, HostArrays.pick(e.logProbs(), part, w)),
-                objective.klCoefficient() > 0
-                    ? HostArrays.tensor(scope, HostArrays.pick(e.refLogProbs(), part, w))
-                    : null,
-                HostArrays.tensor(scope, HostArrays.pick(e.advantages(), part, w)),
-                stats.entropy(),
-                batch.responseMask(),
-                Scalars.of(stats.logProbs(), denominator),
-                objective);
+                this.policyLoss, in, Scalars.of(stats.logProbs(), denominator), objective);
         float value = loss.getFloat();
         TrainingDivergedException.check(stage, iteration, "policy loss", value);
         collector.backward(loss);
         policyLoss += value;
-        entropy += stats.entropy().sum().getFloat() / tokens;
+        entropy += stats.entropy().mul(actions).sum().getFloat() / tokens;
         done = HostArrays.place(HostArrays.rows(stats.logProbs()), newLogp, done, width);
       }
     }
@@ -149,7 +180,7 @@ final class PpoUpdate {
     }
     means.add("entropy", entropy);
     if (objective.klCoefficient() > 0) {
-      double[][] refLogp = HostArrays.pick(e.refLogProbs(), rows, width);
+      double[][] refLogp = HostArrays.pick(e.logProbs().reference(), rows, width);
       means.add(
           "kl_loss_" + objective.klEstimator().name().toLowerCase(Locale.ROOT),
           tokenMean(newLogp, refLogp, mask, objective.klEstimator()));
@@ -192,8 +223,8 @@ final class PpoUpdate {
             Losses.valueLoss(
                 v,
                 HostArrays.tensor(scope, HostArrays.pick(e.values(), part, w)),
-                HostArrays.tensor(scope, HostArrays.pick(e.returns(), part, w)),
-                batch.responseMask(),
+                HostArrays.tensor(scope, HostArrays.pick(e.targets().returns(), part, w)),
+                HostArrays.tensor(scope, HostArrays.pick(e.mask(), part, w)),
                 config.valueClipRange(),
                 Scalars.of(v, tokens));
         float value = loss.getFloat();
@@ -234,8 +265,20 @@ final class PpoUpdate {
   private static SequenceBatch batchOf(NDManager scope, Experience e, List<Integer> rows) {
     return SequenceBatch.of(
         scope,
-        rows.stream().map(e.prompts()::get).toList(),
-        rows.stream().map(e.responses()::get).toList());
+        rows.stream().map(e.episodes().prompts()::get).toList(),
+        rows.stream().map(e.episodes().responses()::get).toList());
+  }
+
+  // 1 where a weight reached the cap, for the share of tokens truncation touched.
+  private static double[][] capped(double[][] weights, double cap) {
+    double[][] out = new double[weights.length][];
+    for (int b = 0; b < weights.length; b++) {
+      out[b] = new double[weights[b].length];
+      for (int t = 0; t < weights[b].length; t++) {
+        out[b][t] = weights[b][t] >= cap ? 1 : 0;
+      }
+    }
+    return out;
   }
 
   private static double total(double[][] mask) {
@@ -296,7 +339,9 @@ final class PpoUpdate {
             "kl_loss_k2",
             "kl_loss_k3",
             "policy_grad_norm",
-            "value_grad_norm");
+            "value_grad_norm",
+            "tis_weight",
+            "tis_capped_fraction");
     private final Map<String, Double> sums = new LinkedHashMap<>();
     private int updates;
 

@@ -29,12 +29,16 @@ public final class PolicyLosses {
   /** GSPO's sequence-ratio surrogate. */
   public static final String GSPO = "gspo";
 
+  /** CISPO's clipped, detached importance weight on every token's log-likelihood. */
+  public static final String CISPO = "cispo";
+
   // Guarded by the class: registration is rare (start-up) and lookups are cheap.
   private static final Map<String, Factory> FACTORIES = new LinkedHashMap<>();
 
   static {
     register(PPO, PpoClipLoss::new);
     register(GSPO, GspoLoss::new);
+    register(CISPO, CispoLoss::new);
   }
 
   private PolicyLosses() {}

@@ -3,6 +3,7 @@ package io.rlhf4j.djl.train.rollout;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.rlhf4j.episode.EpisodeSettings;
 import io.rlhf4j.model.SamplingConfig;
 import java.io.Serializable;
 
@@ -15,11 +16,16 @@ import java.io.Serializable;
  * @param microBatchSize rows per forward pass when scoring
  * @param missingEosScore the score of a response that never emitted EOS, or null to keep the reward
  *     model's
+ * @param episodes multi-turn episodes with an environment, or null for one response per prompt
  */
 public record RolloutSettings(
-    SamplingConfig sampling, long seed, int microBatchSize, Double missingEosScore)
+    SamplingConfig sampling,
+    long seed,
+    int microBatchSize,
+    Double missingEosScore,
+    EpisodeSettings episodes)
     implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   /** Validates. */
   public RolloutSettings {

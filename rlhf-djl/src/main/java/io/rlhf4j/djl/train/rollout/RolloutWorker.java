@@ -1,5 +1,7 @@
 package io.rlhf4j.djl.train.rollout;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.rlhf4j.djl.generate.DjlPolicy;
@@ -10,10 +12,13 @@ import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.RewardModel;
+import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.Seeds;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Makes the experience of one shard with the models it is given: samples a response per row, scores
@@ -35,57 +40,47 @@ public final class RolloutWorker {
   public static final long SAMPLING = 0;
 
   private final DjlPolicy policy;
-  private final CausalLm reference;
-  private final CausalLm valueModel;
-  private final RewardModel rewardModel;
-  private final SavableTokenizer tokenizer;
+  private final RlModels models;
   private final RolloutSettings settings;
 
   /**
-   * @param policy the policy being trained (read only here)
-   * @param reference the frozen reference
-   * @param valueModel the value model, or null when no values are wanted
-   * @param rewardModel r(x, y)
-   * @param tokenizer the policy's tokenizer
+   * @param models the run's models; the reference must be set (the trainer has made its copy)
    */
-  public RolloutWorker(
-      CausalLm policy,
-      CausalLm reference,
-      CausalLm valueModel,
-      RewardModel rewardModel,
-      SavableTokenizer tokenizer,
-      RolloutSettings settings) {
-    this.policy = new DjlPolicy(policy, tokenizer);
-    this.reference = reference;
-    this.valueModel = valueModel;
-    this.rewardModel = rewardModel;
-    this.tokenizer = tokenizer;
+  public RolloutWorker(RlModels models, RolloutSettings settings) {
+    checkArgument(models.reference() != null, "a rollout worker needs the reference model");
+    this.models = models;
+    this.policy = new DjlPolicy(models.policy(), models.tokenizer());
     this.settings = settings;
+  }
+
+  /** The models, by role. */
+  public RlModels models() {
+    return models;
   }
 
   /** The policy. */
   public CausalLm policy() {
-    return policy.model();
+    return models.policy();
   }
 
   /** The reference. */
   public CausalLm reference() {
-    return reference;
+    return models.reference();
   }
 
   /** The value model, or null. */
   public CausalLm valueModel() {
-    return valueModel;
+    return models.valueModel();
   }
 
   /** r(x, y). */
   public RewardModel rewardModel() {
-    return rewardModel;
+    return models.reward();
   }
 
   /** The policy's tokenizer. */
   public SavableTokenizer tokenizer() {
-    return tokenizer;
+    return models.tokenizer();
   }
 
   /** The settings. */
@@ -98,13 +93,26 @@ public final class RolloutWorker {
     GradMode.offOnThisThread();
     long t0 = System.nanoTime();
     List<int[]> rows = shard.rows();
-    List<Generation> generations =
-        policy.generate(
-            rows,
-            settings.sampling().toBuilder()
-                .seed(Seeds.derive(settings.seed(), shard.iteration(), SAMPLING))
-                .build(),
-            shard.firstRow());
+    SamplingConfig sampling =
+        settings.sampling().toBuilder()
+            .seed(Seeds.derive(settings.seed(), shard.iteration(), SAMPLING))
+            .build();
+    List<Generation> generations;
+    List<double[]> policyMasks = null;
+    double[] turnRewards = null;
+    Map<String, Double> metrics = new TreeMap<>();
+    if (settings.episodes() == null) {
+      generations = policy.generate(rows, sampling, shard.firstRow());
+    } else {
+      List<EpisodeSampler.Episode> episodes =
+          new EpisodeSampler(policy, settings.episodes()).sample(rows, sampling, shard.firstRow());
+      generations = episodes.stream().map(EpisodeSampler.Episode::generation).toList();
+      policyMasks = episodes.stream().map(EpisodeSampler.Episode::policyMask).toList();
+      turnRewards = episodes.stream().mapToDouble(EpisodeSampler.Episode::turnRewards).toArray();
+      for (EpisodeSampler.Episode e : episodes) {
+        e.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
+      }
+    }
     int b = rows.size();
     List<int[]> responses = generations.stream().map(Generation::response).toList();
     boolean[] eos = new boolean[b];
@@ -113,13 +121,27 @@ public final class RolloutWorker {
     }
     long t1 = System.nanoTime();
     double[] scores = score(generations);
+    if (turnRewards != null) {
+      for (int i = 0; i < b; i++) {
+        scores[i] += turnRewards[i];
+      }
+    }
     double temperature = settings.sampling().temperature();
     CausalLm policyModel = policy.model();
     int width = HostArrays.width(responses);
     double[][] logp = new double[b][];
     double[][] refLogp = new double[b][];
+    CausalLm reference = models.reference();
+    CausalLm valueModel = models.valueModel();
     double[][] values = valueModel == null ? null : new double[b][];
     double[][] mask = new double[b][];
+    double[][] rolloutLogp = new double[b][width];
+    for (int i = 0; i < b; i++) {
+      float[] sampled = generations.get(i).logProbs();
+      for (int t = 0; t < sampled.length; t++) {
+        rolloutLogp[i][t] = sampled[t];
+      }
+    }
     // A micro-batch of rows per pass: peak memory is set by the micro-batch, not the rollout.
     for (int from = 0; from < b; from += settings.microBatchSize()) {
       int to = Math.min(b, from + settings.microBatchSize());
@@ -148,6 +170,24 @@ public final class RolloutWorker {
         HostArrays.place(HostArrays.rows(batch.responseMask()), mask, from, width);
       }
     }
+    if (policyMasks != null) {
+      // The environment's tokens are context, not actions: masked out of the loss, the KL and the
+      // advantages, and their log-probabilities and values set to 0 like padding.
+      for (int i = 0; i < b; i++) {
+        double[] own = policyMasks.get(i);
+        for (int t = 0; t < own.length; t++) {
+          if (own[t] == 0) {
+            mask[i][t] = 0;
+            logp[i][t] = 0;
+            refLogp[i][t] = 0;
+            rolloutLogp[i][t] = 0;
+            if (values != null) {
+              values[i][t] = 0;
+            }
+          }
+        }
+      }
+    }
     return new ShardRollout(
         shard.index(),
         shard.firstRow(),
@@ -155,11 +195,13 @@ public final class RolloutWorker {
         eos,
         scores,
         mask,
+        rolloutLogp,
         logp,
         refLogp,
         values,
         (t1 - t0) / 1e9,
-        (System.nanoTime() - t1) / 1e9);
+        (System.nanoTime() - t1) / 1e9,
+        metrics);
   }
 
   /**
@@ -172,11 +214,11 @@ public final class RolloutWorker {
     List<int[]> responses = new ArrayList<>(generations.size());
     for (Generation g : generations) {
       Examples.Example e =
-          Examples.truncate(g.prompt(), Examples.forScoring(tokenizer, g), context);
+          Examples.truncate(g.prompt(), Examples.forScoring(models.tokenizer(), g), context);
       prompts.add(e.prompt());
       responses.add(e.response());
     }
-    double[] scores = rewardModel.score(prompts, responses);
+    double[] scores = models.reward().score(prompts, responses);
     if (settings.missingEosScore() != null) {
       for (int i = 0; i < scores.length; i++) {
         if (!generations.get(i).endedWithEos()) {

@@ -4,8 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.GradMode;
+import io.rlhf4j.djl.model.HostArrays;
 import io.rlhf4j.djl.model.Scalars;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
@@ -74,18 +76,36 @@ public final class SftTrainer {
    */
   public Result train(List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
     Examples.warnIfGlued(train);
+    return trainEncoded(
+        Examples.encode(train, tokenizer, config.training().maxLength()),
+        Examples.encode(eval, tokenizer, config.training().maxLength()),
+        checkpointDir);
+  }
+
+  /**
+   * Trains on demonstrated episodes (WebGPT's behaviour cloning): the loss is taken on the policy's
+   * turns only, the environment's turns are context ({@link Examples#encode(
+   * io.rlhf4j.model.Tokenizer, EpisodeDemonstration, int)}). Otherwise as {@link #train}.
+   */
+  public Result trainEpisodes(
+      List<EpisodeDemonstration> train, List<EpisodeDemonstration> eval, Path checkpointDir) {
+    int max = config.training().maxLength();
+    return trainEncoded(
+        train.stream().map(e -> Examples.encode(tokenizer, e, max)).toList(),
+        eval.stream().map(e -> Examples.encode(tokenizer, e, max)).toList(),
+        checkpointDir);
+  }
+
+  private Result trainEncoded(
+      List<Examples.Example> examples, List<Examples.Example> evalExamples, Path checkpointDir) {
     try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
       GradMode.offOnThisThread();
-      return trainLocked(train, eval, checkpointDir);
+      return trainLocked(examples, evalExamples, checkpointDir);
     }
   }
 
   private Result trainLocked(
-      List<Demonstration> train, List<Demonstration> eval, Path checkpointDir) {
-    List<Examples.Example> examples =
-        Examples.encode(train, tokenizer, config.training().maxLength());
-    List<Examples.Example> evalExamples =
-        Examples.encode(eval, tokenizer, config.training().maxLength());
+      List<Examples.Example> examples, List<Examples.Example> evalExamples, Path checkpointDir) {
     model.setTrainable(true);
     try (AdamW optimizer =
         new AdamW(config.training().optimizer(), model.parameters(), model.manager())) {
@@ -189,7 +209,7 @@ public final class SftTrainer {
   }
 
   private static double tokens(List<Examples.Example> examples) {
-    return examples.stream().mapToInt(e -> e.response().length).sum();
+    return examples.stream().mapToInt(Examples.Example::trainedTokens).sum();
   }
 
   /** The response-token NLL of {@code batch}. */
@@ -200,8 +220,23 @@ public final class SftTrainer {
             batch.stream().map(Examples.Example::prompt).toList(),
             batch.stream().map(Examples.Example::response).toList());
     NDArray hidden = model.hidden(sequences.tokens(), sequences.valid(), null, training);
-    return Losses.tokenNll(
-        sequences.responseLogProbs(model, hidden, 1.0), sequences.responseMask());
+    NDArray mask = sequences.responseMask();
+    if (batch.stream().anyMatch(e -> e.trained() != null)) {
+      mask = mask.mul(trainedMask(scope, batch, (int) mask.getShape().get(1)));
+    }
+    return Losses.tokenNll(sequences.responseLogProbs(model, hidden, 1.0), mask);
+  }
+
+  // [B, R] of each example's trained flags (1 where an example has none), 0 beyond its response.
+  private static NDArray trainedMask(NDManager scope, List<Examples.Example> batch, int width) {
+    double[][] flags = new double[batch.size()][width];
+    for (int b = 0; b < batch.size(); b++) {
+      Examples.Example e = batch.get(b);
+      for (int t = 0; t < e.response().length; t++) {
+        flags[b][t] = e.trained() == null ? 1 : e.trained()[t];
+      }
+    }
+    return HostArrays.tensor(scope, flags);
   }
 
   /** Mean response-token NLL over {@code demonstrations} (weighted by tokens). */
@@ -220,7 +255,7 @@ public final class SftTrainer {
       List<Examples.Example> batch =
           examples.subList(from, Math.min(from + config.training().batchSize(), examples.size()));
       try (NDManager scope = model.manager().newSubManager()) {
-        double count = batch.stream().mapToInt(e -> e.response().length).sum();
+        double count = batch.stream().mapToInt(Examples.Example::trainedTokens).sum();
         nll += loss(scope, batch, false).getFloat() * count;
         tokens += count;
       }

@@ -11,6 +11,7 @@ import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardModel;
@@ -85,10 +86,9 @@ public class DjlPpoTrainerTest {
         TrainingRun run = new TrainingRun(List.of());
         try (DjlPpoTrainer ppo =
             new DjlPpoTrainer(
-                pm.model(),
-                value,
-                reward(pm.tokenizer()),
-                pm.tokenizer(),
+                RlModels.builder(pm.model(), reward(pm.tokenizer()), pm.tokenizer())
+                    .valueModel(value)
+                    .build(),
                 config(seed),
                 List.of(),
                 run)) {
@@ -140,10 +140,9 @@ public class DjlPpoTrainerTest {
         CausalLm value = pm.model().withScalarHead(5, Device.cpu())) {
       try (DjlPpoTrainer ppo =
           new DjlPpoTrainer(
-              pm.model(),
-              value,
-              reward(pm.tokenizer()),
-              pm.tokenizer(),
+              RlModels.builder(pm.model(), reward(pm.tokenizer()), pm.tokenizer())
+                  .valueModel(value)
+                  .build(),
               config(7),
               List.of(),
               run)) {
@@ -171,10 +170,9 @@ public class DjlPpoTrainerTest {
         TrainingRun run = new TrainingRun(List.of());
         try (DjlPpoTrainer ppo =
             new DjlPpoTrainer(
-                pm.model(),
-                value,
-                reward(pm.tokenizer()),
-                pm.tokenizer(),
+                RlModels.builder(pm.model(), reward(pm.tokenizer()), pm.tokenizer())
+                    .valueModel(value)
+                    .build(),
                 config(7).toBuilder().ptxCoefficient(0.5).microBatchSize(micro).build(),
                 pretraining,
                 run)) {
@@ -304,10 +302,9 @@ public class DjlPpoTrainerTest {
         TrainingRun run = new TrainingRun(List.of());
         try (DjlPpoTrainer ppo =
             new DjlPpoTrainer(
-                pm.model(),
-                value,
-                reward(pm.tokenizer()),
-                pm.tokenizer(),
+                RlModels.builder(pm.model(), reward(pm.tokenizer()), pm.tokenizer())
+                    .valueModel(value)
+                    .build(),
                 config,
                 pretraining,
                 run)) {

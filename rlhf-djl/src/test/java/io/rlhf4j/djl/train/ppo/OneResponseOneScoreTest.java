@@ -107,15 +107,19 @@ class OneResponseOneScoreTest {
                 .miniBatchSize(samples.size())
                 .sampling(SamplingConfig.builder().temperature(1.0).maxNewTokens(12).build())
                 .build();
-        double[] ppoScores =
-            new io.rlhf4j.djl.train.rollout.RolloutWorker(
-                    policy.model(),
-                    pm.model(),
-                    rewardNet,
-                    reward,
-                    pm.tokenizer(),
-                    ppo.rolloutSettings())
-                .score(samples);
+        // The worker scores only; its reference (a copy, as the trainer makes) is never read here.
+        double[] ppoScores;
+        try (CausalLm frozen = policy.model().copy(Device.cpu())) {
+          ppoScores =
+              new io.rlhf4j.djl.train.rollout.RolloutWorker(
+                      io.rlhf4j.djl.train.rollout.RlModels.builder(
+                              policy.model(), reward, pm.tokenizer())
+                          .reference(frozen)
+                          .valueModel(rewardNet)
+                          .build(),
+                      ppo.rolloutSettings())
+                  .score(samples);
+        }
         List<double[]> grouped = new ArrayList<>();
         for (int i = 0; i < NAMES.length; i++) {
           grouped.add(Arrays.copyOfRange(ppoScores, i * K, (i + 1) * K));

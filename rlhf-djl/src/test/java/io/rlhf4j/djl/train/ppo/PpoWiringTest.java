@@ -11,6 +11,7 @@ import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
 import io.rlhf4j.train.Masked;
@@ -53,10 +54,10 @@ class PpoWiringTest {
         CausalLm value = pm.model().withScalarHead(5, Device.cpu());
         DjlPpoTrainer ppo =
             new DjlPpoTrainer(
-                pm.model(),
-                value,
-                DjlPpoTrainerTest.reward(pm.tokenizer()),
-                pm.tokenizer(),
+                RlModels.builder(
+                        pm.model(), DjlPpoTrainerTest.reward(pm.tokenizer()), pm.tokenizer())
+                    .valueModel(value)
+                    .build(),
                 config,
                 pretraining,
                 new TrainingRun(List.of()))) {
@@ -76,13 +77,15 @@ class PpoWiringTest {
           // surrogate is −mean(A), nothing is clipped, and the value loss is at V_old.
           double[][] mask = e.mask();
           assertThat(m.get("policy_loss"))
-              .isCloseTo(-Masked.mean(e.advantages(), mask), within(1e-5))
+              .isCloseTo(-Masked.mean(e.targets().advantages(), mask), within(1e-5))
               .isCloseTo(
-                  PpoLoss.policyLoss(e.logProbs(), e.logProbs(), e.advantages(), mask, 0.2),
+                  PpoLoss.policyLoss(
+                      e.logProbs().old(), e.logProbs().old(), e.targets().advantages(), mask, 0.2),
                   within(1e-5));
           assertThat(m.get("value_loss"))
               .isCloseTo(
-                  PpoLoss.valueLoss(e.values(), e.values(), e.returns(), mask, 0.2), within(1e-5));
+                  PpoLoss.valueLoss(e.values(), e.values(), e.targets().returns(), mask, 0.2),
+                  within(1e-5));
           assertThat(m.get("approx_kl")).isCloseTo(0, within(1e-6));
           assertThat(m.get("clip_fraction")).isZero();
           assertThat(m.get("value_clip_fraction")).isZero();
@@ -93,17 +96,18 @@ class PpoWiringTest {
             double total = 0;
             double kl = 0;
             for (int t = 0; t < mask[b].length; t++) {
-              total += mask[b][t] * e.rewards()[b][t];
-              kl += mask[b][t] * (e.logProbs()[b][t] - e.refLogProbs()[b][t]);
+              total += mask[b][t] * e.targets().rewards()[b][t];
+              kl += mask[b][t] * (e.logProbs().old()[b][t] - e.logProbs().reference()[b][t]);
             }
-            assertThat(total).isCloseTo(e.scores()[b] - 0.1 * kl, within(1e-9));
+            assertThat(total).isCloseTo(e.episodes().scores()[b] - 0.1 * kl, within(1e-9));
             meanTotal += total / e.size();
             meanKl += kl / e.size();
           }
           assertThat(m.get("reward")).isCloseTo(meanTotal, within(1e-9));
           assertThat(m.get("kl")).isCloseTo(meanKl, within(1e-9));
           assertThat(m.get("score"))
-              .isCloseTo(Arrays.stream(e.scores()).average().orElseThrow(), within(1e-12));
+              .isCloseTo(
+                  Arrays.stream(e.episodes().scores()).average().orElseThrow(), within(1e-12));
           assertThat(m.get("beta")).isEqualTo(0.1);
         });
   }
@@ -122,7 +126,7 @@ class PpoWiringTest {
           double k3 = 0;
           for (int b = 0; b < e.size(); b++) {
             for (int t = 0; t < e.mask()[b].length; t++) {
-              double logR = e.refLogProbs()[b][t] - e.logProbs()[b][t];
+              double logR = e.logProbs().reference()[b][t] - e.logProbs().old()[b][t];
               k1 += e.mask()[b][t] * -logR / e.size();
               k3 += e.mask()[b][t] * (Math.expm1(logR) - logR) / e.size();
             }

@@ -10,6 +10,7 @@ import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.StepMetrics;
 import java.nio.file.Files;
@@ -32,7 +33,16 @@ class RlAlgorithmsTest {
 
   // 32 episodes per iteration, as the PPO test: 8 prompts × 4 samples, or 32 prompts × 1.
   private static final List<String> ALGORITHMS =
-      List.of("grpo", "dr_grpo", "rloo", "reinforce_pp", "reinforce_pp_baseline", "gspo", "dapo");
+      List.of(
+          "grpo",
+          "dr_grpo",
+          "rloo",
+          "reinforce_pp",
+          "reinforce_pp_baseline",
+          "gspo",
+          "dapo",
+          "cispo",
+          "grpo_tis");
 
   private static PpoConfig config(String algorithm, long seed) {
     PpoConfig.Builder b =
@@ -42,6 +52,8 @@ class RlAlgorithmsTest {
           case "rloo" -> PpoConfig.rloo().rolloutBatchSize(8);
           case "gspo" -> PpoConfig.gspo().rolloutBatchSize(8);
           case "dapo" -> PpoConfig.dapo().rolloutBatchSize(8);
+          case "cispo" -> PpoConfig.cispo().rolloutBatchSize(8);
+          case "grpo_tis" -> PpoConfig.grpo().truncatedImportanceSampling(2).rolloutBatchSize(8);
           case "reinforce_pp_baseline" ->
               PpoConfig.reinforcePlusPlus()
                   .estimator("reinforce_baseline")
@@ -62,10 +74,9 @@ class RlAlgorithmsTest {
     try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
         DjlPpoTrainer trainer =
             new DjlPpoTrainer(
-                pm.model(),
-                null,
-                DjlPpoTrainerTest.reward(pm.tokenizer()),
-                pm.tokenizer(),
+                RlModels.builder(
+                        pm.model(), DjlPpoTrainerTest.reward(pm.tokenizer()), pm.tokenizer())
+                    .build(),
                 config,
                 List.of(),
                 run)) {
@@ -134,6 +145,45 @@ class RlAlgorithmsTest {
   }
 
   @Test
+  void cispoRaisesFreshRewardBeyondSeedSpread() {
+    raisesFreshRewardBeyondSeedSpread("cispo");
+  }
+
+  @Test
+  void truncatedImportanceSamplingWeighsBySamplerAgainstRecomputedLogProbs() {
+    // Here the sampler and the trainer run the same weights in the same precision; only the
+    // cached decode and the full forward differ in the order of their float sums. So the weights
+    // exp(old − sampler) sit within a hair of 1 and none reaches the cap: what the metrics show
+    // is the measured mismatch, and a stale or foreign sampler would show here first.
+    PpoConfig config = config("grpo_tis", 5);
+    TrainingRun run = new TrainingRun(List.of());
+    run(
+        config,
+        run,
+        (trainer, pm) -> {
+          Experience e = trainer.rollout(DjlPpoTrainerTest.prompts(pm.tokenizer(), 8));
+          double worst = 0;
+          for (int b = 0; b < e.size(); b++) {
+            for (int t = 0; t < e.mask()[b].length; t++) {
+              double gap = e.logProbs().old()[b][t] - e.logProbs().rollout()[b][t];
+              worst = Math.max(worst, e.mask()[b][t] * Math.abs(gap));
+              if (e.mask()[b][t] == 0) {
+                assertThat(e.logProbs().rollout()[b][t]).isZero();
+              } else {
+                assertThat(e.logProbs().rollout()[b][t]).isNegative();
+              }
+            }
+          }
+          System.err.printf("sampler vs recomputed log-probs: max |gap| %.3g nats%n", worst);
+          assertThat(worst).isLessThan(1e-3);
+          trainer.learn(e);
+        });
+    StepMetrics m = run.history().get(0);
+    assertThat(m.get("tis_weight")).isCloseTo(1.0, Offset.offset(1e-3));
+    assertThat(m.get("tis_capped_fraction")).isZero();
+  }
+
+  @Test
   void grpoUsesNoValueModel() {
     // It refuses one, trains without one, and checkpoints the policy alone.
     try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
@@ -141,10 +191,10 @@ class RlAlgorithmsTest {
       assertThatThrownBy(
               () ->
                   new DjlPpoTrainer(
-                      pm.model(),
-                      value,
-                      DjlPpoTrainerTest.reward(pm.tokenizer()),
-                      pm.tokenizer(),
+                      RlModels.builder(
+                              pm.model(), DjlPpoTrainerTest.reward(pm.tokenizer()), pm.tokenizer())
+                          .valueModel(value)
+                          .build(),
                       config("grpo", 0),
                       List.of(),
                       new TrainingRun(List.of())))
@@ -152,10 +202,9 @@ class RlAlgorithmsTest {
       assertThatThrownBy(
               () ->
                   new DjlPpoTrainer(
-                      pm.model(),
-                      null,
-                      DjlPpoTrainerTest.reward(pm.tokenizer()),
-                      pm.tokenizer(),
+                      RlModels.builder(
+                              pm.model(), DjlPpoTrainerTest.reward(pm.tokenizer()), pm.tokenizer())
+                          .build(),
                       PpoConfig.builder().build(),
                       List.of(),
                       new TrainingRun(List.of())))

@@ -1,0 +1,83 @@
+package io.rlhf4j.djl.tokenize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rlhf4j.episode.HermesToolFormat;
+import io.rlhf4j.episode.Tool;
+import io.rlhf4j.episode.ToolArguments;
+import io.rlhf4j.episode.ToolCall;
+import io.rlhf4j.episode.ToolParameter;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tool calls as Qwen2.5-Instruct's real chat template renders them with {@code tools=}: the text an
+ * episode builds turn by turn (prompt, the policy's call, the environment's observation) must be
+ * the text the template writes for the same conversation, character for character.
+ */
+class ToolTemplateTest {
+  private static final Tool LOOKUP =
+      Tool.builder("lookup")
+          .description("Looks a word up.")
+          .parameter("word", ToolParameter.Type.STRING, "the word")
+          .function(args -> "a small mammal")
+          .build();
+
+  @Test
+  void qwenSystemBlockListsTheSchemaAsPythonWritesIt() throws IOException {
+    ChatTemplate qwen = qwen();
+    String prompt =
+        qwen.render(List.of(message("user", "What is an otter?")), List.of(LOOKUP.schema()), true);
+    // json.dumps of the schema dict, keys in insertion order, ", " and ": " separators.
+    assertThat(prompt)
+        .contains(
+            "<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"lookup\", \"description\":"
+                + " \"Looks a word up.\", \"parameters\": {\"type\": \"object\", \"properties\":"
+                + " {\"word\": {\"type\": \"string\", \"description\": \"the word\"}}, \"required\":"
+                + " [\"word\"]}}}\n</tools>")
+        .endsWith("<|im_start|>user\nWhat is an otter?<|im_end|>\n<|im_start|>assistant\n");
+  }
+
+  @Test
+  void anEpisodeReadsAsTheTemplateWritesTheSameConversation() throws IOException {
+    ChatTemplate qwen = qwen();
+    List<Map<String, Object>> tools = List.of(LOOKUP.schema());
+    Map<String, Object> user = message("user", "What is an otter?");
+    Map<String, Object> arguments = new LinkedHashMap<>();
+    arguments.put("word", "otter");
+    Map<String, Object> function = new LinkedHashMap<>();
+    function.put("name", "lookup");
+    function.put("arguments", arguments);
+    Map<String, Object> assistant = message("assistant", "");
+    assistant.put("tool_calls", List.of(Map.of("type", "function", "function", function)));
+    Map<String, Object> result = message("tool", "a small mammal");
+    Map<String, Object> result2 = message("tool", "no entry");
+
+    HermesToolFormat format = HermesToolFormat.qwen();
+    ToolCall call = new ToolCall("lookup", new ToolArguments(arguments));
+    // The policy writes the call and ends its turn with <|im_end|>; the environment writes the
+    // rest.
+    String episode =
+        qwen.render(List.of(user), tools, true)
+            + format.callText(call)
+            + "<|im_end|>"
+            + format.observation(List.of("a small mammal", "no entry"));
+    assertThat(episode)
+        .isEqualTo(qwen.render(List.of(user, assistant, result, result2), tools, true));
+    assertThat(format.parse(format.callText(call)).calls()).containsExactly(call);
+  }
+
+  private static ChatTemplate qwen() throws IOException {
+    return new ChatTemplate(ChatTemplateTest.resource("qwen2.5-instruct.jinja"), "", "<|im_end|>");
+  }
+
+  private static Map<String, Object> message(String role, String content) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("role", role);
+    m.put("content", content);
+    return m;
+  }
+}
