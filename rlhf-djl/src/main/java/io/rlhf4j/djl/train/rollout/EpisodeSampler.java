@@ -25,12 +25,16 @@ import java.util.Map;
  * sample; turn k samples from the streams derived from (seed, k). Rows still running in a turn are
  * sampled together in batch order.
  */
-final class EpisodeSampler {
+public final class EpisodeSampler {
   private final DjlPolicy policy;
   private final Tokenizer tokenizer;
   private final EpisodeSettings settings;
 
-  EpisodeSampler(DjlPolicy policy, EpisodeSettings settings) {
+  /**
+   * @param policy samples the policy's turns
+   * @param settings the environments and the turn and token limits
+   */
+  public EpisodeSampler(DjlPolicy policy, EpisodeSettings settings) {
     this.policy = policy;
     this.tokenizer = policy.tokenizer();
     this.settings = settings;
@@ -46,14 +50,17 @@ final class EpisodeSampler {
    * @param turnRewards the sum of the environment's per-turn rewards
    * @param metrics the environment's counts, and the episode's turns
    */
-  record Episode(
+  public record Episode(
       Generation generation,
       double[] policyMask,
       double turnRewards,
       Map<String, Double> metrics) {}
 
-  /** Episodes for rows {@code firstRow ..} of the iteration's batch. */
-  List<Episode> sample(List<int[]> prompts, SamplingConfig sampling, long firstRow) {
+  /**
+   * Episodes for {@code prompts}, rows {@code firstRow ..} of a batch (the row's sampling stream
+   * derives from its index, as in {@link io.rlhf4j.djl.generate.Generator}).
+   */
+  public List<Episode> sample(List<int[]> prompts, SamplingConfig sampling, long firstRow) {
     int b = prompts.size();
     List<Environment> envs = new ArrayList<>(b);
     List<Row> rows = new ArrayList<>(b);

@@ -15,12 +15,15 @@ import io.rlhf4j.episode.EnvironmentFactory;
 import io.rlhf4j.episode.EnvironmentStep;
 import io.rlhf4j.episode.EpisodeSettings;
 import io.rlhf4j.model.SamplingConfig;
+import io.rlhf4j.train.StepMetrics;
 import io.rlhf4j.train.ppo.Gae;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Multi-turn episodes on the real stories260K: the environment's text sits in the context but is
@@ -212,6 +215,51 @@ class EpisodeMaskingTest {
     }
     assertThat(episodes.mask()).isDeepEqualTo(plain.mask());
     assertThat(episodes.targets().advantages()).isDeepEqualTo(plain.targets().advantages());
+  }
+
+  @Test
+  void resumingMidRunIsExactWithEpisodes(@TempDir Path dir) {
+    // Four iterations straight, against two, a stop, and a rerun that resumes for the last two.
+    PpoConfig config = grpo().build();
+    TrainingRun whole = new TrainingRun(List.of());
+    run(config, whole, t -> trainOn(t, 4, dir.resolve("whole")));
+    run(config, new TrainingRun(List.of()), t -> trainOn(t, 2, dir.resolve("cut")));
+    TrainingRun resumed = new TrainingRun(List.of());
+    run(config, resumed, t -> trainOn(t, 4, dir.resolve("cut")));
+    List<StepMetrics> a = whole.history().subList(2, 4);
+    List<StepMetrics> b = resumed.history();
+    assertThat(b).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      for (String key : a.get(i).values().keySet()) {
+        if (!key.endsWith("_seconds")) {
+          assertThat(b.get(i).get(key)).as("step %s %s", i, key).isEqualTo(a.get(i).get(key));
+        }
+      }
+    }
+  }
+
+  private static Void trainOn(DjlPpoTrainer t, long iterations, Path checkpoint) {
+    t.train(
+        DjlPpoTrainerTest.prompts(((io.rlhf4j.djl.generate.DjlPolicy) t.policy()).tokenizer(), 8),
+        iterations,
+        checkpoint,
+        1,
+        9);
+    return null;
+  }
+
+  private static <T> T run(PpoConfig config, TrainingRun run, Function<DjlPpoTrainer, T> body) {
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
+        DjlPpoTrainer trainer =
+            new DjlPpoTrainer(
+                RlModels.builder(
+                        pm.model(), DjlPpoTrainerTest.reward(pm.tokenizer()), pm.tokenizer())
+                    .build(),
+                config,
+                List.of(),
+                run)) {
+      return body.apply(trainer);
+    }
   }
 
   private static Experience poison(Experience e, boolean[][] env, boolean environment) {
