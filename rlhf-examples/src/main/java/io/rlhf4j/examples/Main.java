@@ -47,6 +47,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       CompareCommand.class,
+      ToolDemoCommand.class,
       SftCommand.class,
       RlCommand.Ppo.class,
       RlCommand.Grpo.class,

@@ -46,10 +46,23 @@ public final class JsonWriter {
    * trained on.
    */
   public static String writeSpaced(Object value) {
+    return write(value, FormattingStyle.COMPACT.withSpaceAfterSeparators(true));
+  }
+
+  /**
+   * One value as Python's {@code json.dumps(value, indent=n)} writes it: each member on its own
+   * line, indented by {@code n} spaces per level, {@code ": "} after keys, {@code ","} at line ends
+   * (the spelling of {@code tojson(indent=n)} in chat templates).
+   */
+  public static String writeIndented(Object value, int indent) {
+    return write(value, FormattingStyle.PRETTY.withIndent(" ".repeat(indent)).withNewline("\n"));
+  }
+
+  private static String write(Object value, FormattingStyle style) {
     StringWriter out = new StringWriter();
     try (com.google.gson.stream.JsonWriter w = new com.google.gson.stream.JsonWriter(out)) {
       w.setSerializeNulls(true);
-      w.setFormattingStyle(FormattingStyle.COMPACT.withSpaceAfterSeparators(true));
+      w.setFormattingStyle(style);
       write(w, value);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -7,7 +7,8 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
-import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
+import com.hubspot.jinjava.lib.filter.AdvancedFilter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.json.JsonWriter;
@@ -16,6 +17,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A Hugging Face chat template ({@code tokenizer_config.json}'s {@code chat_template}, Jinja2)
@@ -27,6 +30,7 @@ public final class ChatTemplate {
   private static final Jinjava JINJA = newEngine();
 
   private final String source;
+  private final String runnable;
   private final String bosToken;
   private final String eosToken;
 
@@ -37,6 +41,7 @@ public final class ChatTemplate {
    */
   public ChatTemplate(String source, String bosToken, String eosToken) {
     this.source = checkNotNull(source, "source");
+    this.runnable = jinja2Precedence(this.source);
     this.bosToken = checkNotNull(bosToken, "bosToken");
     this.eosToken = checkNotNull(eosToken, "eosToken");
   }
@@ -93,13 +98,35 @@ public final class ChatTemplate {
     context.put("add_generation_prompt", addGenerationPrompt);
     context.put("bos_token", bosToken);
     context.put("eos_token", eosToken);
-    var result = JINJA.renderForResult(source, context);
+    var result = JINJA.renderForResult(runnable, context);
     for (TemplateError e : result.getErrors()) {
       if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
         throw new IllegalArgumentException("chat template: " + message(e));
       }
     }
     return result.getOutput();
+  }
+
+  // `not x is test` is `not (x is test)` in Jinja2, whose tests bind tighter than `not`; Jinjava
+  // reads `(not x) is test`, so Llama 3's `{%- if not tools is defined %}` would drop the tools.
+  // The operand is a name with attribute or index lookups, as templates write it.
+  private static final Pattern NOT_IS =
+      Pattern.compile(
+          "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\]]*\\][\\w.]*)*)\\s+is\\s+((?:not\\s+)?[A-Za-z_]\\w*)");
+  private static final Pattern TAG = Pattern.compile("\\{[%{].*?[%}]\\}", Pattern.DOTALL);
+
+  /**
+   * {@code source} with every {@code not x is test} inside a tag parenthesised as Jinja2 reads it.
+   */
+  static String jinja2Precedence(String source) {
+    Matcher tag = TAG.matcher(source);
+    StringBuilder out = new StringBuilder();
+    while (tag.find()) {
+      String fixed = NOT_IS.matcher(tag.group()).replaceAll("not ($1 is $2)");
+      tag.appendReplacement(out, Matcher.quoteReplacement(fixed));
+    }
+    tag.appendTail(out);
+    return out.toString();
   }
 
   private static String message(TemplateError e) {
@@ -136,6 +163,7 @@ public final class ChatTemplate {
             new ELFunctionDefinition(
                 "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
     jinja.getGlobalContext().registerFilter(new PythonToJson());
+    jinja.getGlobalContext().registerExpTest(new PythonIterable());
     return jinja;
   }
 
@@ -144,15 +172,19 @@ public final class ChatTemplate {
    * default separators, non-ASCII kept): Jinjava's own writes no spaces, and a tool schema rendered
    * that way is not the text the model was trained on.
    */
-  private static final class PythonToJson implements Filter {
+  private static final class PythonToJson implements AdvancedFilter {
     @Override
     public String getName() {
       return "tojson";
     }
 
     @Override
-    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-      return JsonWriter.writeSpaced(inOrder(var));
+    public Object filter(
+        Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+      Object indent = kwargs.get("indent");
+      return indent instanceof Number n
+          ? JsonWriter.writeIndented(inOrder(var), n.intValue())
+          : JsonWriter.writeSpaced(inOrder(var));
     }
 
     // Jinjava hands maps over in its own wrappers, which JsonWriter would sort; Python writes a
@@ -181,6 +213,26 @@ public final class ChatTemplate {
    */
   public static String raiseException(String message) {
     throw new TemplateException(message);
+  }
+
+  /**
+   * Jinja2's {@code is iterable}: true for strings too, which Jinjava's test is not. Llama 3.2's
+   * template relies on it ({@code message.content is iterable} sends a string tool result through
+   * {@code tojson}, so it is written quoted).
+   */
+  private static final class PythonIterable implements ExpTest {
+    @Override
+    public String getName() {
+      return "iterable";
+    }
+
+    @Override
+    public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+      return var instanceof String
+          || var instanceof Iterable<?>
+          || var instanceof Map<?, ?>
+          || (var != null && var.getClass().isArray());
+    }
   }
 
   /** What a template's {@code raise_exception} throws. */

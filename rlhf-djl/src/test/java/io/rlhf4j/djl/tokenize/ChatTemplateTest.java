@@ -69,6 +69,21 @@ class ChatTemplateTest {
             "chat template: Conversation roles must alternate user/assistant/user/assistant/...");
   }
 
+  @Test
+  void notBindsLooserThanIsAsInJinja2() {
+    // Jinja2 reads `not tools is defined` as `not (tools is defined)`.
+    assertThat(ChatTemplate.jinja2Precedence("{%- if not tools is defined %}x{% endif %}"))
+        .isEqualTo("{%- if not (tools is defined) %}x{% endif %}");
+    assertThat(
+            ChatTemplate.jinja2Precedence(
+                "{% if not messages[0]['role'] is not none and not m.content is iterable %}"))
+        .isEqualTo(
+            "{% if not (messages[0]['role'] is not none) and not (m.content is iterable) %}");
+    // Text outside tags is left alone; so is `not (x is y)` already in parentheses.
+    assertThat(ChatTemplate.jinja2Precedence("not x is y {{ not (a is b) }}"))
+        .isEqualTo("not x is y {{ not (a is b) }}");
+  }
+
   static String resource(String name) throws IOException {
     try (InputStream in = ChatTemplateTest.class.getResourceAsStream("/chat-templates/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

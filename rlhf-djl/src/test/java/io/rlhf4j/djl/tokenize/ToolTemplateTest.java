@@ -3,6 +3,7 @@ package io.rlhf4j.djl.tokenize;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rlhf4j.episode.HermesToolFormat;
+import io.rlhf4j.episode.LlamaToolFormat;
 import io.rlhf4j.episode.Tool;
 import io.rlhf4j.episode.ToolArguments;
 import io.rlhf4j.episode.ToolCall;
@@ -68,6 +69,47 @@ class ToolTemplateTest {
     assertThat(episode)
         .isEqualTo(qwen.render(List.of(user, assistant, result, result2), tools, true));
     assertThat(format.parse(format.callText(call)).calls()).containsExactly(call);
+  }
+
+  @Test
+  void llamaEpisodeReadsAsLlama32sTemplateWritesIt() throws IOException {
+    // Llama 3.2-Instruct's real template: tools in the first user message as tojson(indent=4), the
+    // call as {"name", "parameters"}, each result an ipython message, a string JSON-quoted.
+    ChatTemplate llama =
+        new ChatTemplate(
+            ChatTemplateTest.resource("llama-3.2-instruct.jinja"),
+            "<|begin_of_text|>",
+            "<|eot_id|>");
+    List<Map<String, Object>> tools = List.of(LOOKUP.schema());
+    Map<String, Object> user = message("user", "What is an otter?");
+    Map<String, Object> arguments = new LinkedHashMap<>();
+    arguments.put("word", "otter");
+    Map<String, Object> function = new LinkedHashMap<>();
+    function.put("name", "lookup");
+    function.put("arguments", arguments);
+    Map<String, Object> assistant = message("assistant", "");
+    assistant.put("tool_calls", List.of(Map.of("type", "function", "function", function)));
+    Map<String, Object> result = message("tool", "a small \"river\" mammal");
+
+    LlamaToolFormat format = new LlamaToolFormat();
+    ToolCall call = new ToolCall("lookup", new ToolArguments(arguments));
+    String prompt = llama.render(List.of(user), tools, true);
+    assertThat(prompt)
+        .contains(
+            "Environment: ipython\n"
+                + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n<|eot_id|>")
+        .contains(format.describe(List.of(LOOKUP)) + "What is an otter?<|eot_id|>")
+        .contains(
+            "{\n    \"type\": \"function\",\n    \"function\": {\n        \"name\": \"lookup\",");
+    String episode =
+        prompt
+            + format.callText(call)
+            + "<|eot_id|>"
+            + format.observation(List.of("a small \"river\" mammal"));
+    assertThat(episode).isEqualTo(llama.render(List.of(user, assistant, result), tools, true));
+    assertThat(format.parse(format.callText(call)).calls()).containsExactly(call);
+    assertThat(format.parse("An otter is a mammal.").callsTools()).isFalse();
+    assertThat(format.parse("{\"name\": \"lookup\", \"parameters\": [1]}").errors()).hasSize(1);
   }
 
   private static ChatTemplate qwen() throws IOException {
