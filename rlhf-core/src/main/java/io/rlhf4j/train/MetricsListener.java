@@ -1,5 +1,7 @@
 package io.rlhf4j.train;
 
+import java.util.List;
+
 /** Receives the metrics of every training step; listeners must not throw. */
 public interface MetricsListener extends AutoCloseable {
   /** A stage begins with (about) {@code totalSteps} steps. */
@@ -7,6 +9,9 @@ public interface MetricsListener extends AutoCloseable {
 
   /** One step finished. */
   void onStep(StepMetrics metrics);
+
+  /** A few of a step's samples, for reading what the policy writes (RL stages). */
+  default void onSamples(List<LoggedSample> samples) {}
 
   /** The stage finished. */
   default void onStageEnd(String stage) {}

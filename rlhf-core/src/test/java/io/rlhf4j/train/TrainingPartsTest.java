@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.rlhf4j.data.EpisodeDemonstration.Turn;
 import io.rlhf4j.data.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -97,5 +98,31 @@ class TrainingPartsTest {
             () -> TrainingDivergedException.check("reward", 12, "loss", Double.POSITIVE_INFINITY))
         .hasMessageStartingWith("reward step 12: loss is Infinity");
     TrainingDivergedException.check("reward", 12, "loss", 3.0);
+  }
+
+  @Test
+  void samplesAreWrittenAsLinesAndARedoneStepReplacesItsEarlierLines(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("samples.jsonl");
+    LoggedSample a1 = new LoggedSample("grpo", 1, "p", List.of(new Turn("x", true)), 0.5);
+    LoggedSample b1 =
+        new LoggedSample(
+            "grpo", 1, "q", List.of(new Turn("call", true), new Turn("result", false)), 1);
+    LoggedSample a2 = new LoggedSample("grpo", 2, "p", List.of(new Turn("y", true)), 0.25);
+    LoggedSample a2again = new LoggedSample("grpo", 2, "p", List.of(new Turn("z", true)), 0.75);
+    try (JsonlSamplesWriter w = new JsonlSamplesWriter(file)) {
+      w.onSamples(List.of(a1, b1));
+      w.onSamples(List.of(a2)); // the run crashed after step 2 was logged, before its checkpoint
+    }
+    try (JsonlSamplesWriter w = new JsonlSamplesWriter(file)) {
+      w.onSamples(List.of(a2again)); // the rerun redoes step 2
+    }
+    assertThat(Files.readAllLines(file)).hasSize(4);
+    assertThat(Files.readAllLines(file).get(1))
+        .isEqualTo(
+            "{\"stage\":\"grpo\",\"step\":1,\"index\":1,\"prompt\":\"q\",\"turns\":[{\"text\":\"call\","
+                + "\"policy\":true},{\"text\":\"result\",\"policy\":false}],\"score\":1.0}");
+    assertThat(SamplesFile.read(file)).containsExactly(a1, b1, a2again);
+    assertThat(b1.response()).isEqualTo("callresult");
   }
 }

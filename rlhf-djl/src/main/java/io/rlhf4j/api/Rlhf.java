@@ -49,6 +49,7 @@ import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.WeightedReward;
 import io.rlhf4j.train.ConsoleProgress;
 import io.rlhf4j.train.JsonlMetricsWriter;
+import io.rlhf4j.train.JsonlSamplesWriter;
 import io.rlhf4j.train.MetricsFile;
 import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.Seeds;
@@ -510,6 +511,7 @@ public final class Rlhf {
           // The history is written first: a step is on record before any other listener sees
           // it.
           owned.add(new JsonlMetricsWriter(out.resolve(HISTORY)));
+          owned.add(new JsonlSamplesWriter(out.resolve(JsonlSamplesWriter.FILE)));
           if (listeners.isEmpty()) {
             owned.add(ConsoleProgress.onStderr("loss", "eval_accuracy", "score", "kl"));
           }

@@ -2,6 +2,9 @@ package io.rlhf4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rlhf4j.data.EpisodeDemonstration.Turn;
+import io.rlhf4j.train.JsonlSamplesWriter;
+import io.rlhf4j.train.LoggedSample;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.htmlunit.WebClient;
+import org.htmlunit.html.HtmlElement;
 import org.htmlunit.html.HtmlImage;
 import org.htmlunit.html.HtmlPage;
 import org.htmlunit.html.HtmlTable;
@@ -68,6 +72,48 @@ class ReportCommandTest {
       // Untrusted text is shown as text: no script element, the tags visible as written.
       assertThat(html.getByXPath("//script")).isEmpty();
       assertThat(html.asNormalizedText()).contains("<script>x()</script>").contains("<b>bold</b>");
+    }
+  }
+
+  @Test
+  void rlSamplesOfTheLastStepAreShownTurnByTurnWithTheEnvironmentSetApart() throws Exception {
+    Files.write(
+        run.resolve("history.jsonl"),
+        List.of(
+            "{\"stage\":\"round-1/grpo\",\"step\":1,\"score\":0.5}",
+            "{\"stage\":\"round-1/grpo\",\"step\":2,\"score\":0.75}"));
+    try (JsonlSamplesWriter w = new JsonlSamplesWriter(run.resolve("samples.jsonl"))) {
+      w.onSamples(
+          List.of(
+              new LoggedSample(
+                  "round-1/grpo", 1, "Old prompt.", List.of(new Turn("old answer", true)), 0)));
+      w.onSamples(
+          List.of(
+              new LoggedSample(
+                  "round-1/grpo",
+                  2,
+                  "Lily had a secret pet.",
+                  List.of(
+                      new Turn("<tool_call>{\"name\": \"secret_word\"}</tool_call>", true),
+                      new Turn("<tool_response>cat</tool_response>", false),
+                      new Turn(" The pet was a cat.", true)),
+                  1.0)));
+    }
+    assertThat(Cli.run("report", run.toString()).status()).isZero();
+    try (WebClient browser = new WebClient()) {
+      HtmlPage html = browser.getPage(run.resolve("report.html").toUri().toURL());
+      String text = html.asNormalizedText();
+      assertThat(text).contains("Samples at step 2").doesNotContain("old answer");
+      List<HtmlElement> env = html.getByXPath("//div[@class='env']");
+      assertThat(env)
+          .extracting(HtmlElement::getTextContent)
+          .containsExactly("<tool_response>cat</tool_response>");
+      List<HtmlElement> policy = html.getByXPath("//span[@class='policy']");
+      assertThat(policy)
+          .extracting(HtmlElement::getTextContent)
+          .containsExactly(
+              "<tool_call>{\"name\": \"secret_word\"}</tool_call>", " The pet was a cat.");
+      assertThat(text).contains("score 1.000");
     }
   }
 

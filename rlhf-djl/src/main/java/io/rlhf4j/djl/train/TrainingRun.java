@@ -1,5 +1,6 @@
 package io.rlhf4j.djl.train;
 
+import io.rlhf4j.train.LoggedSample;
 import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.StepMetrics;
 import java.util.ArrayList;
@@ -50,6 +51,18 @@ public final class TrainingRun {
     history.add(metrics);
     listeners.forEach(l -> l.onStep(metrics));
     return metrics;
+  }
+
+  /** Broadcasts a few samples of a step (their stages named as this run names them). */
+  public void samples(List<LoggedSample> samples) {
+    List<LoggedSample> named =
+        samples.stream()
+            .map(
+                x ->
+                    new LoggedSample(
+                        prefix + x.stage(), x.step(), x.prompt(), x.turns(), x.score()))
+            .toList();
+    listeners.forEach(l -> l.onSamples(named));
   }
 
   /** Closes a stage. */

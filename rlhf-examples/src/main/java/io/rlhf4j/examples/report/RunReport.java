@@ -2,8 +2,12 @@ package io.rlhf4j.examples.report;
 
 import com.google.common.html.HtmlEscapers;
 import io.rlhf4j.data.DataFormatException;
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.train.JsonlSamplesWriter;
+import io.rlhf4j.train.LoggedSample;
 import io.rlhf4j.train.MetricsFile;
+import io.rlhf4j.train.SamplesFile;
 import io.rlhf4j.train.StepMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,10 +20,12 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The HTML page of any run folder: for each stage in the order it ran, its last values and one
- * chart per metric against the step, and the run's {@code config.yaml} when it has one. Reads
- * {@code metrics.jsonl} (the training commands) or {@code history.jsonl} (the pipeline); writes
- * {@code report.html} with its charts in {@code charts/}, beside the metrics.
+ * The HTML page of any run folder: for each stage in the order it ran, its last values, one chart
+ * per metric against the step and, for RL stages, the samples of its last step ({@code
+ * samples.jsonl}: prompt, response turn by turn with the environment's turns set apart, score);
+ * then the run's {@code config.yaml} when it has one. Reads {@code metrics.jsonl} (the training
+ * commands) or {@code history.jsonl} (the pipeline); writes {@code report.html} with its charts in
+ * {@code charts/}, beside the metrics.
  */
 public final class RunReport {
   /** The page's file name in the run folder. */
@@ -43,6 +49,7 @@ public final class RunReport {
     if (steps.isEmpty()) {
       throw new DataFormatException(metricsFile, 0, null, "holds no steps to report");
     }
+    List<LoggedSample> samples = SamplesFile.read(run.resolve(JsonlSamplesWriter.FILE));
     Map<String, List<StepMetrics>> stages = new LinkedHashMap<>();
     for (StepMetrics s : steps) {
       stages.computeIfAbsent(s.stage(), k -> new ArrayList<>()).add(s);
@@ -53,7 +60,12 @@ public final class RunReport {
         .append("body{font-family:sans-serif;max-width:1600px;margin:2em auto;padding:0 1em}")
         .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;")
         .append("text-align:right}th:first-child,td:first-child{text-align:left}")
-        .append("img{margin:4px}pre{background:#f6f6f6;padding:8px}</style></head><body>\n")
+        .append("img{margin:4px}pre{background:#f6f6f6;padding:8px}")
+        .append(".sample{border:1px solid #ccc;margin:8px 0;padding:6px;white-space:pre-wrap}")
+        .append(".prompt{color:#555}.env{background:#eef3ff;border-left:4px solid #6b8fd6;")
+        .append("margin:4px 0;padding:2px 6px}.env::before{content:'environment';display:block;")
+        .append("font-size:smaller;color:#6b8fd6}.score{font-size:smaller;color:#555}")
+        .append("</style></head><body>\n")
         .append("<h1>Run report</h1>\n<p>")
         .append(esc(run.toAbsolutePath().normalize().toString()))
         .append(": ")
@@ -96,6 +108,7 @@ public final class RunReport {
             .append(esc(name + ": " + metric))
             .append("\">\n");
       }
+      appendSamples(html, name, samples);
     }
     Path config = run.resolve("config.yaml");
     if (Files.exists(config)) {
@@ -107,6 +120,39 @@ public final class RunReport {
     Path page = run.resolve(FILE);
     AtomicFiles.writeString(page, html);
     return page;
+  }
+
+  // The stage's samples of its last logged step: prompt, then the response turn by turn, the
+  // environment's turns (tool results) set apart, then the score.
+  private static void appendSamples(StringBuilder html, String stage, List<LoggedSample> all) {
+    long last = -1;
+    for (LoggedSample s : all) {
+      if (s.stage().equals(stage)) {
+        last = Math.max(last, s.step());
+      }
+    }
+    if (last < 0) {
+      return;
+    }
+    html.append("<h3>Samples at step ").append(last).append("</h3>\n");
+    for (LoggedSample s : all) {
+      if (!s.stage().equals(stage) || s.step() != last) {
+        continue;
+      }
+      html.append("<div class=\"sample\"><span class=\"prompt\">")
+          .append(esc(s.prompt()))
+          .append("</span>");
+      for (EpisodeDemonstration.Turn t : s.turns()) {
+        if (t.policy()) {
+          html.append("<span class=\"policy\">").append(esc(t.text())).append("</span>");
+        } else {
+          html.append("<div class=\"env\">").append(esc(t.text())).append("</div>");
+        }
+      }
+      html.append("<div class=\"score\">score ")
+          .append(String.format(Locale.ROOT, "%.4g", s.score()))
+          .append("</div></div>\n");
+    }
   }
 
   private static Path metricsFile(Path run) {

@@ -210,6 +210,9 @@ class ShadedJarIT {
         .allMatch(l -> l.startsWith("{\"prompt\":\"Lily had a ball.\"") || l.contains("Tom saw"));
     ok("report", dir.resolve("grpo").toString());
     assertThat(dir.resolve("grpo/report.html")).isRegularFile();
+    // What GRPO wrote, iteration by iteration, and the last iteration's samples on the page.
+    assertThat(dir.resolve("grpo/samples.jsonl")).isNotEmptyFile();
+    assertThat(Files.readString(dir.resolve("grpo/report.html"))).contains("Samples at step");
     Path hf = dir.resolve("hf");
     ok("convert", "--from", STORIES, "--to", hf.toString());
     assertThat(ok("generate", "--model", hf.toString(), "--max-new-tokens", "8").output())

@@ -3,6 +3,7 @@ package io.rlhf4j.djl.train.ppo;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.GradMode;
@@ -18,6 +19,7 @@ import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.io.InputFiles;
 import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardModel;
+import io.rlhf4j.train.LoggedSample;
 import io.rlhf4j.train.StepMetrics;
 import io.rlhf4j.train.ppo.KlController;
 import io.rlhf4j.train.ppo.KlEstimator;
@@ -226,7 +228,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
         if (iteration % checkpointEvery == 0 || iteration == iterations) {
           save(checkpoint);
         }
-        run.report(stage, iteration, metrics);
+        report(experience, metrics);
       }
       run.end(stage);
     }
@@ -265,8 +267,42 @@ public final class DjlPpoTrainer implements PpoTrainer {
    */
   public StepMetrics learn(Experience experience) {
     try (TrainingLock lock = TrainingLock.acquire(run.name(stage))) {
-      return run.report(stage, iteration, learnQuietly(experience));
+      return report(experience, learnQuietly(experience));
     }
+  }
+
+  // The iteration's metrics, then the first few of its samples, so a reader sees what it wrote.
+  private StepMetrics report(Experience e, Map<String, Double> metrics) {
+    StepMetrics reported = run.report(stage, iteration, metrics);
+    List<LoggedSample> samples = new ArrayList<>();
+    for (int i = 0; i < Math.min(config.samplesToLog(), e.size()); i++) {
+      samples.add(
+          new LoggedSample(
+              stage,
+              iteration,
+              tokenizer.decode(e.episodes().prompts().get(i)),
+              turns(e.episodes().responses().get(i), e.mask()[i]),
+              e.episodes().scores()[i]));
+    }
+    if (!samples.isEmpty()) {
+      run.samples(samples);
+    }
+    return reported;
+  }
+
+  // The response cut where the mask changes: the policy's runs of tokens and the environment's.
+  private List<EpisodeDemonstration.Turn> turns(int[] response, double[] mask) {
+    List<EpisodeDemonstration.Turn> turns = new ArrayList<>();
+    int from = 0;
+    for (int t = 1; t <= response.length; t++) {
+      if (t == response.length || (mask[t] != 0) != (mask[from] != 0)) {
+        turns.add(
+            new EpisodeDemonstration.Turn(
+                tokenizer.decode(Arrays.copyOfRange(response, from, t)), mask[from] != 0));
+        from = t;
+      }
+    }
+    return turns;
   }
 
   private Map<String, Double> learnQuietly(Experience e) {

@@ -119,6 +119,9 @@ import java.util.OptionalDouble;
  *   <li>{@code environment}: multi-turn episodes ({@link EpisodeSettings}; empty: one response per
  *       prompt): the policy and an environment take turns; the environment's tokens are context,
  *       masked out of the loss, the KL and the advantages
+ *   <li>{@code samplesToLog}: how many of each iteration's rollouts are reported to the listeners
+ *       ({@link io.rlhf4j.train.MetricsListener#onSamples}, {@code samples.jsonl} in a run folder):
+ *       prompt, response turn by turn, score (4; TRL's {@code num_completions_to_print})
  * </ul>
  */
 public final class PpoConfig {
@@ -157,7 +160,10 @@ public final class PpoConfig {
   private final double overlongPenalty;
   private final boolean baselineScoresFirst;
   private final double truncatedImportanceSampling;
-  private final EpisodeSettings environment;
+  // Transient: run folders record settings with Gson, and an environment is code (a lambda);
+  // how many samples are logged changes nothing computed.
+  private final transient EpisodeSettings environment;
+  private final transient int samplesToLog;
 
   private PpoConfig(Builder b) {
     this.rolloutBatchSize = b.rolloutBatchSize;
@@ -196,6 +202,7 @@ public final class PpoConfig {
     this.baselineScoresFirst = b.baselineScoresFirst;
     this.truncatedImportanceSampling = b.truncatedImportanceSampling;
     this.environment = b.environment;
+    this.samplesToLog = b.samplesToLog;
     validate();
   }
 
@@ -469,6 +476,11 @@ public final class PpoConfig {
     return Optional.ofNullable(environment);
   }
 
+  /** See the list in the class comment. */
+  public int samplesToLog() {
+    return samplesToLog;
+  }
+
   /**
    * The stage name in metrics and checkpoints, the algorithm's: "dapo" with dynamic sampling, the
    * policy loss's name when it is not PPO's ("gspo", "cispo"), else "ppo" for GAE or the
@@ -657,6 +669,7 @@ public final class PpoConfig {
     b.baselineScoresFirst = baselineScoresFirst;
     b.truncatedImportanceSampling = truncatedImportanceSampling;
     b.environment = environment;
+    b.samplesToLog = samplesToLog;
     return b;
   }
 
@@ -699,8 +712,16 @@ public final class PpoConfig {
     private boolean baselineScoresFirst = false;
     private double truncatedImportanceSampling = 0;
     private EpisodeSettings environment;
+    private int samplesToLog = 4;
 
     private Builder() {}
+
+    /** See {@link PpoConfig#samplesToLog()}; 0 logs none. */
+    public Builder logSamples(int n) {
+      checkArgument(n >= 0, "logSamples must be >= 0: %s", n);
+      samplesToLog = n;
+      return this;
+    }
 
     /** See {@link PpoConfig#environment()}; null for one response per prompt. */
     public Builder environment(EpisodeSettings v) {

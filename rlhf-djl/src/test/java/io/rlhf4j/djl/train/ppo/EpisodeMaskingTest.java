@@ -15,6 +15,8 @@ import io.rlhf4j.episode.EnvironmentFactory;
 import io.rlhf4j.episode.EnvironmentStep;
 import io.rlhf4j.episode.EpisodeSettings;
 import io.rlhf4j.model.SamplingConfig;
+import io.rlhf4j.train.LoggedSample;
+import io.rlhf4j.train.MetricsListener;
 import io.rlhf4j.train.StepMetrics;
 import io.rlhf4j.train.ppo.Gae;
 import java.nio.file.Path;
@@ -236,6 +238,51 @@ class EpisodeMaskingTest {
         }
       }
     }
+  }
+
+  @Test
+  void eachIterationReportsItsFirstEpisodesTurnByTurn() {
+    List<LoggedSample> seen = new java.util.ArrayList<>();
+    MetricsListener listener =
+        new MetricsListener() {
+          @Override
+          public void onStep(StepMetrics metrics) {}
+
+          @Override
+          public void onSamples(List<LoggedSample> samples) {
+            seen.addAll(samples);
+          }
+        };
+    PpoConfig config = grpo().logSamples(3).build();
+    Experience e =
+        run(
+            config,
+            new TrainingRun(List.of(listener)).scoped("round-1"),
+            t -> {
+              Experience made =
+                  t.rollout(
+                      DjlPpoTrainerTest.prompts(
+                          ((io.rlhf4j.djl.generate.DjlPolicy) t.policy()).tokenizer(), 2));
+              t.learn(made);
+              return made;
+            });
+    assertThat(seen).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      LoggedSample s = seen.get(i);
+      assertThat(s.stage()).isEqualTo("round-1/grpo");
+      assertThat(s.step()).isEqualTo(1);
+      assertThat(s.score()).isEqualTo(e.episodes().scores()[i]);
+      // A first turn that ended within its limit is followed by the environment's line, then the
+      // second turn; the policy's turns alternate with the environment's.
+      assertThat(s.turns().get(0).policy()).isTrue();
+      for (int k = 1; k < s.turns().size(); k++) {
+        assertThat(s.turns().get(k).policy()).isNotEqualTo(s.turns().get(k - 1).policy());
+      }
+      if (s.turns().size() > 1) {
+        assertThat(s.turns().get(1).text()).contains("The dog said hello to the cat.");
+      }
+    }
+    assertThat(seen.stream().anyMatch(s -> s.turns().size() == 3)).isTrue();
   }
 
   private static Void trainOn(DjlPpoTrainer t, long iterations, Path checkpoint) {
