@@ -223,7 +223,10 @@ public final class Rlhf {
       this.sftConfig = checkNotNull(config, "config");
     }
 
-    /** Step 2: a reward model on human preferences (comparisons or K-wise rankings). */
+    /**
+     * Step 2: a reward model on human preferences (comparisons or K-wise rankings). Without a later
+     * {@link #thenRl} the pipeline ends here: the reward model alone, in {@code round-1/reward}.
+     */
     public Pipeline thenRewardModel(PreferenceDataset data, RewardConfig config) {
       checkState(!rewardGiven(), "a pipeline trains a reward model or takes one, not both");
       checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
@@ -486,7 +489,10 @@ public final class Rlhf {
           preferences != null || rewardGiven() || ktoConfig != null,
           "call thenRewardModel, thenDpo or thenKto before run, or give thenRl a reward");
       checkState(
-          prompts != null || dpoConfig != null || ktoConfig != null,
+          prompts != null
+              || dpoConfig != null
+              || ktoConfig != null
+              || (rewardConfig != null && !labelSftSamples),
           "call thenPpo (or thenRl) before run");
       checkState(
           dpoConfig != null || rewardConfig != null || rewardGiven() || ktoConfig != null,
@@ -578,6 +584,15 @@ public final class Rlhf {
       if (dpoConfig != null) {
         runDpo(out, run, policy, sft, tokenizer, given);
         return finish(out, policy, tokenizer, null, models);
+      }
+      if (prompts == null) {
+        // The reward model alone (no RL asked for): fit on the given rankings into
+        // round-1/reward, a model folder best-of-N and a later RL run can load. Its scores are
+        // raw: RL normalises a reward model on its own prompts when it uses one.
+        DjlRewardModel reward = new DjlRewardModel(models.add(rewardNet(sft)), SCORING_BATCH);
+        new RewardTrainer(reward, tokenizer, rewardConfig, run.scoped("round-1"))
+            .train(given.train(), given.heldOut(), out.resolve("round-1").resolve("reward"));
+        return finish(out, policy, tokenizer, reward, models);
       }
       List<Ranking> trainRankings = new ArrayList<>(given.train());
       List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();

@@ -4,6 +4,7 @@ import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.examples.train.DpoCommand;
 import io.rlhf4j.examples.train.KtoCommand;
+import io.rlhf4j.examples.train.RewardCommand;
 import io.rlhf4j.examples.train.RlCommand;
 import io.rlhf4j.examples.train.SftCommand;
 import io.rlhf4j.examples.train.TrainCommand;
@@ -49,6 +50,7 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ToolDemoCommand.class,
       SftCommand.class,
+      RewardCommand.class,
       RlCommand.Ppo.class,
       RlCommand.Grpo.class,
       RlCommand.Rloo.class,
@@ -61,6 +63,7 @@ import picocli.CommandLine.Command;
       BestOfNCommand.class,
       LabelCommand.class,
       GenerateCommand.class,
+      ServeCommand.class,
       ConvertCommand.class,
       HhRewardCommand.class,
       InspectCommand.class,

@@ -12,6 +12,7 @@ import io.rlhf4j.djl.model.DjlRewardModel;
 import io.rlhf4j.examples.Cli.Outcome;
 import io.rlhf4j.train.Examples;
 import io.rlhf4j.train.MetricsFile;
+import io.rlhf4j.train.SamplesFile;
 import io.rlhf4j.train.StepMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -203,6 +204,85 @@ class TrainCommandsTest {
                 .filter(s -> s.stage().endsWith("dpo")))
         .isNotEmpty();
     assertThat(dpo.resolve("policy/model.safetensors")).exists();
+  }
+
+  @Test
+  void eachStageRunsAloneFromTheShellWithRewardsDeclared() throws Exception {
+    List<String> pairFields =
+        List.of(
+            "--preferences", pairs.toString(),
+            "--preference-format", "PAIRS",
+            "--prompt-field", "question",
+            "--first-field", "answer_a",
+            "--second-field", "answer_b",
+            "--label-field", "overall_preference");
+    List<String> small =
+        List.of(
+            "--prompts", prompts.toString(),
+            "--iterations", "1",
+            "--rollout-batch", "2",
+            "--mini-batch", "4",
+            "--max-new-tokens", "8");
+    // 1. A reward model alone on the user's pairs, from the model as it is (no SFT).
+    Path rm = dir.resolve("rm");
+    List<String> args = new ArrayList<>(List.of("reward", "--model", STORIES));
+    args.addAll(pairFields);
+    args.addAll(List.of("--epochs", "1", "--held-out-fraction", "0", "--out", rm.toString()));
+    Outcome r = run(args.toArray(String[]::new));
+    assertThat(r.status()).as(r.stderr()).isZero();
+    List<StepMetrics> rmSteps = MetricsFile.read(rm.resolve("metrics.jsonl"));
+    assertThat(rmSteps).isNotEmpty().allMatch(s -> s.stage().equals("round-1/reward"));
+    try (PretrainedModel loaded =
+        PretrainedModel.load(rm.resolve("round-1/reward"), Device.cpu())) {
+      assertThat(loaded.model().hasScalarHead()).isTrue();
+    }
+
+    // 2. GRPO from the model as it is, against that reward model.
+    Path g1 = dir.resolve("grpo-rm");
+    args = new ArrayList<>(List.of("grpo", "--model", STORIES));
+    args.addAll(small);
+    args.addAll(
+        List.of("--reward-model", rm.resolve("round-1/reward").toString(), "--out", g1.toString()));
+    Outcome o1 = run(args.toArray(String[]::new));
+    assertThat(o1.status()).as(o1.stderr()).isZero();
+    assertThat(MetricsFile.read(g1.resolve("metrics.jsonl")))
+        .extracting(StepMetrics::stage)
+        .containsExactly("round-1/grpo");
+
+    // 3. GRPO with its rewards declared in the config file: a format check, and a length limit
+    // that is only reported (weight 0).
+    Path config =
+        Files.writeString(
+            dir.resolve("grpo.yaml"),
+            "model: " + STORIES + "\nreward:\n  - matches:\\bfriend\\b\n  - 0*max-length:40\n");
+    Path g2 = dir.resolve("grpo-rewards");
+    args = new ArrayList<>(List.of("grpo", "-c", config.toString()));
+    args.addAll(small);
+    args.addAll(List.of("--out", g2.toString()));
+    Outcome o2 = run(args.toArray(String[]::new));
+    assertThat(o2.status()).as(o2.stderr()).isZero();
+    StepMetrics last = MetricsFile.read(g2.resolve("metrics.jsonl")).get(0);
+    assertThat(last.values()).containsKeys("reward_matches", "reward_max-length", "score");
+    // The score is the weighted sum: the length limit adds nothing.
+    assertThat(last.get("score")).isEqualTo(last.get("reward_matches"));
+    assertThat(SamplesFile.read(g2.resolve("samples.jsonl"))).hasSize(4);
+
+    // 4. A bad declaration is one line; so is a reward given two ways.
+    args = new ArrayList<>(List.of("grpo", "--model", STORIES, "--reward", "nope"));
+    args.addAll(small);
+    args.addAll(List.of("--out", dir.resolve("bad").toString()));
+    Outcome bad = run(args.toArray(String[]::new));
+    assertThat(bad.status()).isNotZero();
+    assertThat(bad.stderr()).contains("--reward nope: unknown reward 'nope'");
+    args = new ArrayList<>(List.of("grpo", "--model", STORIES, "--reward", "json"));
+    args.addAll(pairFields);
+    args.addAll(small);
+    args.addAll(List.of("--out", dir.resolve("both").toString()));
+    Outcome both = run(args.toArray(String[]::new));
+    assertThat(both.status()).isEqualTo(Main.USAGE);
+    assertThat(both.stderr()).contains("give the reward one way");
+    assertThat(dir.resolve("bad")).doesNotExist();
+    assertThat(dir.resolve("both")).doesNotExist();
   }
 
   @Test

@@ -54,6 +54,11 @@ public final class DpoCommand extends PipelineCommand {
   double lr = D.training().optimizer().learningRate();
 
   @Override
+  protected void validate() {
+    requirePreferences();
+  }
+
+  @Override
   protected Training prepare() throws IOException {
     DpoConfig.Builder preset =
         switch (loss) {

@@ -51,9 +51,6 @@ public final class KtoCommand extends PipelineCommand {
 
   @Override
   protected void validate() {
-    if (demonstrations == null) {
-      throw usage("missing --demonstrations (or 'demonstrations' in --config)");
-    }
     if (completions == null) {
       throw usage("missing --completions (or 'completions' in --config)");
     }

@@ -1,27 +1,28 @@
 package io.rlhf4j.examples.train;
 
 import io.rlhf4j.api.Rlhf;
-import io.rlhf4j.data.Demonstration;
 import io.rlhf4j.data.PreferenceDataset;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.examples.train.UserData.PreferenceFormat;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
  * A training command that runs the fluent pipeline from the base model: SFT on the user's
- * demonstrations, then the stages a subclass adds. The pipeline brings resume, the settings check,
- * held-out splits by prompt and the final {@code RUN/policy} folder.
+ * demonstrations when they are given (else the model as it is), then the stages a subclass adds.
+ * The pipeline brings resume, the settings check, held-out splits by prompt and the final {@code
+ * RUN/policy} folder.
  */
 abstract class PipelineCommand extends TrainCommand {
   private static final SftConfig SFT = SftConfig.builder().build();
 
   @Option(
       names = {"-d", "--demonstrations"},
-      description = "demonstrations JSONL for the SFT stage (required)")
+      description =
+          "demonstrations JSONL for an SFT stage first; without it the model is used as it is"
+              + " (a base or an instruct model)")
   Path demonstrations;
 
   @Option(names = "--sft-epochs", description = "SFT epochs (default: ${DEFAULT-VALUE})")
@@ -48,11 +49,8 @@ abstract class PipelineCommand extends TrainCommand {
           "tokens of prompt + response in SFT, reward and DPO (default: ${DEFAULT-VALUE})")
   int maxLength = SFT.training().maxLength();
 
-  @Override
-  protected void validate() {
-    if (demonstrations == null) {
-      throw usage("missing --demonstrations (or 'demonstrations' in --config)");
-    }
+  /** Refuses a run without the preferences file the command's stage needs. */
+  protected void requirePreferences() {
     if (preferences == null) {
       throw usage("missing --preferences (or 'preferences' in --config)");
     }
@@ -71,9 +69,13 @@ abstract class PipelineCommand extends TrainCommand {
             .seed(seed)
             .checkpointEverySteps(checkpointEvery)
             .build();
-    List<Demonstration> demos = userData().demonstrations(demonstrations);
+    // Without demonstrations the run starts from the model as it is (no SFT stage).
+    Rlhf.Pipeline start =
+        demonstrations == null
+            ? Rlhf.from(model)
+            : Rlhf.sft(model, userData().demonstrations(demonstrations), sft);
     Rlhf.Pipeline pipeline =
-        Rlhf.sft(model, demos, sft)
+        start
             .seed(seed)
             .heldOutFraction(heldOutFraction)
             .listeners(listeners("loss", "eval_accuracy", "score", "kl"));

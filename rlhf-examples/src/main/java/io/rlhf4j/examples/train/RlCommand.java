@@ -1,12 +1,16 @@
 package io.rlhf4j.examples.train;
 
 import io.rlhf4j.api.Rlhf;
+import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.djl.model.DjlRewardModel;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
 import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.model.SamplingConfig;
+import io.rlhf4j.model.WeightedReward;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -110,6 +114,23 @@ public abstract class RlCommand extends PipelineCommand {
   boolean baselineScoresFirst;
 
   @Option(
+      names = "--reward",
+      split = ",",
+      paramLabel = "SPEC",
+      description =
+          "a reward instead of a reward model trained on --preferences, [WEIGHT*]KIND[:ARG]:"
+              + " final-answer:FILE, matches:REGEX, json, max-length:N, remote:URL,"
+              + " judge:URL@MODEL; repeat or list them to combine (weight 0: reported only)")
+  List<String> rewards = new ArrayList<>();
+
+  @Option(
+      names = "--reward-model",
+      paramLabel = "DIR",
+      description =
+          "a trained reward model folder (e.g. RUN/round-1/reward) instead of training one")
+  Path rewardModel;
+
+  @Option(
       names = "--rollout-partitions",
       description =
           "shards each iteration's rollout is made in; with --spark, one Spark task each"
@@ -128,14 +149,23 @@ public abstract class RlCommand extends PipelineCommand {
 
   @Override
   protected void validate() {
-    super.validate();
     if (prompts == null) {
       throw usage("missing --prompts (or 'prompts' in --config)");
+    }
+    int sources = (preferences != null ? 1 : 0) + (rewards.isEmpty() ? 0 : 1);
+    sources += rewardModel != null ? 1 : 0;
+    if (sources != 1) {
+      throw usage(
+          "give the reward one way: --preferences (a reward model is trained on them),"
+              + " --reward SPEC, or --reward-model DIR");
     }
   }
 
   @Override
   protected Training prepare() throws IOException {
+    // Declared rewards first: a bad one is refused before anything (the metrics file) is written.
+    // Files they name are read from the working directory, as every other path.
+    List<WeightedReward.Term> terms = RewardSpec.parseAll(rewards, Path.of(""));
     RewardConfig reward =
         RewardConfig.builder()
             .epochs(rewardEpochs)
@@ -174,9 +204,37 @@ public abstract class RlCommand extends PipelineCommand {
     rl.truncatedImportanceSampling(truncatedIs);
     List<String> promptTexts = userData().prompts(prompts);
     PpoConfig config = rl.build();
-    Rlhf.Pipeline pipeline =
-        pipeline().thenRewardModel(preferences(), reward).thenRl(promptTexts, config, iterations);
-    return device -> train(pipeline.device(device));
+    Rlhf.Pipeline pipeline = pipeline();
+    if (preferences != null) {
+      pipeline.thenRewardModel(preferences(), reward);
+    }
+    pipeline.thenRl(promptTexts, config, iterations);
+    for (WeightedReward.Term term : terms) {
+      pipeline.rewardBatch(term.name(), term.weight(), term.batch());
+    }
+    if (rewardModel == null) {
+      return device -> train(pipeline.device(device));
+    }
+    PretrainedModel.check(rewardModel);
+    return device -> {
+      try (PretrainedModel rm = PretrainedModel.load(rewardModel, device)) {
+        checkSameTokenizer(rm);
+        train(pipeline.rewardModel(new DjlRewardModel(rm.model(), 16)).device(device));
+      }
+    };
+  }
+
+  // A reward model reads the policy's token ids: its tokenizer must be the policy's. (The policy's
+  // folder is read once more for its tokenizer; there is no tokenizer-only loader.)
+  private void checkSameTokenizer(PretrainedModel rm) {
+    String probe = "A check: does 1 tokenizer read this text as the other does?";
+    try (PretrainedModel policy = PretrainedModel.load(model, ai.djl.Device.cpu())) {
+      if (!java.util.Arrays.equals(
+          policy.tokenizer().encode(probe, true), rm.tokenizer().encode(probe, true))) {
+        throw usage(
+            "--reward-model " + rewardModel + " has another tokenizer than --model " + model);
+      }
+    }
   }
 
   private void train(Rlhf.Pipeline pipeline) throws IOException {

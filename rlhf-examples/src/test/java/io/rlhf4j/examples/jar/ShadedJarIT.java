@@ -261,6 +261,39 @@ class ShadedJarIT {
   }
 
   @Test
+  void servesAModelOverOpenAisProtocol() throws Exception {
+    Process server = java(List.of(), "serve", "--model", STORIES, "--port", "0").start();
+    try {
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+      String url = null;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (line.startsWith("http://")) {
+          url = line.strip();
+          break;
+        }
+      }
+      assertThat(url).as("the address on stdout").isNotNull();
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(URI.create(url + "/completions"))
+                      .POST(
+                          java.net.http.HttpRequest.BodyPublishers.ofString(
+                              "{\"prompt\": \"Once upon a time\", \"max_tokens\": 8,"
+                                  + " \"temperature\": 0}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("\"object\":\"text_completion\"").contains("\"text\":");
+    } finally {
+      server.destroy();
+      server.waitFor(1, TimeUnit.MINUTES);
+    }
+  }
+
+  @Test
   void everyFileIsByteIdenticalAcrossTwoJvms() throws Exception {
     // The same command in two folders: the run folder is named alike ("run"), as config.yaml
     // records it.
