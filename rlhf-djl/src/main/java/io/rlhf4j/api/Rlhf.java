@@ -36,6 +36,7 @@ import io.rlhf4j.djl.train.kto.KtoConfig;
 import io.rlhf4j.djl.train.kto.KtoTrainer;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.djl.train.ppo.RlEvaluation;
 import io.rlhf4j.djl.train.reward.RewardConfig;
 import io.rlhf4j.djl.train.reward.RewardTrainer;
 import io.rlhf4j.djl.train.rollout.RlModels;
@@ -216,6 +217,10 @@ public final class Rlhf {
     private String chatTemplate;
     private RewardModel givenReward; // a reward the caller brings; none is trained then
     private final List<WeightedReward.Term> givenFunctions = new ArrayList<>(); // or functions
+    private List<String> evalPrompts; // held-out RL evaluation, or null
+    private int evalEvery;
+    private int evalSamples;
+    private double evalPassThreshold;
 
     private Pipeline(Path baseModel, List<Demonstration> demonstrations, SftConfig config) {
       this.baseModel = checkNotNull(baseModel, "baseModel");
@@ -416,6 +421,30 @@ public final class Rlhf {
       checkArgument(n >= 1, "labelPrompts must be >= 1");
       this.labelPrompts = n;
       return this;
+    }
+
+    /**
+     * Evaluates the RL policy on held-out {@code prompts} every {@code every} iterations, {@code
+     * samples} responses each, scored by the run's reward ({@code eval_score}, {@code eval_pass@1},
+     * {@code eval_pass@k} with {@code passThreshold}), and keeps the best policy beside each RL
+     * checkpoint ({@code round-N/<stage>-best}); see {@link RlEvaluation}.
+     */
+    public Pipeline evaluateOn(List<String> prompts, int every, int samples, double passThreshold) {
+      checkArgument(!prompts.isEmpty(), "evaluation needs prompts");
+      this.evalPrompts = List.copyOf(prompts);
+      this.evalEvery = every;
+      this.evalSamples = samples;
+      this.evalPassThreshold = passThreshold;
+      return this;
+    }
+
+    // The evaluation for a trainer, its prompts encoded as RL's are.
+    private RlEvaluation evaluation(SavableTokenizer tokenizer) {
+      return new RlEvaluation(
+          evalPrompts.stream().map(p -> tokenizer.encode(p, true)).toList(),
+          evalEvery,
+          evalSamples,
+          evalPassThreshold);
     }
 
     /**
@@ -637,6 +666,9 @@ public final class Rlhf {
                     List.of(),
                     roundRun)) {
           tracked.forEach(ppo::track);
+          if (evalPrompts != null) {
+            ppo.evaluateOn(evaluation(tokenizer));
+          }
           if (rollouts != null) {
             ppo.rolloutsOn(rollouts);
           }
@@ -672,6 +704,9 @@ public final class Rlhf {
                   List.of(),
                   run.scoped("round-1"))) {
         tracked.forEach(rl::track);
+        if (evalPrompts != null) {
+          rl.evaluateOn(evaluation(tokenizer));
+        }
         if (functions != null) {
           for (WeightedReward.Term t : functions.terms()) {
             rl.track("reward_" + t.name(), functions.term(t.name()));

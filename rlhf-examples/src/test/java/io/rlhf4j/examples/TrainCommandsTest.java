@@ -258,11 +258,22 @@ class TrainCommandsTest {
     Path g2 = dir.resolve("grpo-rewards");
     args = new ArrayList<>(List.of("grpo", "-c", config.toString()));
     args.addAll(small);
-    args.addAll(List.of("--out", g2.toString()));
+    args.addAll(
+        List.of(
+            "--eval-prompts",
+            prompts.toString(),
+            "--eval-every",
+            "1",
+            "--eval-samples",
+            "2",
+            "--out",
+            g2.toString()));
     Outcome o2 = run(args.toArray(String[]::new));
     assertThat(o2.status()).as(o2.stderr()).isZero();
     StepMetrics last = MetricsFile.read(g2.resolve("metrics.jsonl")).get(0);
-    assertThat(last.values()).containsKeys("reward_matches", "reward_max-length", "score");
+    assertThat(last.values())
+        .containsKeys("reward_matches", "reward_max-length", "score", "eval_score", "eval_pass@2");
+    assertThat(g2.resolve("round-1/grpo-best/config.json")).exists(); // the best policy so far
     // The score is the weighted sum: the length limit adds nothing.
     assertThat(last.get("score")).isEqualTo(last.get("reward_matches"));
     assertThat(SamplesFile.read(g2.resolve("samples.jsonl"))).hasSize(4);

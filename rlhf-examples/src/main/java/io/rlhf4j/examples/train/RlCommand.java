@@ -131,6 +131,28 @@ public abstract class RlCommand extends PipelineCommand {
   Path rewardModel;
 
   @Option(
+      names = "--eval-prompts",
+      description =
+          "held-out prompts (.txt or JSONL) to evaluate the policy on during RL; the best policy"
+              + " is kept in RUN/round-N/STAGE-best")
+  Path evalPrompts;
+
+  @Option(
+      names = "--eval-every",
+      description = "iterations between evaluations (default: ${DEFAULT-VALUE})")
+  int evalEvery = 5;
+
+  @Option(
+      names = "--eval-samples",
+      description = "responses per evaluation prompt, the k of pass@k (default: ${DEFAULT-VALUE})")
+  int evalSamples = 4;
+
+  @Option(
+      names = "--pass-threshold",
+      description = "score that counts as a pass (default: ${DEFAULT-VALUE})")
+  double passThreshold = 1.0;
+
+  @Option(
       names = "--rollout-partitions",
       description =
           "shards each iteration's rollout is made in; with --spark, one Spark task each"
@@ -209,6 +231,9 @@ public abstract class RlCommand extends PipelineCommand {
       pipeline.thenRewardModel(preferences(), reward);
     }
     pipeline.thenRl(promptTexts, config, iterations);
+    if (evalPrompts != null) {
+      pipeline.evaluateOn(userData().prompts(evalPrompts), evalEvery, evalSamples, passThreshold);
+    }
     for (WeightedReward.Term term : terms) {
       pipeline.rewardBatch(term.name(), term.weight(), term.batch());
     }

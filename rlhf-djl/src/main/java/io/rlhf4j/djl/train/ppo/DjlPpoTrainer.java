@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.djl.generate.DjlPolicy;
+import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
@@ -12,14 +13,18 @@ import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.Checkpoint;
 import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
+import io.rlhf4j.djl.train.rollout.EpisodeSampler;
 import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.djl.train.rollout.RolloutBackend;
 import io.rlhf4j.djl.train.rollout.RolloutWorker;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.io.InputFiles;
+import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardModel;
+import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.train.LoggedSample;
+import io.rlhf4j.train.Seeds;
 import io.rlhf4j.train.StepMetrics;
 import io.rlhf4j.train.ppo.KlController;
 import io.rlhf4j.train.ppo.KlEstimator;
@@ -68,6 +73,9 @@ public final class DjlPpoTrainer implements PpoTrainer {
   /** The stage name of PPO (GAE with a critic) in metrics and checkpoints. */
   public static final String STAGE = "ppo";
 
+  /** The purpose of the evaluation's sampling stream in {@link Seeds#derive}. */
+  static final long EVALUATION = 4;
+
   private static final Logger LOG = LoggerFactory.getLogger(DjlPpoTrainer.class);
 
   private final CausalLm policyModel;
@@ -85,6 +93,9 @@ public final class DjlPpoTrainer implements PpoTrainer {
   private final ExperienceMaker experienceMaker;
   private final PpoUpdate update;
   private final Map<String, ToDoubleBiFunction<String, String>> tracked = new LinkedHashMap<>();
+  private final RolloutWorker worker;
+  private RlEvaluation evaluation;
+  private double bestEvalScore = Double.NEGATIVE_INFINITY;
   private long iteration;
   private boolean warnedAboutMissingEos;
 
@@ -140,9 +151,8 @@ public final class DjlPpoTrainer implements PpoTrainer {
       this.valueOptimizer = null;
     }
     this.kl = config.newKlController();
-    this.experienceMaker =
-        new ExperienceMaker(
-            new RolloutWorker(models.withReference(reference), config.rolloutSettings()), config);
+    this.worker = new RolloutWorker(models.withReference(reference), config.rolloutSettings());
+    this.experienceMaker = new ExperienceMaker(worker, config);
     this.update =
         new PpoUpdate(
             policyModel,
@@ -173,6 +183,67 @@ public final class DjlPpoTrainer implements PpoTrainer {
     checkArgument(!tracked.containsKey(name), "metric %s is already tracked", name);
     tracked.put(name, metric);
     return this;
+  }
+
+  /**
+   * Also evaluates on held-out prompts as {@code evaluation} says, in {@link #train}: the metrics
+   * join the iteration's, and the best policy so far is kept beside the checkpoint.
+   */
+  public DjlPpoTrainer evaluateOn(RlEvaluation evaluation) {
+    this.evaluation = checkNotNull(evaluation, "evaluation");
+    return this;
+  }
+
+  /**
+   * The held-out metrics of the policy now ({@link RlEvaluation}): sampled from the evaluation's
+   * own fixed stream, scored by the run's reward.
+   */
+  public Map<String, Double> evaluate(RlEvaluation eval) {
+    GradMode.offOnThisThread();
+    int k = eval.samplesPerPrompt();
+    List<int[]> rows = new ArrayList<>();
+    for (int[] p : eval.prompts()) {
+      for (int i = 0; i < k; i++) {
+        rows.add(p);
+      }
+    }
+    SamplingConfig sampling =
+        config.sampling().toBuilder().seed(Seeds.derive(config.seed(), EVALUATION)).build();
+    List<Generation> made;
+    double[] extra = new double[rows.size()];
+    if (config.environment().isPresent()) {
+      List<EpisodeSampler.Episode> episodes =
+          new EpisodeSampler(policy, config.environment().get()).sample(rows, sampling, 0);
+      made = episodes.stream().map(EpisodeSampler.Episode::generation).toList();
+      for (int i = 0; i < extra.length; i++) {
+        extra[i] = episodes.get(i).turnRewards();
+      }
+    } else {
+      made = policy.generate(rows, sampling, 0);
+    }
+    double[] scores = worker.score(made);
+    double sum = 0;
+    double passAt1 = 0;
+    double passAtK = 0;
+    double length = 0;
+    for (int p = 0; p < eval.prompts().size(); p++) {
+      int passed = 0;
+      for (int i = p * k; i < (p + 1) * k; i++) {
+        double s = scores[i] + extra[i];
+        sum += s;
+        passed += s >= eval.passThreshold() ? 1 : 0;
+        length += made.get(i).response().length;
+      }
+      passAt1 += (double) passed / k;
+      passAtK += passed > 0 ? 1 : 0;
+    }
+    int prompts = eval.prompts().size();
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("eval_score", sum / rows.size());
+    m.put("eval_pass@1", passAt1 / prompts);
+    m.put("eval_pass@" + k, passAtK / prompts);
+    m.put("eval_length", length / rows.size());
+    return m;
   }
 
   /**
@@ -224,6 +295,17 @@ public final class DjlPpoTrainer implements PpoTrainer {
         }
         Experience experience = rollout(batch, order);
         Map<String, Double> metrics = learnQuietly(experience);
+        if (evaluation != null
+            && (iteration % evaluation.every() == 0 || iteration == iterations)) {
+          Map<String, Double> eval = evaluate(evaluation);
+          metrics.putAll(eval);
+          // The best policy first: a crash before the checkpoint redoes this iteration, and
+          // its evaluation, exactly.
+          if (eval.get("eval_score") > bestEvalScore) {
+            bestEvalScore = eval.get("eval_score");
+            saveBest(RlEvaluation.bestFolder(checkpoint));
+          }
+        }
         // Checkpoint before reporting: listeners only ever see iterations that are durable.
         if (iteration % checkpointEvery == 0 || iteration == iterations) {
           save(checkpoint);
@@ -435,6 +517,9 @@ public final class DjlPpoTrainer implements PpoTrainer {
     state.put("iteration", iteration);
     state.put("beta", kl.beta());
     state.put("seed", config.seed());
+    if (bestEvalScore > Double.NEGATIVE_INFINITY) {
+      state.put("best_eval_score", bestEvalScore);
+    }
     try {
       AtomicFiles.replaceFolder(
           dir,
@@ -447,6 +532,16 @@ public final class DjlPpoTrainer implements PpoTrainer {
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot checkpoint to " + dir + ": " + InputFiles.describe(e), e);
+    }
+  }
+
+  // The policy as a model folder (the best one so far by eval_score), swapped in whole.
+  private void saveBest(Path dir) {
+    try {
+      AtomicFiles.replaceFolder(dir, temp -> PretrainedModel.save(policyModel, tokenizer, temp));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot keep the best policy in " + dir + ": " + InputFiles.describe(e), e);
     }
   }
 
@@ -491,6 +586,9 @@ public final class DjlPpoTrainer implements PpoTrainer {
     }
     iteration = ((Number) p.state().get("iteration")).longValue();
     kl.restore(((Number) p.state().get("beta")).doubleValue());
+    if (p.state().get("best_eval_score") instanceof Number best) {
+      bestEvalScore = best.doubleValue();
+    }
     LOG.info("resuming {} from {} at iteration {}", stage, dir, iteration);
   }
 
