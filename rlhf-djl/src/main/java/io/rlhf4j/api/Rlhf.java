@@ -68,6 +68,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.ToDoubleBiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -542,7 +543,8 @@ public final class Rlhf {
           Files.createDirectories(out);
           // A crash may have left a checkpoint half swapped in or a temporary half written.
           AtomicFiles.sweep(out);
-          RunSettings.checkOrRecord(out, settings());
+          // More RL iterations continue a finished (or stopped) run from its last checkpoint.
+          RunSettings.checkOrRecord(out, RunSettings.FILE, settings(), Set.of("ppo_iterations"));
           // The history is written first: a step is on record before any other listener sees
           // it.
           owned.add(new JsonlMetricsWriter(out.resolve(HISTORY)));

@@ -382,6 +382,40 @@ class RlhfTest {
   private static final int ITERATIONS = 16;
 
   @Test
+  void aFinishedRunContinuesWithMoreIterationsToWhatOneLongerRunMakes() throws Exception {
+    java.util.function.IntFunction<Rlhf.Pipeline> grpo =
+        iterations ->
+            Rlhf.from(TestModels.stories())
+                .thenRl(
+                    prompts(),
+                    PpoConfig.grpo()
+                        .rolloutBatchSize(4)
+                        .miniBatchSize(8)
+                        .sampling(SamplingConfig.builder().temperature(1).maxNewTokens(16).build())
+                        .build(),
+                    iterations)
+                .rewardFunction((prompt, response) -> response.contains("dog") ? 1 : 0)
+                .device(Device.cpu());
+    Path straight = dir.resolve("straight");
+    try (Rlhf.Result r = grpo.apply(4).run(straight)) {
+      assertThat(r.history()).hasSize(4);
+    }
+    Path continued = dir.resolve("continued");
+    try (Rlhf.Result r = grpo.apply(2).run(continued)) {
+      assertThat(r.history()).hasSize(2);
+    }
+    Steps more = new Steps();
+    try (Rlhf.Result r = grpo.apply(4).listeners(List.of(more)).run(continued)) {
+      assertThat(more.seen).extracting(StepMetrics::step).containsExactly(3L, 4L);
+    }
+    assertThat(Files.readAllBytes(continued.resolve("policy/model.safetensors")))
+        .isEqualTo(Files.readAllBytes(straight.resolve("policy/model.safetensors")));
+    // Fewer iterations than the run already has are another run: refused, naming the setting.
+    assertThatThrownBy(() -> grpo.apply(3).run(continued))
+        .hasMessageContaining("ppo_iterations was 4, is now 3");
+  }
+
+  @Test
   void aWrongModelPathFailsBeforeAnythingIsWrittenSoTheCorrectedRunIsNotRefused() {
     Path out = dir.resolve("first-attempt");
     Rlhf.Pipeline wrong =

@@ -277,6 +277,15 @@ class TrainCommandsTest {
     // The score is the weighted sum: the length limit adds nothing.
     assertThat(last.get("score")).isEqualTo(last.get("reward_matches"));
     assertThat(SamplesFile.read(g2.resolve("samples.jsonl"))).hasSize(4);
+    // The finished run continues with more iterations (any other change is still refused).
+    List<String> longer = new ArrayList<>(args);
+    longer.set(longer.indexOf("--iterations") + 1, "2");
+    Outcome more = run(longer.toArray(String[]::new));
+    assertThat(more.status()).as(more.stderr()).isZero();
+    assertThat(MetricsFile.read(g2.resolve("metrics.jsonl")))
+        .extracting(StepMetrics::step)
+        .containsExactly(1L, 2L);
+    assertThat(Files.readString(g2.resolve("config.yaml"))).contains("iterations: 2");
 
     // 4. A bad declaration is one line; so is a reward given two ways.
     args = new ArrayList<>(List.of("grpo", "--model", STORIES, "--reward", "nope"));

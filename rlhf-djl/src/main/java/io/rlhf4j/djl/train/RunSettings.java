@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -67,6 +68,16 @@ public final class RunSettings {
   /** As {@link #checkOrRecord(Path, JsonObject)}, kept in {@code folder}'s file {@code name}. */
   public static void checkOrRecord(Path folder, String name, JsonObject settings)
       throws IOException {
+    checkOrRecord(folder, name, settings, Set.of());
+  }
+
+  /**
+   * As {@link #checkOrRecord(Path, String, JsonObject)}, except that the top-level numbers named in
+   * {@code mayGrow} (an iteration count) may be larger than recorded: the run is continued, and the
+   * file records the new values. Smaller is refused like any other difference.
+   */
+  public static void checkOrRecord(
+      Path folder, String name, JsonObject settings, Set<String> mayGrow) throws IOException {
     Path file = folder.resolve(name);
     if (!Files.exists(file)) {
       AtomicFiles.writeString(file, GSON.toJson(settings) + "\n");
@@ -79,7 +90,26 @@ public final class RunSettings {
       throw new IllegalArgumentException(file + ": not a settings file (" + e.getMessage() + ")");
     }
     List<String> differences = new ArrayList<>();
-    diff("", recorded, settings, differences);
+    JsonObject compared = settings.deepCopy();
+    boolean grew = false;
+    if (recorded.isJsonObject()) {
+      for (String key : mayGrow) {
+        JsonElement was = recorded.getAsJsonObject().get(key);
+        JsonElement now = settings.get(key);
+        if (was != null
+            && now != null
+            && was.isJsonPrimitive()
+            && now.isJsonPrimitive()
+            && now.getAsDouble() > was.getAsDouble()) {
+          compared.add(key, was); // a longer run continues this one
+          grew = true;
+        }
+      }
+    }
+    diff("", recorded, compared, differences);
+    if (differences.isEmpty() && grew) {
+      AtomicFiles.writeString(file, GSON.toJson(settings) + "\n");
+    }
     if (!differences.isEmpty()) {
       throw new IllegalArgumentException(
           folder

@@ -56,17 +56,33 @@ final class ResolvedConfig {
    *
    * @throws IllegalArgumentException if the folder holds a run with other settings
    */
+  // Options whose larger value continues a run instead of making another one.
+  private static final java.util.Set<String> MAY_GROW = java.util.Set.of("iterations");
+
   static void checkOrWrite(Path run, Map<String, Object> values) throws IOException {
     Path file = run.resolve(FILE);
     if (Files.exists(file)) {
       Map<String, Object> before =
           new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
       List<String> differences = new ArrayList<>();
+      boolean grew = false;
       for (Map.Entry<String, Object> e : values.entrySet()) {
         Object old = before == null ? null : before.get(e.getKey());
+        if (MAY_GROW.contains(e.getKey())
+            && old instanceof Number was
+            && e.getValue() instanceof Number now
+            && now.doubleValue() > was.doubleValue()) {
+          grew = true; // more iterations continue the run
+          continue;
+        }
         if (!Objects.equals(String.valueOf(old), String.valueOf(e.getValue()))) {
           differences.add(e.getKey() + " " + old + " -> " + e.getValue());
         }
+      }
+      if (differences.isEmpty() && grew) {
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        AtomicFiles.writeString(file, new Yaml(options).dump(values));
       }
       if (!differences.isEmpty()) {
         throw new IllegalArgumentException(
