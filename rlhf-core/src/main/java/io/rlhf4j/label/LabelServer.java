@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.data.json.JsonWriter;
@@ -386,6 +387,20 @@ public final class LabelServer implements AutoCloseable {
       item.put("prompt", it.prompt());
       item.put("responses", it.responses());
       item.put("truncated", it.truncated());
+      if (!it.turns().isEmpty()) {
+        List<List<Map<String, Object>>> episodes = new ArrayList<>();
+        for (List<EpisodeDemonstration.Turn> episode : it.turns()) {
+          List<Map<String, Object>> turns = new ArrayList<>();
+          for (EpisodeDemonstration.Turn t : episode) {
+            Map<String, Object> turn = new LinkedHashMap<>();
+            turn.put("text", t.text());
+            turn.put("policy", t.policy());
+            turns.add(turn);
+          }
+          episodes.add(turns);
+        }
+        item.put("turns", episodes);
+      }
       out.put("item", item);
     } else {
       out.put("item", null);

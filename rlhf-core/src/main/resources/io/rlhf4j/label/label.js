@@ -121,8 +121,21 @@
       const rank = document.createElement("span");
       rank.className = "rank";
       rank.textContent = ordered ? "#" + r[index] + (tied[pos] ? " =" : "") : "?";
-      const text = document.createElement("pre");
-      text.textContent = item.responses[index];
+      const text = document.createElement("div");
+      text.className = "response";
+      if (item.turns) {
+        // An episode, turn by turn: the environment's turns (tool results) set apart.
+        for (const turn of item.turns[index]) {
+          const part = document.createElement("pre");
+          part.className = turn.policy ? "policy" : "env";
+          part.textContent = turn.text;
+          text.append(part);
+        }
+      } else {
+        const part = document.createElement("pre");
+        part.textContent = item.responses[index];
+        text.append(part);
+      }
       const flag = document.createElement("span");
       flag.className = "flag";
       flag.textContent = flags[index];

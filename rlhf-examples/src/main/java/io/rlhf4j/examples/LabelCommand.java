@@ -1,5 +1,6 @@
 package io.rlhf4j.examples;
 
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.label.LabelItem;
@@ -74,6 +75,12 @@ final class LabelCommand implements Callable<Integer> {
           "how long an item shown to one person is kept from others (default: ${DEFAULT-VALUE})")
   Duration hold = LabelSession.DEFAULT_HOLD;
 
+  private static String joined(List<EpisodeDemonstration.Turn> turns) {
+    StringBuilder sb = new StringBuilder();
+    turns.forEach(t -> sb.append(t.text()));
+    return sb.toString();
+  }
+
   @Override
   public Integer call() throws Exception {
     List<LabelItem> items = new ArrayList<>();
@@ -82,18 +89,33 @@ final class LabelCommand implements Callable<Integer> {
                 samples,
                 ReadOptions.strict(),
                 r -> {
-                  List<String> responses = r.strings("responses");
+                  // Episodes come as turns; their joined text is what is ranked and kept.
+                  List<List<EpisodeDemonstration.Turn>> turns =
+                      r.has("turns") ? r.episodes("turns") : List.of();
+                  List<String> responses =
+                      r.has("responses") || turns.isEmpty()
+                          ? r.strings("responses")
+                          : turns.stream().map(LabelCommand::joined).toList();
                   if (responses.size() < 2) {
                     throw r.error("responses", "need K >= 2 responses to rank");
+                  }
+                  for (int i = 0; i < turns.size() && i < responses.size(); i++) {
+                    if (!joined(turns.get(i)).equals(responses.get(i))) {
+                      throw r.error("turns[" + i + "]", "does not join to responses[" + i + "]");
+                    }
+                  }
+                  if (!turns.isEmpty() && turns.size() != responses.size()) {
+                    throw r.error("turns", "needs one episode per response");
                   }
                   return new LabelItem(
                       0,
                       r.string("prompt"),
                       responses,
-                      r.optionalBooleans("truncated", responses.size(), false));
+                      r.optionalBooleans("truncated", responses.size(), false),
+                      turns);
                 })
             .readAll()) {
-      items.add(new LabelItem(items.size(), it.prompt(), it.responses(), it.truncated()));
+      items.add(it.withId(items.size()));
     }
     LabelSession session =
         LabelSession.open(items, out, overlap, seed, Clock.systemUTC()).holdItemsFor(hold);

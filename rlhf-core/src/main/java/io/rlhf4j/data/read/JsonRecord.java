@@ -2,6 +2,7 @@ package io.rlhf4j.data.read;
 
 import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.DataFormatException;
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
 import java.nio.file.Path;
@@ -156,6 +157,38 @@ public final class JsonRecord {
         throw wrongType(at + ".content", "a string", m.get("content"));
       }
       out.add(new ChatMessage(role, content));
+    }
+    return out;
+  }
+
+  /**
+   * A required array of episodes, each an array of turns {@code {"text": string, "policy":
+   * boolean}} (the policy's turns and the environment's, in order), as the run's {@code
+   * samples.jsonl} writes them.
+   */
+  public List<List<EpisodeDemonstration.Turn>> episodes(String field) {
+    List<?> list = array(field);
+    List<List<EpisodeDemonstration.Turn>> out = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      String at = field + "[" + i + "]";
+      if (!(list.get(i) instanceof List<?> turns) || turns.isEmpty()) {
+        throw wrongType(at, "a non-empty list of turns", list.get(i));
+      }
+      List<EpisodeDemonstration.Turn> episode = new ArrayList<>(turns.size());
+      for (int j = 0; j < turns.size(); j++) {
+        String turn = at + "[" + j + "]";
+        if (!(turns.get(j) instanceof Map<?, ?> m)) {
+          throw wrongType(turn, "an object with text and policy", turns.get(j));
+        }
+        if (!(m.get("text") instanceof String text)) {
+          throw wrongType(turn + ".text", "a string", m.get("text"));
+        }
+        if (!(m.get("policy") instanceof Boolean policy)) {
+          throw wrongType(turn + ".policy", "true or false", m.get("policy"));
+        }
+        episode.add(new EpisodeDemonstration.Turn(text, policy));
+      }
+      out.add(episode);
     }
     return out;
   }

@@ -29,7 +29,11 @@ class LabelCommandTest {
             List.of(
                 "{\"prompt\": \"p1\", \"responses\": [\"short\", \"a longer one\"]}",
                 "{\"prompt\": \"p2\", \"responses\": [\"ab\", \"a\", \"abc\"],"
-                    + " \"truncated\": [false, true, false]}"));
+                    + " \"truncated\": [false, true, false]}",
+                // Episodes as turns, as samples.jsonl writes them: their joined text is ranked.
+                "{\"prompt\": \"p3\", \"turns\": [[{\"text\": \"<call>\", \"policy\": true},"
+                    + " {\"text\": \"<result>\", \"policy\": false}, {\"text\": \" yes\","
+                    + " \"policy\": true}], [{\"text\": \" no\", \"policy\": true}]]}"));
     Path out = dir.resolve("rankings.jsonl");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -65,9 +69,25 @@ class LabelCommandTest {
 
     assertThat(command.get()).isZero();
     List<Ranking> ranked = Jsonl.rankings(out, ReadOptions.strict()).readAll();
-    assertThat(ranked).hasSize(2);
+    assertThat(ranked).hasSize(3);
     assertThat(ranked.get(0).ranks()).containsExactly(2, 1);
     assertThat(ranked.get(1).ranks()).containsExactly(2, 3, 1);
     assertThat(ranked.get(1).truncated()).containsExactly(false, true, false);
+    assertThat(ranked.get(2).responses()).containsExactly("<call><result> yes", " no");
+    assertThat(ranked.get(2).ranks()).containsExactly(1, 2);
+  }
+
+  @Test
+  void episodeTurnsThatDoNotJoinToTheirResponseAreOneLine() throws Exception {
+    Path samples =
+        Files.write(
+            dir.resolve("bad.jsonl"),
+            List.of(
+                "{\"prompt\": \"p\", \"responses\": [\"a\", \"b\"], \"turns\":"
+                    + " [[{\"text\": \"a\", \"policy\": true}], [{\"text\": \"c\", \"policy\": true}]]}"));
+    Cli.Outcome o =
+        Cli.run("label", "--samples", samples.toString(), "--out", dir.resolve("r").toString());
+    assertThat(o.status()).isEqualTo(io.rlhf4j.examples.Main.BAD_INPUT);
+    assertThat(o.stderr()).contains("bad.jsonl:1").contains("turns[1]").contains("does not join");
   }
 }

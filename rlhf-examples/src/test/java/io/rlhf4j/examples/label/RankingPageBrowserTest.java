@@ -3,6 +3,7 @@ package io.rlhf4j.examples.label;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.rlhf4j.data.EpisodeDemonstration.Turn;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
@@ -146,6 +147,63 @@ class RankingPageBrowserTest {
       keys.perform();
     }
     assertThat(shownResponses()).isEqualTo(wanted);
+  }
+
+  @Test
+  void episodesAreShownTurnByTurnWithToolResultsSetApart() throws Exception {
+    server.close();
+    Path episodes = dir.resolve("episodes.jsonl");
+    List<List<Turn>> turns =
+        List.of(
+            List.of(
+                new Turn("<tool_call>{\"name\": \"secret_word\"}</tool_call>", true),
+                new Turn("<tool_response>cat</tool_response>" + HOSTILE, false),
+                new Turn(" The pet was a cat.", true)),
+            List.of(new Turn(" The pet was a dog.", true)));
+    List<String> joined =
+        turns.stream().map(t -> t.stream().map(Turn::text).reduce("", String::concat)).toList();
+    LabelSession session =
+        LabelSession.open(
+            List.of(
+                new LabelItem(0, "Lily had a secret pet.", joined, List.of(false, false), turns)),
+            episodes,
+            0,
+            0,
+            Clock.systemUTC());
+    server = LabelServer.start(session, InetAddress.getLoopbackAddress(), port, TOKEN);
+    open("cy");
+    List<WebElement> env = browser.findElements(By.cssSelector("#responses li pre.env"));
+    assertThat(env).hasSize(1);
+    assertThat(env.get(0).getText()).isEqualTo("<tool_response>cat</tool_response>" + HOSTILE);
+    assertThat(browser.findElements(By.cssSelector("#responses li pre.policy")))
+        .extracting(WebElement::getText)
+        .containsExactlyInAnyOrder(
+            "<tool_call>{\"name\": \"secret_word\"}</tool_call>",
+            " The pet was a cat.",
+            " The pet was a dog.");
+    assertThat(browser.findElements(By.cssSelector("#responses img"))).isEmpty();
+    Files.write(
+        Path.of("target", "label-page-episode.png"), browser.getScreenshotAs(OutputType.BYTES));
+    // Ranked by keyboard: the episode that used the tool first. What is saved is the text.
+    List<WebElement> cards = browser.findElements(By.cssSelector("#responses li"));
+    int toolFirst = cards.get(0).getText().contains("tool_call") ? 1 : 2;
+    Actions keys = new Actions(browser).sendKeys(String.valueOf(toolFirst));
+    if (toolFirst == 2) {
+      keys.sendKeys(Keys.ARROW_UP);
+    }
+    keys.sendKeys("o").sendKeys(Keys.ENTER).perform(); // o: this order is my ranking
+    until(() -> Files.exists(episodes) && episodesSaved(episodes), "the ranking saved");
+    Ranking r = Jsonl.rankings(episodes, ReadOptions.strict()).readAll().get(0);
+    assertThat(r.responses()).isEqualTo(joined);
+    assertThat(r.ranks()).containsExactly(1, 2);
+  }
+
+  private static boolean episodesSaved(Path file) {
+    try {
+      return !Files.readString(file).isBlank();
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Test
