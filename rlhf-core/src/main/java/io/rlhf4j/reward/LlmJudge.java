@@ -5,13 +5,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.model.WeightedReward;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,28 +120,9 @@ public final class LlmJudge implements WeightedReward.BatchFunction {
   }
 
   private String post(Map<String, Object> body) {
-    HttpResponse<String> answer;
+    String answer = JsonPost.send(http, endpoint, timeout, body, "LLM judge");
     try {
-      answer =
-          http.send(
-              HttpRequest.newBuilder(endpoint)
-                  .timeout(timeout)
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(JsonWriter.write(body)))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new IllegalStateException("LLM judge " + endpoint + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("LLM judge " + endpoint + ": interrupted", e);
-    }
-    if (answer.statusCode() != 200) {
-      throw new IllegalStateException(
-          "LLM judge " + endpoint + ": HTTP " + answer.statusCode() + " " + answer.body());
-    }
-    try {
-      Object choices = Json.parseObject(answer.body()).get("choices");
+      Object choices = Json.parseObject(answer).get("choices");
       if (choices instanceof List<?> list
           && !list.isEmpty()
           && list.get(0) instanceof Map<?, ?> choice

@@ -5,13 +5,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.model.WeightedReward;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,28 +53,10 @@ public final class RemoteReward implements WeightedReward.BatchFunction {
     body.put("query", queries);
     body.put("prompts", prompts);
     body.put("labels", sentLabels);
-    HttpResponse<String> answer;
-    try {
-      answer =
-          http.send(
-              HttpRequest.newBuilder(address)
-                  .timeout(timeout)
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(JsonWriter.write(body)))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new IllegalStateException("remote reward " + address + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("remote reward " + address + ": interrupted", e);
-    }
-    if (answer.statusCode() != 200) {
-      throw new IllegalStateException("remote reward " + address + ": HTTP " + answer.statusCode());
-    }
+    String answer = JsonPost.send(http, address, timeout, body, "remote reward");
     Object rewards;
     try {
-      rewards = Json.parseObject(answer.body()).get("rewards");
+      rewards = Json.parseObject(answer).get("rewards");
     } catch (JsonParseException e) {
       throw new IllegalStateException("remote reward " + address + ": the answer is not JSON");
     }

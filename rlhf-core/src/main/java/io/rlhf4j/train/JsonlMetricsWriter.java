@@ -1,14 +1,8 @@
 package io.rlhf4j.train;
 
-import io.rlhf4j.data.json.JsonWriter;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,19 +10,11 @@ import java.util.Map;
  * number named. Flushed per line, so a crash loses at most the line being written.
  */
 public final class JsonlMetricsWriter implements MetricsListener {
-  private final BufferedWriter out;
+  private final JsonlAppender out;
 
   /** Opens {@code file} for appending (a resumed run continues the same file). */
   public JsonlMetricsWriter(Path file) {
-    try {
-      Path parent = file.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
-      this.out =
-          Files.newBufferedWriter(
-              file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open " + file, e);
-    }
+    this.out = new JsonlAppender(file);
   }
 
   @Override
@@ -37,21 +23,11 @@ public final class JsonlMetricsWriter implements MetricsListener {
     line.put("stage", metrics.stage());
     line.put("step", metrics.step());
     line.putAll(metrics.values());
-    try {
-      out.write(JsonWriter.write(line));
-      out.newLine();
-      out.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.append(List.of(line));
   }
 
   @Override
   public void close() {
-    try {
-      out.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.close();
   }
 }

@@ -1,14 +1,7 @@
 package io.rlhf4j.train;
 
 import io.rlhf4j.data.EpisodeDemonstration;
-import io.rlhf4j.data.json.JsonWriter;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,18 +16,11 @@ public final class JsonlSamplesWriter implements MetricsListener {
   /** The file's usual name in a run folder. */
   public static final String FILE = "samples.jsonl";
 
-  private final BufferedWriter out;
+  private final JsonlAppender out;
 
   /** Opens {@code file} for appending. */
   public JsonlSamplesWriter(Path file) {
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      this.out =
-          Files.newBufferedWriter(
-              file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open " + file, e);
-    }
+    this.out = new JsonlAppender(file);
   }
 
   @Override
@@ -42,38 +28,30 @@ public final class JsonlSamplesWriter implements MetricsListener {
 
   @Override
   public void onSamples(List<LoggedSample> samples) {
-    try {
-      for (int i = 0; i < samples.size(); i++) {
-        LoggedSample s = samples.get(i);
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("stage", s.stage());
-        line.put("step", s.step());
-        line.put("index", i);
-        line.put("prompt", s.prompt());
-        List<Map<String, Object>> turns = new ArrayList<>();
-        for (EpisodeDemonstration.Turn t : s.turns()) {
-          Map<String, Object> turn = new LinkedHashMap<>();
-          turn.put("text", t.text());
-          turn.put("policy", t.policy());
-          turns.add(turn);
-        }
-        line.put("turns", turns);
-        line.put("score", s.score());
-        out.write(JsonWriter.write(line));
-        out.newLine();
+    List<Map<String, Object>> lines = new ArrayList<>();
+    for (int i = 0; i < samples.size(); i++) {
+      LoggedSample s = samples.get(i);
+      Map<String, Object> line = new LinkedHashMap<>();
+      line.put("stage", s.stage());
+      line.put("step", s.step());
+      line.put("index", i);
+      line.put("prompt", s.prompt());
+      List<Map<String, Object>> turns = new ArrayList<>();
+      for (EpisodeDemonstration.Turn t : s.turns()) {
+        Map<String, Object> turn = new LinkedHashMap<>();
+        turn.put("text", t.text());
+        turn.put("policy", t.policy());
+        turns.add(turn);
       }
-      out.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      line.put("turns", turns);
+      line.put("score", s.score());
+      lines.add(line);
     }
+    out.append(lines);
   }
 
   @Override
   public void close() {
-    try {
-      out.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    out.close();
   }
 }

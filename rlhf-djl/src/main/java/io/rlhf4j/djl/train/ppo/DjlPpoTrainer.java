@@ -3,7 +3,6 @@ package io.rlhf4j.djl.train.ppo;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
@@ -363,28 +362,13 @@ public final class DjlPpoTrainer implements PpoTrainer {
               stage,
               iteration,
               tokenizer.decode(e.episodes().prompts().get(i)),
-              turns(e.episodes().responses().get(i), e.mask()[i]),
+              EpisodeSampler.turns(tokenizer, e.episodes().responses().get(i), e.mask()[i]),
               e.episodes().scores()[i]));
     }
     if (!samples.isEmpty()) {
       run.samples(samples);
     }
     return reported;
-  }
-
-  // The response cut where the mask changes: the policy's runs of tokens and the environment's.
-  private List<EpisodeDemonstration.Turn> turns(int[] response, double[] mask) {
-    List<EpisodeDemonstration.Turn> turns = new ArrayList<>();
-    int from = 0;
-    for (int t = 1; t <= response.length; t++) {
-      if (t == response.length || (mask[t] != 0) != (mask[from] != 0)) {
-        turns.add(
-            new EpisodeDemonstration.Turn(
-                tokenizer.decode(Arrays.copyOfRange(response, from, t)), mask[from] != 0));
-        from = t;
-      }
-    }
-    return turns;
   }
 
   private Map<String, Double> learnQuietly(Experience e) {

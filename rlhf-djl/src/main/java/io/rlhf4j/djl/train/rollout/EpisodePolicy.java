@@ -11,7 +11,6 @@ import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,34 +70,11 @@ public final class EpisodePolicy implements Policy {
   public synchronized List<EpisodeDemonstration.Turn> turns(Generation episode) {
     double[] mask = masks.get(episode);
     checkArgument(mask != null, "not an episode of the last generate call");
-    int[] ids = episode.response();
-    List<EpisodeDemonstration.Turn> turns = new ArrayList<>();
-    int from = 0;
-    for (int t = 1; t <= ids.length; t++) {
-      if (t == ids.length || (mask[t] != 0) != (mask[from] != 0)) {
-        int[] part = Arrays.copyOfRange(ids, from, t);
-        boolean own = mask[from] != 0;
-        if (own && part.length > 0 && isStop(part[part.length - 1])) {
-          part = Arrays.copyOf(part, part.length - 1); // the turn's end, added back by SFT
-        }
-        turns.add(new EpisodeDemonstration.Turn(tokenizer().decode(part), own));
-        from = t;
-      }
-    }
-    return turns;
+    return EpisodeSampler.turns(tokenizer(), episode.response(), mask);
   }
 
   /** {@code episode} as a demonstration of the episode for {@code prompt}. */
   public EpisodeDemonstration demonstration(String prompt, Generation episode) {
     return new EpisodeDemonstration(prompt, turns(episode));
-  }
-
-  private boolean isStop(int id) {
-    for (int s : tokenizer().stopIds()) {
-      if (s == id) {
-        return true;
-      }
-    }
-    return false;
   }
 }

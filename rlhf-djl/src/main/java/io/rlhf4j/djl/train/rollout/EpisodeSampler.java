@@ -1,5 +1,6 @@
 package io.rlhf4j.djl.train.rollout;
 
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.episode.Environment;
 import io.rlhf4j.episode.EnvironmentStep;
@@ -55,6 +56,38 @@ public final class EpisodeSampler {
       double[] policyMask,
       double turnRewards,
       Map<String, Double> metrics) {}
+
+  /**
+   * An episode's response cut into turns where {@code mask} changes (1 on the policy's tokens, 0 on
+   * the environment's; read up to the response's length), each decoded; a policy turn loses its
+   * final stop token, which ends the turn rather than being part of its text.
+   */
+  public static List<EpisodeDemonstration.Turn> turns(
+      Tokenizer tokenizer, int[] response, double[] mask) {
+    List<EpisodeDemonstration.Turn> turns = new ArrayList<>();
+    int from = 0;
+    for (int t = 1; t <= response.length; t++) {
+      if (t == response.length || (mask[t] != 0) != (mask[from] != 0)) {
+        int[] part = Arrays.copyOfRange(response, from, t);
+        boolean own = mask[from] != 0;
+        if (own && part.length > 0 && isStop(tokenizer, part[part.length - 1])) {
+          part = Arrays.copyOf(part, part.length - 1);
+        }
+        turns.add(new EpisodeDemonstration.Turn(tokenizer.decode(part), own));
+        from = t;
+      }
+    }
+    return turns;
+  }
+
+  private static boolean isStop(Tokenizer tokenizer, int id) {
+    for (int s : tokenizer.stopIds()) {
+      if (s == id) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /**
    * Episodes for {@code prompts}, rows {@code firstRow ..} of a batch (the row's sampling stream

@@ -10,7 +10,7 @@ import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.rollout.RlModels;
-import io.rlhf4j.episode.Environment;
+import io.rlhf4j.djl.train.rollout.TwoTurns;
 import io.rlhf4j.episode.EnvironmentFactory;
 import io.rlhf4j.episode.EnvironmentStep;
 import io.rlhf4j.episode.EpisodeSettings;
@@ -37,17 +37,7 @@ class EpisodeMaskingTest {
 
   // Answers the first turn with a fixed line, ends the episode at the second.
   private static final EnvironmentFactory TWO_TURNS =
-      prompt ->
-          new Environment() {
-            private int turns;
-
-            @Override
-            public EnvironmentStep step(String policyTurn) {
-              return ++turns == 1
-                  ? EnvironmentStep.observe(" The dog said hello to the cat. ")
-                  : EnvironmentStep.end();
-            }
-          };
+      TwoTurns.answering(" The dog said hello to the cat. ");
 
   private static PpoConfig.Builder grpo() {
     return PpoConfig.grpo()

@@ -7,9 +7,7 @@ import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
-import io.rlhf4j.episode.Environment;
 import io.rlhf4j.episode.EnvironmentFactory;
-import io.rlhf4j.episode.EnvironmentStep;
 import io.rlhf4j.episode.EpisodeSettings;
 import io.rlhf4j.generate.BestOfN;
 import io.rlhf4j.model.SamplingConfig;
@@ -22,18 +20,7 @@ import org.junit.jupiter.api.Test;
 /** Best-of-N over whole episodes, and the kept episode as a demonstration. */
 class EpisodePolicyTest {
   // The environment answers the first turn with a line, then ends the episode.
-  private static final EnvironmentFactory TWO_TURNS =
-      prompt ->
-          new Environment() {
-            private int turns;
-
-            @Override
-            public EnvironmentStep step(String policyTurn) {
-              return ++turns == 1
-                  ? EnvironmentStep.observe(" The dog said hello. ")
-                  : EnvironmentStep.end();
-            }
-          };
+  private static final EnvironmentFactory TWO_TURNS = TwoTurns.answering(" The dog said hello. ");
 
   @Test
   void bestOfNKeepsEachPromptsBestEpisodeAndItBecomesADemonstrationOfTheSameIds() {
