@@ -215,7 +215,7 @@ public final class DjlPpoTrainer implements PpoTrainer {
           new EpisodeSampler(policy, config.environment().get()).sample(rows, sampling, 0);
       made = episodes.stream().map(EpisodeSampler.Episode::generation).toList();
       for (int i = 0; i < extra.length; i++) {
-        extra[i] = episodes.get(i).turnRewards();
+        extra[i] = episodes.get(i).totalTurnReward();
       }
     } else {
       made = policy.generate(rows, sampling, 0);

@@ -71,7 +71,8 @@ final class ExperienceMaker {
       double[] rolloutLogp,
       double[] logp,
       double[] refLogp,
-      double[] values) {}
+      double[] values,
+      double[] turnRewards) {}
 
   /**
    * A round's rows in batch order, with its seconds, the backend's timings and the episodes' counts
@@ -172,7 +173,8 @@ final class ExperienceMaker {
                 s.rolloutLogProbs()[i],
                 s.logProbs()[i],
                 s.refLogProbs()[i],
-                s.values() == null ? null : s.values()[i]));
+                s.values() == null ? null : s.values()[i],
+                s.turnRewards() == null ? null : s.turnRewards()[i]));
       }
       generateSeconds += s.generateSeconds();
       scoreSeconds += s.scoreSeconds();
@@ -223,6 +225,11 @@ final class ExperienceMaker {
         if (mask[i][t] != 0) {
           penalty[i][t] = -beta * config.klEstimator().estimate(logp[i][t], refLogp[i][t]);
         }
+      }
+      // An environment's per-turn rewards join the per-token rewards where they were earned.
+      double[] earned = rows.get(i).turnRewards();
+      for (int t = 0; earned != null && t < earned.length; t++) {
+        penalty[i][t] += earned[t];
       }
     }
     EstimatorInput input = new EstimatorInput(scores, penalty, mask, groups, values);

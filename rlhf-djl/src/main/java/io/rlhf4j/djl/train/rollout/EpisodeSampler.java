@@ -48,14 +48,24 @@ public final class EpisodeSampler {
    *     sampler's log-probabilities (0 on environment tokens) and whether the episode ended as the
    *     environment ended it, after a policy turn that emitted its stop token
    * @param policyMask 1 on the policy's tokens, 0 on the environment's
-   * @param turnRewards the sum of the environment's per-turn rewards
+   * @param turnRewards the environment's per-turn rewards, per response token: each at the last
+   *     token of the policy turn it answered, 0 elsewhere
    * @param metrics the environment's counts, and the episode's turns
    */
   public record Episode(
       Generation generation,
       double[] policyMask,
-      double turnRewards,
-      Map<String, Double> metrics) {}
+      double[] turnRewards,
+      Map<String, Double> metrics) {
+    /** Σ of the per-turn rewards. */
+    public double totalTurnReward() {
+      double sum = 0;
+      for (double r : turnRewards) {
+        sum += r;
+      }
+      return sum;
+    }
+  }
 
   /**
    * An episode's response cut into turns where {@code mask} changes (1 on the policy's tokens, 0 on
@@ -141,7 +151,7 @@ public final class EpisodeSampler {
     final List<Integer> ids = new ArrayList<>();
     final List<Float> logp = new ArrayList<>();
     final List<Double> mask = new ArrayList<>();
-    double turnRewards;
+    final Map<Integer, Double> turnRewards = new LinkedHashMap<>(); // at a turn's last token
     int turns;
     boolean finished;
     boolean ended;
@@ -173,7 +183,9 @@ public final class EpisodeSampler {
       }
       int[] own = Arrays.copyOf(g.response(), g.endedWithEos() ? n - 1 : n);
       EnvironmentStep step = env.step(tokenizer.decode(own));
-      turnRewards += step.reward();
+      if (step.reward() != 0) {
+        turnRewards.merge(ids.size() - 1, step.reward(), Double::sum);
+      }
       if (step.done()) {
         finished = true;
         ended = g.endedWithEos();
@@ -199,9 +211,12 @@ public final class EpisodeSampler {
         lp[k] = logp.get(k);
         m[k] = mask.get(k);
       }
+      double[] rewards = new double[response.length];
+      turnRewards.forEach((t, v) -> rewards[t] = v);
       Map<String, Double> metrics = new LinkedHashMap<>(envMetrics);
       metrics.put("episode_turns", (double) turns);
-      return new Episode(new Generation(prompt, response, lp, ended), m, turnRewards, metrics);
+      metrics.put("turn_reward", turnRewards.values().stream().mapToDouble(d -> d).sum());
+      return new Episode(new Generation(prompt, response, lp, ended), m, rewards, metrics);
     }
   }
 }

@@ -99,7 +99,7 @@ public final class RolloutWorker {
             .build();
     List<Generation> generations;
     List<double[]> policyMasks = null;
-    double[] turnRewards = null;
+    List<double[]> turnRewards = null;
     Map<String, Double> metrics = new TreeMap<>();
     if (settings.episodes() == null) {
       generations = policy.generate(rows, sampling, shard.firstRow());
@@ -108,7 +108,7 @@ public final class RolloutWorker {
           new EpisodeSampler(policy, settings.episodes()).sample(rows, sampling, shard.firstRow());
       generations = episodes.stream().map(EpisodeSampler.Episode::generation).toList();
       policyMasks = episodes.stream().map(EpisodeSampler.Episode::policyMask).toList();
-      turnRewards = episodes.stream().mapToDouble(EpisodeSampler.Episode::turnRewards).toArray();
+      turnRewards = episodes.stream().map(EpisodeSampler.Episode::turnRewards).toList();
       for (EpisodeSampler.Episode e : episodes) {
         e.metrics().forEach((k, v) -> metrics.merge(k, v, Double::sum));
       }
@@ -121,11 +121,6 @@ public final class RolloutWorker {
     }
     long t1 = System.nanoTime();
     double[] scores = score(generations);
-    if (turnRewards != null) {
-      for (int i = 0; i < b; i++) {
-        scores[i] += turnRewards[i];
-      }
-    }
     double temperature = settings.sampling().temperature();
     CausalLm policyModel = policy.model();
     int width = HostArrays.width(responses);
@@ -170,6 +165,14 @@ public final class RolloutWorker {
         HostArrays.place(HostArrays.rows(batch.responseMask()), mask, from, width);
       }
     }
+    double[][] perTurn = null;
+    if (turnRewards != null) {
+      // Placed where each was earned (the last token of the turn it answered), for GAE to see.
+      perTurn = new double[b][width];
+      for (int i = 0; i < b; i++) {
+        System.arraycopy(turnRewards.get(i), 0, perTurn[i], 0, turnRewards.get(i).length);
+      }
+    }
     if (policyMasks != null) {
       // The environment's tokens are context, not actions: masked out of the loss, the KL and the
       // advantages, and their log-probabilities and values set to 0 like padding.
@@ -201,6 +204,7 @@ public final class RolloutWorker {
         values,
         (t1 - t0) / 1e9,
         (System.nanoTime() - t1) / 1e9,
+        perTurn,
         metrics);
   }
 

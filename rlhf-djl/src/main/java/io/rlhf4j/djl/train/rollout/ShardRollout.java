@@ -23,6 +23,8 @@ import java.util.Map;
  * @param values V_old(s_t), or null without a value model
  * @param generateSeconds wall time the worker spent sampling
  * @param scoreSeconds wall time the worker spent scoring (reward, log-probabilities, values)
+ * @param turnRewards an environment's per-turn rewards at the tokens that earned them, or null for
+ *     one-response rollouts
  * @param metrics counts summed over the shard's episodes (tool calls, bad calls, turns), empty for
  *     one-response rollouts
  */
@@ -39,6 +41,7 @@ public record ShardRollout(
     double[][] values,
     double generateSeconds,
     double scoreSeconds,
+    double[][] turnRewards,
     Map<String, Double> metrics)
     implements Serializable {
   private static final long serialVersionUID = 2L;

@@ -11,6 +11,7 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.djl.train.rollout.TwoTurns;
+import io.rlhf4j.episode.Environment;
 import io.rlhf4j.episode.EnvironmentFactory;
 import io.rlhf4j.episode.EnvironmentStep;
 import io.rlhf4j.episode.EpisodeSettings;
@@ -192,6 +193,70 @@ class EpisodeMaskingTest {
             }
           }
           return trainer.learn(e);
+        });
+  }
+
+  @Test
+  void aTurnsRewardIsPlacedAtTheTurnsLastTokenForGae() {
+    // The environment pays 0.5 for the first turn. With no KL in the reward, the per-token rewards
+    // are exactly 0.5 at that turn's last token, the score at the episode's last token, 0 else.
+    EnvironmentFactory paying =
+        prompt ->
+            new Environment() {
+              private int turns;
+
+              @Override
+              public EnvironmentStep step(String policyTurn) {
+                return ++turns == 1
+                    ? new EnvironmentStep(" The dog said hello. ", 0.5, false)
+                    : EnvironmentStep.end();
+              }
+            };
+    PpoConfig config =
+        grpo()
+            .estimator("gae")
+            .samplesPerPrompt(1)
+            .rolloutBatchSize(8)
+            .klCoefficient(0)
+            .klLoss(0, io.rlhf4j.train.ppo.KlEstimator.K3)
+            .whitenAdvantages(false)
+            .environment(new EpisodeSettings(paying, 2, 40))
+            .build();
+    withTrainer(
+        config,
+        true,
+        trainer -> {
+          Experience e =
+              trainer.rollout(
+                  DjlPpoTrainerTest.prompts(
+                      ((io.rlhf4j.djl.generate.DjlPolicy) trainer.policy()).tokenizer(), 8));
+          int paid = 0;
+          for (int b = 0; b < e.size(); b++) {
+            double[] mask = e.mask()[b];
+            int len = e.episodes().responses().get(b).length;
+            int firstEnv = -1;
+            int last = -1;
+            for (int t = 0; t < len; t++) {
+              if (mask[t] == 0 && firstEnv < 0) {
+                firstEnv = t;
+              }
+              if (mask[t] != 0) {
+                last = t;
+              }
+            }
+            for (int t = 0; t < len; t++) {
+              double expected =
+                  (t == last ? e.episodes().scores()[b] : 0)
+                      + (firstEnv > 0 && t == firstEnv - 1 ? 0.5 : 0);
+              assertThat(e.targets().rewards()[b][t])
+                  .as("row %s token %s", b, t)
+                  .isEqualTo(expected);
+            }
+            paid += firstEnv > 0 ? 1 : 0;
+          }
+          assertThat(paid).as("episodes paid for their first turn").isPositive();
+          assertThat(e.cost().metrics().get("turn_reward")).isEqualTo(0.5 * paid / e.size());
+          return null;
         });
   }
 
