@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.data.DataFormatException;
+import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.data.Ranking;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -218,6 +219,21 @@ public final class LabelSession {
     record.put("ranks", List.copyOf(ranks));
     if (it.truncated().contains(true)) {
       record.put("truncated", it.truncated());
+    }
+    if (!it.turns().isEmpty()) {
+      // Episodes keep their turns, so DPO can leave the environment's out (Jsonl.episodeRankings).
+      List<List<Map<String, Object>>> episodes = new ArrayList<>();
+      for (List<EpisodeDemonstration.Turn> episode : it.turns()) {
+        List<Map<String, Object>> turns = new ArrayList<>();
+        for (EpisodeDemonstration.Turn t : episode) {
+          Map<String, Object> turn = new LinkedHashMap<>();
+          turn.put("text", t.text());
+          turn.put("policy", t.policy());
+          turns.add(turn);
+        }
+        episodes.add(turns);
+      }
+      record.put("turns", episodes);
     }
     record.put("item", (long) item);
     record.put("labeler", labeler);

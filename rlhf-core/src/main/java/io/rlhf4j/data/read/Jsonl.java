@@ -4,6 +4,8 @@ import io.rlhf4j.data.ChatComparison;
 import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.EpisodeDemonstration;
+import io.rlhf4j.data.EpisodeRanking;
 import io.rlhf4j.data.LabeledCompletion;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.json.JsonWriter;
@@ -76,6 +78,27 @@ public final class Jsonl {
         file,
         options,
         r -> new LabeledCompletion(r.string("prompt"), r.string("completion"), r.bool("label")));
+  }
+
+  /**
+   * Streams ranked episodes from {@code file}: {@code {"prompt", "turns": [[{"text", "policy"},
+   * ...], ...], "ranks": [...]}}, as the ranking page saves episodes.
+   */
+  public static RecordReader<EpisodeRanking> episodeRankings(Path file, ReadOptions options) {
+    return records(
+        file,
+        options,
+        r -> {
+          List<List<EpisodeDemonstration.Turn>> episodes = r.episodes("turns");
+          if (episodes.size() < 2) {
+            throw r.error("turns", "a ranking needs K >= 2 episodes, got " + episodes.size());
+          }
+          List<Integer> ranks = r.integers("ranks");
+          if (ranks.size() != episodes.size()) {
+            throw r.error("ranks", "has " + ranks.size() + " entries for " + episodes.size());
+          }
+          return new EpisodeRanking(r.string("prompt"), episodes, ranks);
+        });
   }
 
   /** Streams pairwise comparisons from {@code file}. */

@@ -75,6 +75,15 @@ class LabelCommandTest {
     assertThat(ranked.get(1).truncated()).containsExactly(false, true, false);
     assertThat(ranked.get(2).responses()).containsExactly("<call><result> yes", " no");
     assertThat(ranked.get(2).ranks()).containsExactly(1, 2);
+    // The episode's ranking keeps its turns, for DPO to leave the environment's out.
+    List<io.rlhf4j.data.EpisodeRanking> episodes =
+        Jsonl.episodeRankings(out, ReadOptions.skipping()).readAll(); // the plain ones skipped
+    assertThat(episodes).hasSize(1);
+    assertThat(episodes.get(0).episodes().get(0))
+        .extracting(io.rlhf4j.data.EpisodeDemonstration.Turn::policy)
+        .containsExactly(true, false, true);
+    assertThat(episodes.get(0).asText().responses()).isEqualTo(ranked.get(2).responses());
+    assertThat(episodes.get(0).ranks()).isEqualTo(ranked.get(2).ranks());
   }
 
   @Test

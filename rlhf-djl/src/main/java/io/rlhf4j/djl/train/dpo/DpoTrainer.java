@@ -3,6 +3,7 @@ package io.rlhf4j.djl.train.dpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import io.rlhf4j.data.EpisodeRanking;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.GradMode;
@@ -105,15 +106,37 @@ public final class DpoTrainer implements AutoCloseable {
    * @return the held-out evaluation, or null without held-out rankings
    */
   public Evaluation train(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
+    int max = config.training().maxLength();
+    return trainEncoded(
+        EncodedRanking.encode(tokenizer, train, max),
+        EncodedRanking.encode(tokenizer, eval, max),
+        checkpointDir);
+  }
+
+  /**
+   * As {@link #train}, on ranked episodes: each response's log-probability is taken over the
+   * policy's turns only, the environment's tokens staying context (WebGPT's comparisons of whole
+   * sessions).
+   */
+  public Evaluation trainEpisodes(
+      List<EpisodeRanking> train, List<EpisodeRanking> eval, Path checkpointDir) {
+    int max = config.training().maxLength();
+    return trainEncoded(
+        EncodedRanking.encodeEpisodes(tokenizer, train, max),
+        EncodedRanking.encodeEpisodes(tokenizer, eval, max),
+        checkpointDir);
+  }
+
+  private Evaluation trainEncoded(
+      List<EncodedRanking> train, List<EncodedRanking> eval, Path checkpointDir) {
     try (TrainingLock lock = TrainingLock.acquire(run.name(STAGE))) {
       GradMode.offOnThisThread();
       return trainLocked(train, eval, checkpointDir);
     }
   }
 
-  private Evaluation trainLocked(List<Ranking> train, List<Ranking> eval, Path checkpointDir) {
-    List<EncodedRanking> examples =
-        EncodedRanking.encode(tokenizer, train, config.training().maxLength());
+  private Evaluation trainLocked(
+      List<EncodedRanking> examples, List<EncodedRanking> eval, Path checkpointDir) {
     // The reference's log-probabilities, once per response, for every epoch.
     List<double[]> refLogp = referenceLogProbs(examples);
     Map<EncodedRanking, double[]> cached = new java.util.IdentityHashMap<>();
@@ -132,9 +155,9 @@ public final class DpoTrainer implements AutoCloseable {
           run,
           checkpointDir,
           (batch, step) -> step(batch, step, cached),
-          () -> eval.isEmpty() ? Map.of() : evalMetrics(evaluate(eval)));
+          () -> eval.isEmpty() ? Map.of() : evalMetrics(evaluateEncoded(eval)));
       policy.setTrainable(false);
-      return eval.isEmpty() ? null : evaluate(eval);
+      return eval.isEmpty() ? null : evaluateEncoded(eval);
     }
   }
 
@@ -150,7 +173,14 @@ public final class DpoTrainer implements AutoCloseable {
       NDArray tokenLogp =
           sequences.responseLogProbs(
               policy, policy.hidden(sequences.tokens(), sequences.valid(), null, true), 1.0);
-      NDArray logp = perResponse(tokenLogp, sequences.responseMask());
+      NDArray mask = sequences.responseMask();
+      List<double[]> flags = EncodedRanking.allTrained(batch);
+      if (flags.stream().anyMatch(java.util.Objects::nonNull)) {
+        // Episodes: the environment's tokens are context, out of every sum.
+        mask = mask.mul(ResponseLogProbs.trainedMask(scope, flags, mask));
+        tokenLogp = tokenLogp.mul(mask);
+      }
+      NDArray logp = perResponse(tokenLogp, mask);
       double[] ref = flatten(batch, cached);
       NDArray loss =
           Losses.dpoLoss(
@@ -161,7 +191,7 @@ public final class DpoTrainer implements AutoCloseable {
       NDArray nll = null;
       if (config.objective().sftCoefficient() > 0) {
         NDArray best = scope.create(bestRows(batch)).reshape(-1, 1);
-        nll = Losses.tokenNll(tokenLogp, sequences.responseMask().mul(best));
+        nll = Losses.tokenNll(tokenLogp, mask.mul(best));
         loss = loss.add(nll.mul(Scalars.of(nll, config.objective().sftCoefficient())));
       }
       float value = loss.getFloat();
@@ -169,7 +199,7 @@ public final class DpoTrainer implements AutoCloseable {
         collector.backward(loss); // a non-finite loss stops the loop before any update
       }
       Map<String, Double> m =
-          pairMetrics(value, toDouble(logp.toFloatArray()), ref, batch, meanLengths(sequences));
+          pairMetrics(value, toDouble(logp.toFloatArray()), ref, batch, lengths(mask));
       if (nll != null) {
         m.put("nll", (double) nll.getFloat());
       }
@@ -189,8 +219,17 @@ public final class DpoTrainer implements AutoCloseable {
 
   /** The implicit-reward and likelihood accuracies and rewards on {@code rankings}. */
   public Evaluation evaluate(List<Ranking> rankings) {
-    List<EncodedRanking> encoded =
-        EncodedRanking.encode(tokenizer, rankings, config.training().maxLength());
+    return evaluateEncoded(
+        EncodedRanking.encode(tokenizer, rankings, config.training().maxLength()));
+  }
+
+  /** {@link #evaluate} on ranked episodes, their policy turns only. */
+  public Evaluation evaluateEpisodes(List<EpisodeRanking> rankings) {
+    return evaluateEncoded(
+        EncodedRanking.encodeEpisodes(tokenizer, rankings, config.training().maxLength()));
+  }
+
+  private Evaluation evaluateEncoded(List<EncodedRanking> encoded) {
     List<double[]> ref = referenceLogProbs(encoded);
     List<double[]> own = logProbs(policy, encoded, false);
     List<double[]> ownMean = perTokenMeans(own, encoded); // from the same pass
@@ -242,6 +281,7 @@ public final class DpoTrainer implements AutoCloseable {
             model,
             EncodedRanking.allPrompts(examples),
             EncodedRanking.allResponses(examples),
+            EncodedRanking.allTrained(examples),
             perTokenMean);
     List<double[]> out = new ArrayList<>();
     int k = 0;
@@ -256,10 +296,10 @@ public final class DpoTrainer implements AutoCloseable {
   private static List<double[]> perTokenMeans(List<double[]> sums, List<EncodedRanking> examples) {
     List<double[]> out = new ArrayList<>();
     for (int i = 0; i < sums.size(); i++) {
-      List<int[]> responses = examples.get(i).responses();
-      double[] mean = new double[responses.size()];
+      EncodedRanking e = examples.get(i);
+      double[] mean = new double[e.responses().size()];
       for (int j = 0; j < mean.length; j++) {
-        mean[j] = sums.get(i)[j] / responses.get(j).length;
+        mean[j] = sums.get(i)[j] / trainedTokens(e, j);
       }
       out.add(mean);
     }
@@ -272,8 +312,20 @@ public final class DpoTrainer implements AutoCloseable {
     return config.objective().type().perTokenMean() ? sums.div(mask.sum(new int[] {1})) : sums;
   }
 
-  private static double[] meanLengths(SequenceBatch sequences) {
-    return toDouble(sequences.responseMask().sum(new int[] {1}).toFloatArray());
+  private static double[] lengths(NDArray mask) {
+    return toDouble(mask.sum(new int[] {1}).toFloatArray());
+  }
+
+  // The tokens response j's log-probability is taken over: all, or an episode's policy tokens.
+  private static int trainedTokens(EncodedRanking e, int j) {
+    if (e.trained() == null) {
+      return e.responses().get(j).length;
+    }
+    int n = 0;
+    for (double f : e.trained().get(j)) {
+      n += f != 0 ? 1 : 0;
+    }
+    return n;
   }
 
   // 1 for each ranking's best-ranked responses (RPO's NLL target), 0 for the others.

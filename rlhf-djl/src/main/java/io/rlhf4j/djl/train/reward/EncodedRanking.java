@@ -1,5 +1,6 @@
 package io.rlhf4j.djl.train.reward;
 
+import io.rlhf4j.data.EpisodeRanking;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.model.Tokenizer;
 import io.rlhf4j.train.Examples;
@@ -15,9 +16,57 @@ import java.util.List;
  * @param responses the encoded responses
  * @param ranks the rank of each response (0 best; ties share a rank)
  * @param margin the ranking's margin (0 when it has none)
+ * @param trained for episodes, each response's trained flags (1 on the policy's tokens, 0 on the
+ *     environment's); null when every response token is the policy's
  */
 public record EncodedRanking(
-    List<int[]> prompts, List<int[]> responses, List<Integer> ranks, double margin) {
+    List<int[]> prompts,
+    List<int[]> responses,
+    List<Integer> ranks,
+    double margin,
+    List<double[]> trained) {
+
+  /** A ranking of plain responses, every token the policy's. */
+  public EncodedRanking(
+      List<int[]> prompts, List<int[]> responses, List<Integer> ranks, double margin) {
+    this(prompts, responses, ranks, margin, null);
+  }
+
+  /**
+   * Ranked episodes, each encoded as episode SFT encodes it ({@link Examples#encode(Tokenizer,
+   * io.rlhf4j.data.EpisodeDemonstration, int)}): the environment's tokens flagged 0.
+   */
+  public static List<EncodedRanking> encodeEpisodes(
+      Tokenizer tokenizer, List<EpisodeRanking> rankings, int maxLength) {
+    List<EncodedRanking> out = new ArrayList<>();
+    for (EpisodeRanking r : rankings) {
+      if (r.ranks().stream().distinct().count() < 2) {
+        continue; // all tied: no comparison
+      }
+      List<int[]> prompts = new ArrayList<>();
+      List<int[]> responses = new ArrayList<>();
+      List<double[]> trained = new ArrayList<>();
+      for (int i = 0; i < r.episodes().size(); i++) {
+        Examples.Example e = Examples.encode(tokenizer, r.demonstration(i), maxLength);
+        prompts.add(e.prompt());
+        responses.add(e.response());
+        trained.add(e.trained());
+      }
+      out.add(new EncodedRanking(prompts, responses, r.ranks(), 0, trained));
+    }
+    return out;
+  }
+
+  /** The trained flags of a batch, flattened in order (null entries: every token trained). */
+  public static List<double[]> allTrained(List<EncodedRanking> batch) {
+    List<double[]> out = new ArrayList<>();
+    for (EncodedRanking e : batch) {
+      for (int i = 0; i < e.responses().size(); i++) {
+        out.add(e.trained() == null ? null : e.trained().get(i));
+      }
+    }
+    return out;
+  }
 
   /** The rankings that hold a comparison (not all responses tied), encoded within maxLength. */
   public static List<EncodedRanking> encode(
