@@ -3,6 +3,7 @@ package io.rlhf4j.model;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,10 +17,16 @@ import java.util.function.ToDoubleBiFunction;
  * optimised. Each term's scores of the last batch are kept, so that reporting a term's mean (see
  * {@link #term}) does not call its function again, which may be a remote service.
  */
-public final class WeightedReward implements RewardModel {
-  /** A reward of a whole batch of texts at once (one request to a remote service for a rollout). */
+public final class WeightedReward implements RewardModel, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * A reward of a whole batch of texts at once (one request to a remote service for a rollout).
+   * Serialisable, so that a reward (a lambda, a verifier, a remote service's address) travels to
+   * the executors of a Spark rollout; a lambda is, when what it captures is.
+   */
   @FunctionalInterface
-  public interface BatchFunction {
+  public interface BatchFunction extends Serializable {
     /** One score per (prompt, response) pair, in order. */
     double[] score(List<String> prompts, List<String> responses);
   }
@@ -31,7 +38,7 @@ public final class WeightedReward implements RewardModel {
    * @param weight its weight in the sum (0: reported only)
    * @param batch (prompt texts, response texts) to scores, higher is better
    */
-  public record Term(String name, double weight, BatchFunction batch) {
+  public record Term(String name, double weight, BatchFunction batch) implements Serializable {
     /** Validates. */
     public Term {
       checkNotNull(name, "name");
@@ -39,7 +46,18 @@ public final class WeightedReward implements RewardModel {
       checkNotNull(batch, "batch");
     }
 
-    /** A reward of one (prompt, response) pair at a time. */
+    /**
+     * A reward of one (prompt, response) pair at a time; a lambda written here is serialisable (see
+     * {@link RewardFunction}).
+     */
+    public static Term of(String name, double weight, RewardFunction f) {
+      return of(name, weight, (ToDoubleBiFunction<String, String>) f);
+    }
+
+    /**
+     * A reward of one (prompt, response) pair at a time. Serialisable only when {@code f} is: use
+     * {@link #of(String, double, RewardFunction)} for rewards that go to Spark executors.
+     */
     public static Term of(String name, double weight, ToDoubleBiFunction<String, String> f) {
       checkNotNull(f, "function");
       return new Term(
@@ -57,8 +75,8 @@ public final class WeightedReward implements RewardModel {
 
   private final Tokenizer tokenizer;
   private final List<Term> terms;
-  // The last batch's scores per term, by (prompt, response) text.
-  private final Map<String, Map<List<String>, Double>> last = new HashMap<>();
+  // The last batch's scores per term, by (prompt, response) text; not shipped to executors.
+  private transient Map<String, Map<List<String>, Double>> last = new HashMap<>();
 
   /**
    * @param tokenizer decodes prompts and responses
@@ -83,7 +101,7 @@ public final class WeightedReward implements RewardModel {
         "%s prompts but %s responses",
         prompts.size(),
         responses.size());
-    last.clear();
+    last = new HashMap<>();
     List<String> promptTexts = new ArrayList<>();
     List<String> responseTexts = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
@@ -125,7 +143,8 @@ public final class WeightedReward implements RewardModel {
             .orElseThrow(() -> new IllegalArgumentException("no reward named " + name));
     return (prompt, response) -> {
       synchronized (this) {
-        Double known = last.getOrDefault(name, Map.of()).get(List.of(prompt, response));
+        Double known =
+            last == null ? null : last.getOrDefault(name, Map.of()).get(List.of(prompt, response));
         if (known != null) {
           return known;
         }

@@ -37,7 +37,9 @@ public final class LlmJudge implements WeightedReward.BatchFunction {
   private final int maxTokens;
   private final double temperature;
   private final Duration timeout;
-  private final HttpClient http;
+  private static final long serialVersionUID = 1L;
+  // Not serialisable: made again where the reward runs (a Spark executor).
+  private transient HttpClient http;
   private final AtomicLong unreadable = new AtomicLong();
 
   private LlmJudge(Builder b) {
@@ -50,7 +52,6 @@ public final class LlmJudge implements WeightedReward.BatchFunction {
     this.maxTokens = b.maxTokens;
     this.temperature = b.temperature;
     this.timeout = b.timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(b.timeout).build();
   }
 
   /**
@@ -120,7 +121,7 @@ public final class LlmJudge implements WeightedReward.BatchFunction {
   }
 
   private String post(Map<String, Object> body) {
-    String answer = JsonPost.send(http, endpoint, timeout, body, "LLM judge");
+    String answer = JsonPost.send(http(), endpoint, timeout, body, "LLM judge");
     try {
       Object choices = Json.parseObject(answer).get("choices");
       if (choices instanceof List<?> list
@@ -195,5 +196,12 @@ public final class LlmJudge implements WeightedReward.BatchFunction {
     public LlmJudge build() {
       return new LlmJudge(this);
     }
+  }
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+    return http;
   }
 }

@@ -26,7 +26,9 @@ public final class RemoteReward implements WeightedReward.BatchFunction {
   private final URI address;
   private final Duration timeout;
   private final Map<String, String> labels;
-  private final HttpClient http;
+  private static final long serialVersionUID = 1L;
+  // Not serialisable: made again where the reward runs (a Spark executor).
+  private transient HttpClient http;
 
   /**
    * @param address the endpoint, e.g. {@code http://host:5000/get_reward}
@@ -37,7 +39,6 @@ public final class RemoteReward implements WeightedReward.BatchFunction {
     this.address = checkNotNull(address, "address");
     this.timeout = checkNotNull(timeout, "timeout");
     this.labels = Map.copyOf(labels);
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
   }
 
   @Override
@@ -53,7 +54,7 @@ public final class RemoteReward implements WeightedReward.BatchFunction {
     body.put("query", queries);
     body.put("prompts", prompts);
     body.put("labels", sentLabels);
-    String answer = JsonPost.send(http, address, timeout, body, "remote reward");
+    String answer = JsonPost.send(http(), address, timeout, body, "remote reward");
     Object rewards;
     try {
       rewards = Json.parseObject(answer).get("rewards");
@@ -77,5 +78,12 @@ public final class RemoteReward implements WeightedReward.BatchFunction {
       out[i] = n.doubleValue();
     }
     return out;
+  }
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+    return http;
   }
 }

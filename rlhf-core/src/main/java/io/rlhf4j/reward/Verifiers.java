@@ -5,10 +5,10 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.json.JsonParseException;
+import io.rlhf4j.model.RewardFunction;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.ToDoubleBiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,10 +32,11 @@ public final class Verifiers {
    *
    * @param answers each prompt's known answer; a prompt without one scores 0
    */
-  public static ToDoubleBiFunction<String, String> finalAnswer(Map<String, String> answers) {
-    checkNotNull(answers, "answers");
+  public static RewardFunction finalAnswer(Map<String, String> answers) {
+    // A copy: the reward must not change under the run, and must travel to executors.
+    Map<String, String> known = Map.copyOf(checkNotNull(answers, "answers"));
     return (prompt, response) -> {
-      String expected = answers.get(prompt);
+      String expected = known.get(prompt);
       if (expected == null) {
         return 0;
       }
@@ -109,13 +110,13 @@ public final class Verifiers {
    * 1 when {@code format} matches somewhere in the response (use {@code ^...$} with DOTALL to
    * require the whole response, e.g. {@code (?s)^<think>.*</think>\s*<answer>.*</answer>$}).
    */
-  public static ToDoubleBiFunction<String, String> matches(Pattern format) {
+  public static RewardFunction matches(Pattern format) {
     checkNotNull(format, "format");
     return (prompt, response) -> format.matcher(response).find() ? 1 : 0;
   }
 
   /** 1 when the response, stripped of surrounding white space, is one well-formed JSON value. */
-  public static ToDoubleBiFunction<String, String> json() {
+  public static RewardFunction json() {
     return (prompt, response) -> {
       try {
         Json.parse(response.strip());
@@ -127,7 +128,7 @@ public final class Verifiers {
   }
 
   /** 1 when the response has at most {@code characters} characters. */
-  public static ToDoubleBiFunction<String, String> maxLength(int characters) {
+  public static RewardFunction maxLength(int characters) {
     checkArgument(characters >= 0, "characters must be >= 0");
     return (prompt, response) -> response.length() <= characters ? 1 : 0;
   }

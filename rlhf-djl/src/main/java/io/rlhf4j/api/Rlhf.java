@@ -45,6 +45,7 @@ import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.model.Generation;
+import io.rlhf4j.model.RewardFunction;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.WeightedReward;
@@ -287,6 +288,19 @@ public final class Rlhf {
      */
     public Pipeline rewardFunction(ToDoubleBiFunction<String, String> reward) {
       return rewardFunction("function", 1, reward);
+    }
+
+    /**
+     * As {@link #rewardFunction(ToDoubleBiFunction)}; a lambda written here is serialisable, so the
+     * reward also travels to Spark executors ({@link #rolloutsOn}).
+     */
+    public Pipeline rewardFunction(RewardFunction reward) {
+      return rewardFunction("function", 1, reward);
+    }
+
+    /** As {@link #rewardFunction(String, double, ToDoubleBiFunction)}, serialisable. */
+    public Pipeline rewardFunction(String name, double weight, RewardFunction reward) {
+      return addReward(WeightedReward.Term.of(name, weight, reward));
     }
 
     /**

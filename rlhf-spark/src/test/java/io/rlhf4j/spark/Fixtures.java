@@ -19,6 +19,7 @@ import io.rlhf4j.episode.Environment;
 import io.rlhf4j.episode.EnvironmentFactory;
 import io.rlhf4j.episode.EnvironmentStep;
 import io.rlhf4j.episode.EpisodeSettings;
+import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
 import io.rlhf4j.train.StepMetrics;
@@ -133,8 +134,15 @@ final class Fixtures {
     final CausalLm policy;
     final CausalLm value;
     final CausalLm reference;
+    final RewardModel given; // a reward to use instead of the reward network, or null
 
     Models(boolean lora, boolean critic) {
+      this(lora, critic, null);
+    }
+
+    Models(
+        boolean lora, boolean critic, java.util.function.Function<Tokenizer, RewardModel> reward) {
+      given = reward == null ? null : reward.apply(base.tokenizer());
       if (lora) {
         policy = base.model().withLora(LoraConfig.builder().rank(4).alpha(8).seed(3).build());
         reference = base.model();
@@ -147,7 +155,7 @@ final class Fixtures {
 
     DjlPpoTrainer trainer(PpoConfig config) {
       return new DjlPpoTrainer(
-          RlModels.builder(policy, reward, base.tokenizer())
+          RlModels.builder(policy, given != null ? given : reward, base.tokenizer())
               .reference(reference)
               .valueModel(value)
               .build(),
@@ -172,8 +180,18 @@ final class Fixtures {
   /** Two iterations each way, experience and weights compared bit for bit. */
   static void sameAsOneProcess(
       JavaSparkContext spark, boolean lora, PpoConfig config, ShardListener listener) {
-    try (Models here = new Models(lora, config.usesCritic());
-        Models there = new Models(lora, config.usesCritic());
+    sameAsOneProcess(spark, lora, config, listener, null);
+  }
+
+  /** As above, with {@code reward} (of the models' tokenizer) instead of the reward network. */
+  static void sameAsOneProcess(
+      JavaSparkContext spark,
+      boolean lora,
+      PpoConfig config,
+      ShardListener listener,
+      java.util.function.Function<Tokenizer, RewardModel> reward) {
+    try (Models here = new Models(lora, config.usesCritic(), reward);
+        Models there = new Models(lora, config.usesCritic(), reward);
         DjlPpoTrainer local = here.trainer(config);
         DjlPpoTrainer distributed = there.trainer(config);
         SparkRollouts rollouts = new SparkRollouts(spark, listener)) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
+import io.rlhf4j.model.WeightedReward;
+import io.rlhf4j.reward.Verifiers;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,24 @@ class SparkRolloutsTest {
   @Test
   void grpoWithLoraOnSparkIsTheOneProcessRun() {
     Fixtures.sameAsOneProcess(spark, true, Fixtures.grpo(), null);
+  }
+
+  @Test
+  void rewardsFromJavaFunctionsAndVerifiersTravelToTheExecutors() {
+    // Lambdas and verifiers, combined with weights: serialisable by construction, rebuilt on the
+    // executors, scoring exactly as in process.
+    Fixtures.sameAsOneProcess(
+        spark,
+        false,
+        Fixtures.grpo(),
+        null,
+        tokenizer ->
+            new WeightedReward(
+                tokenizer,
+                List.of(
+                    WeightedReward.Term.of("friend", 1, (p, r) -> r.contains("friend") ? 1 : 0),
+                    WeightedReward.Term.of("long", 0.5, Verifiers.maxLength(30)),
+                    WeightedReward.Term.of("json", 0, Verifiers.json()))));
   }
 
   @Test
