@@ -45,6 +45,7 @@ import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
 import io.rlhf4j.io.AtomicFiles;
 import io.rlhf4j.model.Generation;
+import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardFunction;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
@@ -68,6 +69,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.ToDoubleBiFunction;
@@ -155,37 +157,51 @@ public final class Rlhf {
   }
 
   /**
-   * What a pipeline run produced. Close it to free the models.
+   * What a pipeline run produced: the trained policy to sample from, where it and the reward model
+   * were saved, and every step's metrics. Close it to free the models.
    *
-   * @param policy the trained policy
-   * @param tokenizer its tokenizer
-   * @param rewardModel the last round's reward model; null with DPO or a reward the caller gave
-   * @param history every step of every stage, this run's and those of the runs it resumed
+   * @param policy the trained policy, to sample from and score with
    * @param policyFolder where the policy was saved as a Hugging Face folder
-   * @param resources what {@link #close()} frees
+   * @param rewardModelFolder the last round's reward model folder; empty with DPO, KTO or a reward
+   *     the caller gave
+   * @param history every step of every stage, this run's and those of the runs it resumed
+   * @param engine the engine's objects behind them, for code that works below this API
    */
   public record Result(
-      CausalLm policy,
-      SavableTokenizer tokenizer,
-      DjlRewardModel rewardModel,
-      List<StepMetrics> history,
+      Policy policy,
       Path policyFolder,
-      AutoCloseable resources)
+      Optional<Path> rewardModelFolder,
+      List<StepMetrics> history,
+      EngineModels engine)
       implements AutoCloseable {
     Result withHistory(List<StepMetrics> steps) {
-      return new Result(
-          policy, tokenizer, rewardModel, List.copyOf(steps), policyFolder, resources);
+      return new Result(policy, policyFolder, rewardModelFolder, List.copyOf(steps), engine);
     }
 
     @Override
     public void close() {
       try {
-        resources.close();
+        engine.resources().close();
       } catch (Exception e) {
         throw new IllegalStateException("closing the pipeline's models failed", e);
       }
     }
   }
+
+  /**
+   * The engine's objects behind a {@link Result}: not needed to use a trained policy (its folder
+   * loads anywhere), there for tests and code that works below this API.
+   *
+   * @param policy the policy network
+   * @param tokenizer its tokenizer
+   * @param rewardModel the last round's reward model; null with DPO, KTO or a given reward
+   * @param resources what {@link Result#close()} frees
+   */
+  public record EngineModels(
+      CausalLm policy,
+      SavableTokenizer tokenizer,
+      DjlRewardModel rewardModel,
+      AutoCloseable resources) {}
 
   /** The pipeline under construction; {@link #run} executes it. */
   public static final class Pipeline {
@@ -615,20 +631,20 @@ public final class Rlhf {
       }
       if (rewardGiven()) {
         runGivenReward(out, run, policy, sft, tokenizer, models);
-        return finish(out, policy, tokenizer, null, models);
+        return finish(out, policy, tokenizer, null, null, models);
       }
       if (ktoConfig != null) {
         try (KtoTrainer kto =
             new KtoTrainer(policy, sft, tokenizer, ktoConfig, run.scoped("round-1"))) {
           kto.train(ktoData, out.resolve("round-1").resolve(KtoTrainer.STAGE));
         }
-        return finish(out, policy, tokenizer, null, models);
+        return finish(out, policy, tokenizer, null, null, models);
       }
       HeldOutSplit.Parts<Ranking> given =
           heldOut.split(preferences.stream().toList(), Ranking::prompt);
       if (dpoConfig != null) {
         runDpo(out, run, policy, sft, tokenizer, given);
-        return finish(out, policy, tokenizer, null, models);
+        return finish(out, policy, tokenizer, null, null, models);
       }
       if (prompts == null) {
         // The reward model alone (no RL asked for): fit on the given rankings into
@@ -637,7 +653,8 @@ public final class Rlhf {
         DjlRewardModel reward = new DjlRewardModel(models.add(rewardNet(sft)), SCORING_BATCH);
         new RewardTrainer(reward, tokenizer, rewardConfig, run.scoped("round-1"))
             .train(given.train(), given.heldOut(), out.resolve("round-1").resolve("reward"));
-        return finish(out, policy, tokenizer, reward, models);
+        return finish(
+            out, policy, tokenizer, reward, out.resolve("round-1").resolve("reward"), models);
       }
       List<Ranking> trainRankings = new ArrayList<>(given.train());
       List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
@@ -692,7 +709,8 @@ public final class Rlhf {
           beta = ppo.beta();
         }
       }
-      return finish(out, policy, tokenizer, reward, models);
+      return finish(
+          out, policy, tokenizer, reward, out.resolve("round-" + rounds).resolve("reward"), models);
     }
 
     // 3. RL against the caller's reward: one round, a value model (where the estimator has one)
@@ -737,7 +755,12 @@ public final class Rlhf {
 
     // Writes the final policy (and, with LoRA, its composed adapter).
     private Result finish(
-        Path out, CausalLm policy, SavableTokenizer tokenizer, DjlRewardModel reward, Models models)
+        Path out,
+        CausalLm policy,
+        SavableTokenizer tokenizer,
+        DjlRewardModel reward,
+        Path rewardFolder,
+        Models models)
         throws IOException {
       Path policyFolder = out.resolve("policy");
       AtomicFiles.replaceFolder(
@@ -757,7 +780,12 @@ public final class Rlhf {
                     temp,
                     baseModel.toString()));
       }
-      return new Result(policy, tokenizer, reward, List.of(), policyFolder, models);
+      return new Result(
+          new DjlPolicy(policy, tokenizer),
+          policyFolder,
+          Optional.ofNullable(rewardFolder),
+          List.of(),
+          new EngineModels(policy, tokenizer, reward, models));
     }
 
     // DPO in place of reward modelling and RL: round 1 trains on the given rankings (and, with a

@@ -238,7 +238,7 @@ class RlhfTest {
             .device(Device.cpu())
             .listeners(List.of(steps));
     try (Rlhf.Result result = dpo.run(dir)) {
-      assertThat(result.rewardModel()).isNull();
+      assertThat(result.rewardModelFolder()).isEmpty();
       assertThat(result.policyFolder().resolve("model.safetensors")).exists();
     }
     assertThat(steps.seen.stream().map(StepMetrics::stage).distinct())
@@ -282,7 +282,7 @@ class RlhfTest {
           .containsExactly("round-2/reward");
       try (PretrainedModel saved = PretrainedModel.load(result.policyFolder(), Device.cpu())) {
         assertThat(saved.model().toTensors().get("norm.weight").data())
-            .containsExactly(result.policy().toTensors().get("norm.weight").data());
+            .containsExactly(result.engine().policy().toTensors().get("norm.weight").data());
       }
     } finally {
       pool.shutdown();
@@ -350,7 +350,7 @@ class RlhfTest {
             .listeners(List.of(steps));
     try (Rlhf.Result result = grpo.run(out)) {
       assertThat(result.policyFolder().resolve("model.safetensors")).exists();
-      assertThat(result.rewardModel()).isNull();
+      assertThat(result.rewardModelFolder()).isEmpty();
     }
     assertThat(steps.seen.stream().map(StepMetrics::stage).distinct())
         .containsExactly("round-1/grpo");
@@ -457,10 +457,15 @@ class RlhfTest {
     Path straight = dir.resolve("lora");
     float[] policy;
     try (Rlhf.Result result = pipeline(rater(), 0, List.of()).lora(lora).run(straight)) {
-      assertThat(result.policy().isAdapter()).isTrue();
-      assertThat(result.rewardModel().model().isAdapter()).isTrue();
-      assertThat(result.rewardModel().model().base()).isSameAs(result.policy().base());
-      policy = logits(result.policy());
+      Rlhf.EngineModels engine = result.engine();
+      assertThat(engine.policy().isAdapter()).isTrue();
+      assertThat(engine.rewardModel().model().isAdapter()).isTrue();
+      assertThat(engine.rewardModel().model().base()).isSameAs(engine.policy().base());
+      // The last round's reward model, a folder on disk (this pipeline runs two rounds).
+      assertThat(result.rewardModelFolder().orElseThrow())
+          .isEqualTo(straight.resolve("round-2/reward"))
+          .isDirectory();
+      policy = logits(engine.policy());
     }
     // The merged export is a plain Hugging Face folder computing the policy.
     try (PretrainedModel merged = PretrainedModel.load(straight.resolve("policy"), Device.cpu())) {
