@@ -12,10 +12,13 @@ import com.hubspot.jinjava.lib.filter.AdvancedFilter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.rlhf4j.data.ChatMessage;
 import io.rlhf4j.data.json.JsonWriter;
+import java.time.LocalDate;
+import java.time.format.TextStyle;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,6 +36,7 @@ public final class ChatTemplate {
   private final String runnable;
   private final String bosToken;
   private final String eosToken;
+  private final LocalDate date; // null: today, when rendered
 
   /**
    * @param source the template text
@@ -44,6 +48,24 @@ public final class ChatTemplate {
     this.runnable = jinja2Precedence(this.source);
     this.bosToken = checkNotNull(bosToken, "bosToken");
     this.eosToken = checkNotNull(eosToken, "eosToken");
+    this.date = null;
+  }
+
+  private ChatTemplate(ChatTemplate t, LocalDate date) {
+    this.source = t.source;
+    this.runnable = t.runnable;
+    this.bosToken = t.bosToken;
+    this.eosToken = t.eosToken;
+    this.date = date;
+  }
+
+  /**
+   * This template with {@code strftime_now} answering {@code date} instead of today. Templates that
+   * print the date (Llama 3.x's "Today Date: ...") then render the same text on any day, so a run
+   * resumed tomorrow reads the prompts it started with.
+   */
+  public ChatTemplate withDate(LocalDate date) {
+    return new ChatTemplate(this, checkNotNull(date, "date"));
   }
 
   /** The template text. */
@@ -98,6 +120,9 @@ public final class ChatTemplate {
     context.put("add_generation_prompt", addGenerationPrompt);
     context.put("bos_token", bosToken);
     context.put("eos_token", eosToken);
+    // transformers passes strftime_now; a template tests `strftime_now is defined` before calling.
+    context.put("strftime_now", "strftime_now");
+    context.put(TODAY, date != null ? date : LocalDate.now());
     var result = JINJA.renderForResult(runnable, context);
     for (TemplateError e : result.getErrors()) {
       if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
@@ -162,6 +187,11 @@ public final class ChatTemplate {
         .registerFunction(
             new ELFunctionDefinition(
                 "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+    jinja
+        .getGlobalContext()
+        .registerFunction(
+            new ELFunctionDefinition(
+                "", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
     jinja.getGlobalContext().registerFilter(new PythonToJson());
     jinja.getGlobalContext().registerExpTest(new PythonIterable());
     return jinja;
@@ -233,6 +263,55 @@ public final class ChatTemplate {
           || var instanceof Map<?, ?>
           || (var != null && var.getClass().isArray());
     }
+  }
+
+  // The render's date, in its context (functions are static).
+  private static final String TODAY = "__rlhf4j_today";
+
+  /**
+   * {@code strftime_now(format)} as transformers defines it ({@code datetime.now().strftime}), for
+   * the render's date: {@code %d %m %Y %y %b %B %a %A %j %%}. Time of day is refused: it would make
+   * a prompt differ from one second to the next.
+   *
+   * @param format a Python strftime format
+   * @return the date so formatted
+   */
+  public static String strftimeNow(String format) {
+    JinjavaInterpreter current = JinjavaInterpreter.getCurrent();
+    LocalDate date =
+        current != null && current.getContext().get(TODAY) instanceof LocalDate d
+            ? d
+            : LocalDate.now();
+    return strftime(format, date);
+  }
+
+  static String strftime(String format, LocalDate date) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < format.length(); i++) {
+      char c = format.charAt(i);
+      if (c != '%' || i + 1 == format.length()) {
+        out.append(c);
+        continue;
+      }
+      char code = format.charAt(++i);
+      out.append(
+          switch (code) {
+            case 'd' -> String.format(Locale.ROOT, "%02d", date.getDayOfMonth());
+            case 'm' -> String.format(Locale.ROOT, "%02d", date.getMonthValue());
+            case 'Y' -> String.valueOf(date.getYear());
+            case 'y' -> String.format(Locale.ROOT, "%02d", date.getYear() % 100);
+            case 'b' -> date.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
+            case 'B' -> date.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+            case 'a' -> date.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
+            case 'A' -> date.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+            case 'j' -> String.format(Locale.ROOT, "%03d", date.getDayOfYear());
+            case '%' -> "%";
+            default ->
+                throw new TemplateException(
+                    "strftime_now: %" + code + " is not supported (dates only)");
+          });
+    }
+    return out.toString();
   }
 
   /** What a template's {@code raise_exception} throws. */

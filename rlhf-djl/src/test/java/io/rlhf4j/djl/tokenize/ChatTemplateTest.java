@@ -84,6 +84,27 @@ class ChatTemplateTest {
         .isEqualTo("not x is y {{ not (a is b) }}");
   }
 
+  @Test
+  void llama32PrintsTheDateAsTransformersDoesOrTheOneItIsGiven() throws IOException {
+    // transformers passes strftime_now, so Llama 3.2's template prints the day it renders on
+    // ("Today Date: 06 Dec 2026"), not its fallback "26 Jul 2024".
+    ChatTemplate llama =
+        new ChatTemplate(resource("llama-3.2-instruct.jinja"), "<|begin_of_text|>", "<|eot_id|>");
+    List<ChatMessage> hi = List.of(new ChatMessage("user", "Hi"));
+    assertThat(llama.withDate(java.time.LocalDate.of(2026, 12, 6)).render(hi, true))
+        .isEqualTo(
+            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+                + "Cutting Knowledge Date: December 2023\nToday Date: 06 Dec 2026\n\n<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    assertThat(llama.render(hi, true))
+        .contains("Today Date: " + ChatTemplate.strftime("%d %b %Y", java.time.LocalDate.now()));
+    assertThat(
+            ChatTemplate.strftime(
+                "%A %d %B %Y, day %j, 100%%", java.time.LocalDate.of(2024, 7, 26)))
+        .isEqualTo("Friday 26 July 2024, day 208, 100%");
+  }
+
   static String resource(String name) throws IOException {
     try (InputStream in = ChatTemplateTest.class.getResourceAsStream("/chat-templates/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

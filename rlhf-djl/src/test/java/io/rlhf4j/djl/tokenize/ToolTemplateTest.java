@@ -77,9 +77,10 @@ class ToolTemplateTest {
     // call as {"name", "parameters"}, each result an ipython message, a string JSON-quoted.
     ChatTemplate llama =
         new ChatTemplate(
-            ChatTemplateTest.resource("llama-3.2-instruct.jinja"),
-            "<|begin_of_text|>",
-            "<|eot_id|>");
+                ChatTemplateTest.resource("llama-3.2-instruct.jinja"),
+                "<|begin_of_text|>",
+                "<|eot_id|>")
+            .withDate(java.time.LocalDate.of(2024, 7, 26));
     List<Map<String, Object>> tools = List.of(LOOKUP.schema());
     Map<String, Object> user = message("user", "What is an otter?");
     Map<String, Object> arguments = new LinkedHashMap<>();

@@ -100,6 +100,13 @@ public abstract class TrainCommand implements Callable<Integer> {
   boolean chat;
 
   @Option(
+      names = "--chat-date",
+      description =
+          "the date a chat template prints (Llama 3.x's 'Today Date'), YYYY-MM-DD; default: the"
+              + " day it renders, as transformers does. Set it to resume a chat run on another day")
+  java.time.LocalDate chatDate;
+
+  @Option(
       names = "--chat-template",
       description = "a Jinja chat template file to use instead of the model's (implies --chat)")
   Path chatTemplate;
@@ -155,6 +162,10 @@ public abstract class TrainCommand implements Callable<Integer> {
   /** The text of {@code --chat-template}, saved with the trained model; null without it. */
   protected String chatTemplateText;
 
+  private ChatTemplate dated(ChatTemplate template) {
+    return chatDate == null ? template : template.withDate(chatDate);
+  }
+
   private ChatFormat resolveChatFormat() throws IOException {
     if (!chat && chatTemplate == null) {
       return null;
@@ -164,11 +175,12 @@ public abstract class TrainCommand implements Callable<Integer> {
     String eos = config.flatMap(c -> c.token("eos_token")).orElse("");
     if (chatTemplate != null) {
       chatTemplateText = Files.readString(chatTemplate);
-      return new ChatFormat(new ChatTemplate(chatTemplateText, bos, eos));
+      return new ChatFormat(dated(new ChatTemplate(chatTemplateText, bos, eos)));
     }
     return new ChatFormat(
         config
             .flatMap(TokenizerConfig::chatTemplate)
+            .map(this::dated)
             .orElseThrow(
                 () ->
                     usage(
