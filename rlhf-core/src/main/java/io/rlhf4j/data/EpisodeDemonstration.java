@@ -4,7 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A demonstration of a whole episode (WebGPT's behaviour cloning): the prompt, then turns of the
@@ -25,6 +27,21 @@ public record EpisodeDemonstration(String prompt, List<Turn> turns) {
     /** Validates. */
     public Turn {
       checkNotNull(text, "text");
+    }
+
+    /**
+     * The turns as the JSON every file and page of episodes uses: {@code [{"text", "policy"},
+     * ...]}, in order.
+     */
+    public static List<Map<String, Object>> toJson(List<Turn> turns) {
+      List<Map<String, Object>> out = new ArrayList<>(turns.size());
+      for (Turn t : turns) {
+        Map<String, Object> turn = new LinkedHashMap<>();
+        turn.put("text", t.text());
+        turn.put("policy", t.policy());
+        out.add(turn);
+      }
+      return out;
     }
   }
 

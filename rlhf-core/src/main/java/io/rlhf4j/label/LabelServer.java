@@ -389,16 +389,7 @@ public final class LabelServer implements AutoCloseable {
       item.put("truncated", it.truncated());
       if (!it.turns().isEmpty()) {
         List<List<Map<String, Object>>> episodes = new ArrayList<>();
-        for (List<EpisodeDemonstration.Turn> episode : it.turns()) {
-          List<Map<String, Object>> turns = new ArrayList<>();
-          for (EpisodeDemonstration.Turn t : episode) {
-            Map<String, Object> turn = new LinkedHashMap<>();
-            turn.put("text", t.text());
-            turn.put("policy", t.policy());
-            turns.add(turn);
-          }
-          episodes.add(turns);
-        }
+        it.turns().forEach(e -> episodes.add(EpisodeDemonstration.Turn.toJson(e)));
         item.put("turns", episodes);
       }
       out.put("item", item);

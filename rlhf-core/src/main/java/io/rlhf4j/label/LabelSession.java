@@ -223,16 +223,7 @@ public final class LabelSession {
     if (!it.turns().isEmpty()) {
       // Episodes keep their turns, so DPO can leave the environment's out (Jsonl.episodeRankings).
       List<List<Map<String, Object>>> episodes = new ArrayList<>();
-      for (List<EpisodeDemonstration.Turn> episode : it.turns()) {
-        List<Map<String, Object>> turns = new ArrayList<>();
-        for (EpisodeDemonstration.Turn t : episode) {
-          Map<String, Object> turn = new LinkedHashMap<>();
-          turn.put("text", t.text());
-          turn.put("policy", t.policy());
-          turns.add(turn);
-        }
-        episodes.add(turns);
-      }
+      it.turns().forEach(e -> episodes.add(EpisodeDemonstration.Turn.toJson(e)));
       record.put("turns", episodes);
     }
     record.put("item", (long) item);

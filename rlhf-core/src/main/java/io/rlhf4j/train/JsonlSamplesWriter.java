@@ -36,14 +36,7 @@ public final class JsonlSamplesWriter implements MetricsListener {
       line.put("step", s.step());
       line.put("index", i);
       line.put("prompt", s.prompt());
-      List<Map<String, Object>> turns = new ArrayList<>();
-      for (EpisodeDemonstration.Turn t : s.turns()) {
-        Map<String, Object> turn = new LinkedHashMap<>();
-        turn.put("text", t.text());
-        turn.put("policy", t.policy());
-        turns.add(turn);
-      }
-      line.put("turns", turns);
+      line.put("turns", EpisodeDemonstration.Turn.toJson(s.turns()));
       line.put("score", s.score());
       lines.add(line);
     }
