@@ -48,7 +48,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Reported per iteration, as auxiliary counters: seconds of each phase (generate, score: policy,
  * reference and value passes over the rollout, update: all PPO epochs), the process's peak resident
  * set since it started (VmHWM, so it includes loading), a 2048³ fp32 matmul's rate measured in the
- * same process, and each phase's achieved FLOP/s as a fraction of it.
+ * same process just before each measurement iteration (untimed), and each phase's achieved FLOP/s
+ * as a fraction of that rate. A rate taken once at set-up made every fraction wrong by however much
+ * the machine's load changed since (a 141 % scoring fraction was printed on a busy core).
  *
  * <p>FLOPs, counted as 2 per multiply-add of the matrix products: a forward pass over a token costs
  * 2 × (projection parameters) plus 4 × context × (query width) per layer for attention, and 2 × V ×
@@ -190,6 +192,12 @@ public class ScaleBenchmark {
       prompts.add(random.ints(PROMPT_TOKENS, 0, config.vocabSize()).toArray());
     }
     matmulFlops = matmulFlops(device);
+  }
+
+  /** The matmul rate again before each measurement iteration, beside the phases it divides. */
+  @Setup(Level.Iteration)
+  public void measureMatmul() {
+    matmulFlops = matmulFlops(Engine.getInstance().defaultDevice());
   }
 
   private CausalLm keep(CausalLm model) {
