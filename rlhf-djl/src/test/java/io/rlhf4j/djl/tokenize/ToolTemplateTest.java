@@ -49,11 +49,7 @@ class ToolTemplateTest {
     Map<String, Object> user = message("user", "What is an otter?");
     Map<String, Object> arguments = new LinkedHashMap<>();
     arguments.put("word", "otter");
-    Map<String, Object> function = new LinkedHashMap<>();
-    function.put("name", "lookup");
-    function.put("arguments", arguments);
-    Map<String, Object> assistant = message("assistant", "");
-    assistant.put("tool_calls", List.of(Map.of("type", "function", "function", function)));
+    Map<String, Object> assistant = toolCall("lookup", arguments);
     Map<String, Object> result = message("tool", "a small mammal");
     Map<String, Object> result2 = message("tool", "no entry");
 
@@ -85,11 +81,7 @@ class ToolTemplateTest {
     Map<String, Object> user = message("user", "What is an otter?");
     Map<String, Object> arguments = new LinkedHashMap<>();
     arguments.put("word", "otter");
-    Map<String, Object> function = new LinkedHashMap<>();
-    function.put("name", "lookup");
-    function.put("arguments", arguments);
-    Map<String, Object> assistant = message("assistant", "");
-    assistant.put("tool_calls", List.of(Map.of("type", "function", "function", function)));
+    Map<String, Object> assistant = toolCall("lookup", arguments);
     Map<String, Object> result = message("tool", "a small \"river\" mammal");
 
     LlamaToolFormat format = new LlamaToolFormat();
@@ -115,6 +107,16 @@ class ToolTemplateTest {
 
   private static ChatTemplate qwen() throws IOException {
     return new ChatTemplate(ChatTemplateTest.resource("qwen2.5-instruct.jinja"), "", "<|im_end|>");
+  }
+
+  // An assistant message that calls one tool, as transformers takes it.
+  private static Map<String, Object> toolCall(String name, Map<String, Object> arguments) {
+    Map<String, Object> function = new LinkedHashMap<>();
+    function.put("name", name);
+    function.put("arguments", arguments);
+    Map<String, Object> assistant = message("assistant", "");
+    assistant.put("tool_calls", List.of(Map.of("type", "function", "function", function)));
+    return assistant;
   }
 
   private static Map<String, Object> message(String role, String content) {

@@ -54,6 +54,11 @@ class EpisodeMaskingTest {
 
   private static <T> T withTrainer(
       PpoConfig config, boolean critic, Function<DjlPpoTrainer, T> body) {
+    return withTrainer(config, critic, new TrainingRun(List.of()), body);
+  }
+
+  private static <T> T withTrainer(
+      PpoConfig config, boolean critic, TrainingRun run, Function<DjlPpoTrainer, T> body) {
     try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
         CausalLm value = critic ? pm.model().withScalarHead(5, Device.cpu()) : null;
         DjlPpoTrainer trainer =
@@ -64,7 +69,7 @@ class EpisodeMaskingTest {
                     .build(),
                 config,
                 List.of(),
-                new TrainingRun(List.of()))) {
+                run)) {
       return body.apply(trainer);
     }
   }
@@ -279,10 +284,10 @@ class EpisodeMaskingTest {
     // Four iterations straight, against two, a stop, and a rerun that resumes for the last two.
     PpoConfig config = grpo().build();
     TrainingRun whole = new TrainingRun(List.of());
-    run(config, whole, t -> trainOn(t, 4, dir.resolve("whole")));
-    run(config, new TrainingRun(List.of()), t -> trainOn(t, 2, dir.resolve("cut")));
+    withTrainer(config, false, whole, t -> trainOn(t, 4, dir.resolve("whole")));
+    withTrainer(config, false, new TrainingRun(List.of()), t -> trainOn(t, 2, dir.resolve("cut")));
     TrainingRun resumed = new TrainingRun(List.of());
-    run(config, resumed, t -> trainOn(t, 4, dir.resolve("cut")));
+    withTrainer(config, false, resumed, t -> trainOn(t, 4, dir.resolve("cut")));
     List<StepMetrics> a = whole.history().subList(2, 4);
     List<StepMetrics> b = resumed.history();
     assertThat(b).hasSize(2);
@@ -310,8 +315,9 @@ class EpisodeMaskingTest {
         };
     PpoConfig config = grpo().logSamples(3).build();
     Experience e =
-        run(
+        withTrainer(
             config,
+            false,
             new TrainingRun(List.of(listener)).scoped("round-1"),
             t -> {
               Experience made =
@@ -348,20 +354,6 @@ class EpisodeMaskingTest {
         1,
         9);
     return null;
-  }
-
-  private static <T> T run(PpoConfig config, TrainingRun run, Function<DjlPpoTrainer, T> body) {
-    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
-        DjlPpoTrainer trainer =
-            new DjlPpoTrainer(
-                RlModels.builder(
-                        pm.model(), DjlPpoTrainerTest.reward(pm.tokenizer()), pm.tokenizer())
-                    .build(),
-                config,
-                List.of(),
-                run)) {
-      return body.apply(trainer);
-    }
   }
 
   private static Experience poison(Experience e, boolean[][] env, boolean environment) {
