@@ -56,31 +56,8 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   private final LoraConfig lora;
   private final Map<String, LoraLayout.Module> adapted = new LinkedHashMap<>();
   private final Map<String, Parameter> params = new LinkedHashMap<>();
-  private final List<Layer> layers = new ArrayList<>();
-  private final NDArray ropeFrequencies;
-  private final NDArray ropeRotation;
-
-  /** One transformer block's arrays (biases and the gate may be null). */
-  private record Layer(
-      NDArray attnNormW,
-      NDArray attnNormB,
-      NDArray q,
-      NDArray qb,
-      NDArray k,
-      NDArray kb,
-      NDArray qNorm,
-      NDArray kNorm,
-      NDArray v,
-      NDArray vb,
-      NDArray o,
-      NDArray ob,
-      NDArray mlpNormW,
-      NDArray mlpNormB,
-      NDArray gate,
-      NDArray up,
-      NDArray upB,
-      NDArray down,
-      NDArray downB) {}
+  private final List<DecoderLayer> layers = new ArrayList<>();
+  private final Rope rope; // null without RoPE (GPT-2)
 
   private CausalLm(ModelConfig config, Device device, Arrays0 arrays) {
     this.config = config;
@@ -89,32 +66,11 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     this.lora = null;
     try {
       register(arrays.make(manager));
+      this.rope = config.family() == ModelConfig.Family.GPT2 ? null : Rope.of(config, manager);
+      Projector plain = new Projector(Map.of(), null, this::array);
       for (int i = 0; i < config.numLayers(); i++) {
-        String p = "layers." + i + ".";
-        layers.add(
-            new Layer(
-                array(p + "attn_norm.weight"),
-                array(p + "attn_norm.bias"),
-                array(p + "attn.q.weight"),
-                array(p + "attn.q.bias"),
-                array(p + "attn.k.weight"),
-                array(p + "attn.k.bias"),
-                array(p + "attn.q_norm.weight"),
-                array(p + "attn.k_norm.weight"),
-                array(p + "attn.v.weight"),
-                array(p + "attn.v.bias"),
-                array(p + "attn.o.weight"),
-                array(p + "attn.o.bias"),
-                array(p + "mlp_norm.weight"),
-                array(p + "mlp_norm.bias"),
-                array(p + "mlp.gate.weight"),
-                array(p + "mlp.up.weight"),
-                array(p + "mlp.up.bias"),
-                array(p + "mlp.down.weight"),
-                array(p + "mlp.down.bias")));
+        layers.add(new DecoderLayer(config, i, LayerWeights.of(this::array, i), plain, rope));
       }
-      this.ropeFrequencies = ropeFrequencies(config, manager);
-      this.ropeRotation = ropeRotation(config.headDim(), manager);
     } catch (RuntimeException | Error e) {
       // Every weight is in native memory by now: free it, or each failed load leaks a model.
       manager.close();
@@ -128,14 +84,17 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     this.manager = NDManager.newBaseManager(base.manager.getDevice());
     this.base = base;
     this.lora = lora;
-    this.layers.addAll(base.layers);
-    this.ropeFrequencies = base.ropeFrequencies;
-    this.ropeRotation = base.ropeRotation;
+    this.rope = base.rope;
     for (LoraLayout.Module m : modules) {
       adapted.put(m.name(), m);
     }
     try {
       register(own.make(manager));
+      // The base's layers' arrays, this view's adapters.
+      Projector adapters = new Projector(adapted, lora, this::array);
+      for (int i = 0; i < config.numLayers(); i++) {
+        layers.add(new DecoderLayer(config, i, base.layers.get(i).weights(), adapters, base.rope));
+      }
     } catch (RuntimeException | Error e) {
       manager.close();
       throw e;
@@ -645,55 +604,40 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     NDArray bias = attentionBias(step, keyValid, past, t, config.slidingWindow());
 
     NDArray x = embed(tokens, array("embed.weight"));
-    // Constants made once per pass rather than once per use: a decode step is bound by the number
-    // of engine calls, not by arithmetic.
     NDArray eps = Scalars.of(x, config.normEps());
-    NDArray scale = Scalars.of(x, 1.0 / Math.sqrt(config.headDim()));
-    NDArray cos = null;
-    NDArray sin = null;
-    if (config.family() == ModelConfig.Family.GPT2) {
+    Rope.Angles angles = null;
+    if (rope == null) {
       x = x.add(embed(positions, array("pos_embed.weight")));
     } else {
-      // Rotation angles pos·θ_i, computed per forward as Hugging Face does: no position table.
-      NDArray angles =
-          positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(ropeFrequencies);
-      cos = angles.cos().expandDims(1); // [B, 1, T, hd]
-      sin = angles.sin().expandDims(1);
+      angles = rope.angles(positions);
     }
-    for (int i = 0; i < layers.size(); i++) {
-      Layer l = layers.get(i);
+    ForwardPass pass =
+        new ForwardPass(
+            eps,
+            Scalars.of(x, 1.0 / Math.sqrt(config.headDim())),
+            angles,
+            bias,
+            cache,
+            adapterDropout);
+    for (DecoderLayer layer : layers) {
       // Each layer's temporaries die with its scope, so a pass without gradients holds one layer's
       // activations, not all of them; with gradients, autograd keeps its own references to what
       // backward needs, so closing the handles is safe.
       try (NDManager layerScope = step.newSubManager()) {
-        x = Scopes.into(x, layerScope);
-        x =
-            x.add(
-                attention(
-                    norm(x, l.attnNormW(), l.attnNormB(), eps),
-                    l,
-                    i,
-                    config.noRopeLayers().contains(i) ? null : cos, // SmolLM3's NoPE layers
-                    sin,
-                    bias,
-                    scale,
-                    eps,
-                    cache,
-                    adapterDropout));
-        x = x.add(mlp(norm(x, l.mlpNormW(), l.mlpNormB(), eps), l, i, adapterDropout));
+        x = layer.forward(Scopes.into(x, layerScope), pass);
         x = Scopes.into(x, step);
       }
     }
     if (cache != null) {
       cache.advance(t);
     }
-    return norm(x, array("norm.weight"), array("norm.bias"), eps);
+    return Norm.apply(x, array("norm.weight"), array("norm.bias"), eps);
   }
 
   /** Next-token logits [B, T, V] from hidden states. */
   public NDArray logits(NDArray hidden) {
     NDArray head = config.tieEmbeddings() ? array("embed.weight") : array("lm_head.weight");
-    return linear(hidden, head, null);
+    return Projector.linear(hidden, head, null);
   }
 
   /**
@@ -707,7 +651,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     checkArgument(hasScalarHead(), "this model has no scalar head");
     long b = hidden.getShape().get(0);
     NDArray picked = SequenceBatch.gatherPositions(hidden, index.reshape(b, 1)).reshape(b, -1);
-    return linear(picked, array("score.weight"), array("score.bias")).reshape(b);
+    return Projector.linear(picked, array("score.weight"), array("score.bias")).reshape(b);
   }
 
   /**
@@ -717,139 +661,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    */
   public NDArray scoreAll(NDArray hidden) {
     checkArgument(hasScalarHead(), "this model has no scalar head");
-    return linear(hidden, array("score.weight"), array("score.bias")).squeeze(-1);
-  }
-
-  // Attention: softmax(q kᵀ / √hd + causal/padding bias) v, with grouped-query heads.
-  private NDArray attention(
-      NDArray h,
-      Layer l,
-      int layer,
-      NDArray cos,
-      NDArray sin,
-      NDArray bias,
-      NDArray scale,
-      NDArray eps,
-      KvCache cache,
-      boolean dropout) {
-    NDManager step = h.getManager();
-    long b = h.getShape().get(0);
-    long t = h.getShape().get(1);
-    int heads = config.numHeads();
-    int kvHeads = config.numKvHeads();
-    int hd = config.headDim();
-    int rep = heads / kvHeads;
-    String p = "layers." + layer + ".";
-    NDArray q = project(h, l.q(), l.qb(), p + "attn.q", dropout);
-    NDArray k = project(h, l.k(), l.kb(), p + "attn.k", dropout);
-    NDArray v = project(h, l.v(), l.vb(), p + "attn.v", dropout);
-    if (adapted.containsKey(p + "attn.qkv")) { // a fused q/k/v (GPT-2's c_attn, Phi-3's qkv_proj)
-      NDList parts =
-          update(h, p + "attn.qkv", dropout)
-              .split(new long[] {config.qDim(), config.qDim() + config.kvDim()}, 2);
-      q = q.add(parts.get(0));
-      k = k.add(parts.get(1));
-      v = v.add(parts.get(2));
-    }
-    q = q.reshape(b, t, heads, hd);
-    k = k.reshape(b, t, kvHeads, hd);
-    if (l.qNorm() != null) { // Qwen3: each head's q and k RMS-normalised, before RoPE
-      q = norm(q, l.qNorm(), null, eps);
-      k = norm(k, l.kNorm(), null, eps);
-    }
-    q = q.transpose(0, 2, 1, 3);
-    k = k.transpose(0, 2, 1, 3);
-    v = v.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-    if (cos != null) {
-      q = rotate(q, cos, sin, ropeRotation);
-      k = rotate(k, cos, sin, ropeRotation);
-    }
-    if (cache != null) {
-      NDArray[] kv = cache.write(layer, k, v, step);
-      k = kv[0];
-      v = kv[1];
-    }
-    long s = k.getShape().get(2);
-    // Query head j reads key head j / rep: fold the rep query heads of a group into its rows.
-    NDArray scores =
-        q.reshape(b, kvHeads, rep * t, hd)
-            .matMul(Scopes.into(k.transpose(0, 1, 3, 2), step))
-            .mul(scale)
-            .reshape(b, kvHeads, rep, t, s)
-            .add(bias);
-    NDArray y =
-        scores
-            .softmax(-1)
-            .reshape(b, kvHeads, rep * t, s)
-            .matMul(v)
-            .reshape(b, heads, t, hd)
-            .transpose(0, 2, 1, 3)
-            .reshape(b, t, (long) heads * hd);
-    return project(y, l.o(), l.ob(), p + "attn.o", dropout);
-  }
-
-  // Llama: down(silu(gate h) * up h). GPT-2: down(gelu_tanh(up h)).
-  private NDArray mlp(NDArray h, Layer l, int layer, boolean dropout) {
-    String p = "layers." + layer + ".";
-    if (config.family() == ModelConfig.Family.GPT2) {
-      NDArray up = geluTanh(project(h, l.up(), l.upB(), p + "mlp.up", dropout));
-      return project(up, l.down(), l.downB(), p + "mlp.down", dropout);
-    }
-    NDArray gate = project(h, l.gate(), null, p + "mlp.gate", dropout);
-    NDArray up = project(h, l.up(), null, p + "mlp.up", dropout);
-    if (adapted.containsKey(p + "mlp.gate_up")) { // Phi-3's fused gate_up_proj: one adapter
-      NDList parts = update(h, p + "mlp.gate_up", dropout).split(2, 2);
-      gate = gate.add(parts.get(0));
-      up = up.add(parts.get(1));
-    }
-    return project(
-        gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up),
-        l.down(),
-        null,
-        p + "mlp.down",
-        dropout);
-  }
-
-  // W x + b, plus a LoRA view's update where this projection is adapted.
-  private NDArray project(NDArray x, NDArray w, NDArray b, String module, boolean dropout) {
-    NDArray y = linear(x, w, b);
-    return adapted.containsKey(module) ? y.add(update(x, module, dropout)) : y;
-  }
-
-  private NDArray update(NDArray x, String module, boolean dropout) {
-    return Lora.update(
-        x,
-        array(Lora.a(module)),
-        array(Lora.b(module)),
-        lora.scaling(),
-        dropout ? lora.dropout() : 0);
-  }
-
-  private static NDArray norm(NDArray x, NDArray weight, NDArray bias, NDArray eps) {
-    if (bias == null) { // RMSNorm
-      NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
-      return x.div(rms).mul(weight);
-    }
-    NDArray centred = x.sub(x.mean(new int[] {-1}, true));
-    NDArray std = centred.square().mean(new int[] {-1}, true).add(eps).sqrt();
-    return centred.div(std).mul(weight).add(bias);
-  }
-
-  // Rotate-half RoPE: x·cos + [−x₂, x₁]·sin, with x₁, x₂ the two halves of each head. The
-  // half-swap [−x₂, x₁] is one matmul with a fixed ±1 matrix: fewer ops than slice-negate-concat.
-  private static NDArray rotate(NDArray x, NDArray cos, NDArray sin, NDArray rotation) {
-    return x.mul(cos).add(x.matMul(rotation).mul(sin));
-  }
-
-  private static NDArray geluTanh(NDArray x) {
-    NDArray cube = x.mul(x).mul(x);
-    NDArray inner =
-        x.add(cube.mul(Scalars.of(x, 0.044715))).mul(Scalars.of(x, Math.sqrt(2 / Math.PI)));
-    return x.mul(inner.tanh().add(Scalars.of(x, 1))).mul(Scalars.of(x, 0.5));
-  }
-
-  private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-    return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    return Projector.linear(hidden, array("score.weight"), array("score.bias")).squeeze(-1);
   }
 
   // Row lookup; the result lives with the indices (the caller's step), not with the table.
@@ -875,33 +687,6 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     }
     NDArray allowed = seen.logicalAnd(keyValid.reshape(b, 1, s).toType(DataType.BOOLEAN, false));
     return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED).reshape(b, 1, 1, t, s);
-  }
-
-  // θ_i = theta^(−2i/hd) for i < hd/2 (rescaled where the config says so), repeated for the
-  // second half (rotate-half layout), so that positions [B, T, 1] × frequencies [hd] gives every
-  // angle at once.
-  private static NDArray ropeFrequencies(ModelConfig c, NDManager manager) {
-    int hd = c.headDim();
-    int half = hd / 2;
-    float[] frequencies = new float[hd];
-    for (int i = 0; i < half; i++) {
-      double theta = Math.pow(c.ropeTheta(), -2.0 * i / hd);
-      if (c.ropeScaling() != null) {
-        theta = c.ropeScaling().apply(theta);
-      }
-      frequencies[i] = frequencies[i + half] = (float) theta;
-    }
-    return manager.create(frequencies, new Shape(hd));
-  }
-
-  private static NDArray ropeRotation(int hd, NDManager manager) {
-    int half = hd / 2;
-    float[] rotation = new float[hd * hd]; // x·R = [−x₂, x₁]
-    for (int j = 0; j < half; j++) {
-      rotation[(j + half) * hd + j] = -1;
-      rotation[j * hd + j + half] = 1;
-    }
-    return manager.create(rotation, new Shape(hd, hd));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+package io.rlhf4j.djl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+
+/** One layer's feed-forward block: Llama's down(silu(gate h) ⊙ up h), GPT-2's down(gelu(up h)). */
+final class Mlp {
+  private final boolean gated;
+  private final String prefix;
+  private final LayerWeights w;
+  private final Projector projector;
+
+  Mlp(ModelConfig config, int layer, LayerWeights w, Projector projector) {
+    this.gated = config.family() != ModelConfig.Family.GPT2;
+    this.prefix = "layers." + layer + ".mlp.";
+    this.w = w;
+    this.projector = projector;
+  }
+
+  /** The block's output for normalised inputs {@code h} [B, T, D]. */
+  NDArray forward(NDArray h, ForwardPass pass) {
+    boolean dropout = pass.dropout();
+    if (!gated) {
+      NDArray up = geluTanh(projector.project(h, w.up(), w.upB(), prefix + "up", dropout));
+      return projector.project(up, w.down(), w.downB(), prefix + "down", dropout);
+    }
+    NDArray gate = projector.project(h, w.gate(), null, prefix + "gate", dropout);
+    NDArray up = projector.project(h, w.up(), null, prefix + "up", dropout);
+    if (projector.adapts(prefix + "gate_up")) { // Phi-3's fused gate_up_proj: one adapter
+      NDList parts = projector.update(h, prefix + "gate_up", dropout).split(2, 2);
+      gate = gate.add(parts.get(0));
+      up = up.add(parts.get(1));
+    }
+    NDArray hiddenAct = gate.mul(gate.getNDArrayInternal().sigmoid());
+    return projector.project(hiddenAct.mul(up), w.down(), null, prefix + "down", dropout);
+  }
+
+  // GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+  static NDArray geluTanh(NDArray x) {
+    NDArray cube = x.mul(x).mul(x);
+    NDArray inner =
+        x.add(cube.mul(Scalars.of(x, 0.044715))).mul(Scalars.of(x, Math.sqrt(2 / Math.PI)));
+    return x.mul(inner.tanh().add(Scalars.of(x, 1))).mul(Scalars.of(x, 0.5));
+  }
+}
