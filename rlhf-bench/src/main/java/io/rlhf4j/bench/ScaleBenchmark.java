@@ -73,12 +73,16 @@ public class ScaleBenchmark {
   static final int NEW_TOKENS = 64;
   static final int EPOCHS = 4;
   static final int MATMUL = 2048;
+  static final int GROUP = 4; // GRPO's samples per prompt
 
   /** The model shape. */
   @Param({"gpt2-124m", "qwen2.5-0.5b"})
   public String shape;
 
-  /** {@code full} fine-tuning or {@code lora}. */
+  /**
+   * {@code full} fine-tuning PPO, {@code lora} PPO, or {@code lora-grpo}: GRPO through a LoRA view,
+   * no value model, the same 8 sequences as 2 prompts × 4 samples.
+   */
   @Param({"full", "lora"})
   public String mode;
 
@@ -143,6 +147,34 @@ public class ScaleBenchmark {
               .tieEmbeddings(true)
               .qkvBias(true)
               .build();
+      case "qwen3-0.6b" -> // Qwen3-0.6B: 16 heads of 128 over a 1024-wide stream, q/k norms
+          ModelConfig.llama()
+              .modelType("qwen3")
+              .vocabSize(151_936)
+              .hiddenSize(1024)
+              .intermediateSize(3072)
+              .numLayers(28)
+              .numHeads(16)
+              .numKvHeads(8)
+              .headDim(128)
+              .maxPositions(40_960)
+              .ropeTheta(1_000_000)
+              .tieEmbeddings(true)
+              .qkNorm(true)
+              .build();
+      case "llama3.2-1b" -> // Llama-3.2-1B: GQA 32/8, tied embeddings, llama3 RoPE scaling
+          ModelConfig.llama()
+              .vocabSize(128_256)
+              .hiddenSize(2048)
+              .intermediateSize(8192)
+              .numLayers(16)
+              .numHeads(32)
+              .numKvHeads(8)
+              .maxPositions(131_072)
+              .ropeTheta(500_000)
+              .ropeScaling(io.rlhf4j.djl.model.RopeScaling.llama3(32, 1, 4, 8192))
+              .tieEmbeddings(true)
+              .build();
       default -> throw new IllegalArgumentException("unknown shape " + name);
     };
   }
@@ -156,11 +188,16 @@ public class ScaleBenchmark {
     CausalLm policy;
     CausalLm value;
     CausalLm reference;
-    if (mode.equals("lora")) {
+    boolean grpo = mode.equals("lora-grpo");
+    if (mode.startsWith("lora")) {
       LoraConfig lora = LoraConfig.builder().rank(16).alpha(32).build();
       policy = keep(base.withLora(lora));
-      try (CausalLm adapter = base.withLora(lora)) {
-        value = keep(adapter.withScalarHead(1, device));
+      if (grpo) {
+        value = null;
+      } else {
+        try (CausalLm adapter = base.withLora(lora)) {
+          value = keep(adapter.withScalarHead(1, device));
+        }
       }
       reference = base;
     } else {
@@ -169,8 +206,8 @@ public class ScaleBenchmark {
       reference = null; // the trainer keeps a frozen copy
     }
     PpoConfig ppoConfig =
-        PpoConfig.builder()
-            .rolloutBatchSize(PROMPTS)
+        (grpo ? PpoConfig.grpo().samplesPerPrompt(GROUP) : PpoConfig.builder())
+            .rolloutBatchSize(grpo ? PROMPTS / GROUP : PROMPTS)
             .miniBatchSize(PROMPTS / 2)
             .ppoEpochs(EPOCHS)
             .sampling(SamplingConfig.builder().temperature(0.7).maxNewTokens(NEW_TOKENS).build())
@@ -188,7 +225,7 @@ public class ScaleBenchmark {
             new TrainingRun(List.of()));
     SplittableRandom random = new SplittableRandom(1);
     prompts = new ArrayList<>();
-    for (int i = 0; i < PROMPTS; i++) {
+    for (int i = 0; i < (grpo ? PROMPTS / GROUP : PROMPTS); i++) {
       prompts.add(random.ints(PROMPT_TOKENS, 0, config.vocabSize()).toArray());
     }
     matmulFlops = matmulFlops(device);
@@ -231,7 +268,7 @@ public class ScaleBenchmark {
     phases.updateSeconds = m.get("train_seconds");
     phases.peakRssGb = Memory.peakResidentMb() / 1024;
     phases.matmulGflops = matmulFlops / 1e9;
-    boolean lora = mode.equals("lora");
+    boolean lora = mode.startsWith("lora");
     phases.generateFraction = generateFlops() / phases.generateSeconds / matmulFlops;
     phases.scoreFraction = scoreFlops() / phases.scoreSeconds / matmulFlops;
     phases.updateFraction = updateFlops(lora) / phases.updateSeconds / matmulFlops;
@@ -275,13 +312,18 @@ public class ScaleBenchmark {
     return PROMPTS * (flops + NEW_TOKENS * headFlops());
   }
 
+  // The value model's passes only where there is one (PPO, not GRPO).
+  private double valueForward() {
+    return mode.equals("lora-grpo") ? 0 : sequenceForward(false);
+  }
+
   double scoreFlops() {
-    return 2 * sequenceForward(true) + sequenceForward(false);
+    return 2 * sequenceForward(true) + valueForward();
   }
 
   double updateFlops(boolean lora) {
     double passes = lora ? 2 : 3; // forward + backward
-    return EPOCHS * passes * (sequenceForward(true) + sequenceForward(false));
+    return EPOCHS * passes * (sequenceForward(true) + valueForward());
   }
 
   // The best of five 2048³ products, FLOP/s.

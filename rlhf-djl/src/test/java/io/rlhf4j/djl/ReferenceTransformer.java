@@ -20,6 +20,8 @@ public final class ReferenceTransformer {
   private final double[] inverseFrequencies; // null: theta^(-2i/hd)
   private int slidingWindow; // 0: every earlier token is seen
   private java.util.Set<Integer> noRope = java.util.Set.of(); // layers without RoPE
+  private int rotaryDim; // 0: every dim of a head
+  private double attentionFactor = 1; // LongRoPE multiplies cos and sin by it
 
   /**
    * @param weights canonical tensor names (see ParameterLayout)
@@ -57,6 +59,21 @@ public final class ReferenceTransformer {
   /** Layers whose attention skips RoPE (SmolLM3's no_rope_layers entries that are 0). */
   public ReferenceTransformer withoutRope(java.util.Set<Integer> layers) {
     this.noRope = layers;
+    return this;
+  }
+
+  /**
+   * RoPE on each head's first {@code dims} dims only, the rest passed through (transformers'
+   * partial_rotary_factor: q_rot = q[..., :dims], q_pass = q[..., dims:]); frequencies over dims.
+   */
+  public ReferenceTransformer partialRotary(int dims) {
+    this.rotaryDim = dims;
+    return this;
+  }
+
+  /** Cosines and sines multiplied by {@code factor} (LongRoPE's attention factor). */
+  public ReferenceTransformer ropeAttentionFactor(double factor) {
+    this.attentionFactor = factor;
     return this;
   }
 
@@ -186,16 +203,17 @@ public final class ReferenceTransformer {
   }
 
   private void rope(double[] x, int heads, int hd, int position) {
+    int r = rotaryDim > 0 ? rotaryDim : hd;
     for (int head = 0; head < heads; head++) {
-      for (int i = 0; i < hd / 2; i++) {
+      for (int i = 0; i < r / 2; i++) {
         double freq =
             inverseFrequencies != null
                 ? inverseFrequencies[i]
-                : 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / hd);
-        double cos = Math.cos(position * freq);
-        double sin = Math.sin(position * freq);
+                : 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / r);
+        double cos = Math.cos(position * freq) * attentionFactor;
+        double sin = Math.sin(position * freq) * attentionFactor;
         int a = head * hd + (interleavedRope ? 2 * i : i);
-        int b = head * hd + (interleavedRope ? 2 * i + 1 : i + hd / 2);
+        int b = head * hd + (interleavedRope ? 2 * i + 1 : i + r / 2);
         double x0 = x[a];
         double x1 = x[b];
         x[a] = x0 * cos - x1 * sin;

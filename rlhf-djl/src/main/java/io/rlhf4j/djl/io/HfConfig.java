@@ -35,13 +35,15 @@ public final class HfConfig {
                 "SmolLM3ForCausalLM",
                 "Phi3ForCausalLM" ->
             llama(f, architecture);
+        case "Gemma2ForCausalLM", "Gemma3ForCausalLM" -> gemma(f, architecture);
         default ->
             throw new ModelFormatException(
                 file,
                 "unknown architecture '"
                     + architecture
                     + "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,"
-                    + " Qwen3ForCausalLM, SmolLM3ForCausalLM, Phi3ForCausalLM, GPT2LMHeadModel)");
+                    + " Qwen3ForCausalLM, SmolLM3ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM,"
+                    + " Gemma3ForCausalLM, GPT2LMHeadModel)");
       };
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file, "inconsistent config: " + e.getMessage(), e);
@@ -61,6 +63,8 @@ public final class HfConfig {
       case "qwen3" -> "Qwen3ForCausalLM";
       case "smollm3" -> "SmolLM3ForCausalLM";
       case "phi3" -> "Phi3ForCausalLM";
+      case "gemma2" -> "Gemma2ForCausalLM";
+      case "gemma3_text" -> "Gemma3ForCausalLM";
       case "gpt2" -> "GPT2LMHeadModel";
       default -> type.isEmpty() ? "(none given)" : type;
     };
@@ -102,9 +106,11 @@ public final class HfConfig {
         && f.optBool("use_sliding_window", false)) {
       throw f.unsupported("use_sliding_window", "true (windowed layers from max_window_layers)");
     }
-    if (f.optDouble("partial_rotary_factor", 1.0) != 1.0) {
-      throw f.unsupported("partial_rotary_factor", "RoPE on part of each head (Phi-4-mini's)");
+    double rotary = f.optDouble("partial_rotary_factor", 1.0);
+    if (!(rotary > 0 && rotary <= 1)) {
+      throw f.unsupported("partial_rotary_factor", rotary + " (must be in (0, 1])");
     }
+    b.rotaryFraction(rotary);
     rope(f, b);
     return b.modelType(type)
         .vocabSize(f.positive("vocab_size"))
@@ -158,6 +164,7 @@ public final class HfConfig {
     String type = named instanceof String t ? t : "default";
     switch (type) {
       case "default" -> {}
+      case "longrope", "su" -> b.ropeScaling(longrope(f, key, p));
       case "linear" -> b.ropeScaling(RopeScaling.linear(f.number(key, p, "factor")));
       case "llama3" ->
           b.ropeScaling(
@@ -168,8 +175,143 @@ public final class HfConfig {
                   (int) f.number(key, p, "original_max_position_embeddings")));
       default ->
           throw f.unsupported(
-              key, "RoPE type '" + type + "' (implemented: default, linear, llama3)");
+              key, "RoPE type '" + type + "' (implemented: default, linear, llama3, longrope)");
     }
+  }
+
+  /**
+   * Phi-3's LongRoPE ({@code su} in its first configs): one short and one long factor per rotated
+   * frequency, the original context from the top level (Phi-3.5, Phi-4-mini) or the map.
+   */
+  private static RopeScaling longrope(Fields f, String key, Map<?, ?> p) {
+    int max = f.optPositive("max_position_embeddings", 2048);
+    int original =
+        f.json.get("original_max_position_embeddings") != null
+            ? f.positive("original_max_position_embeddings")
+            : (int) f.number(key, p, "original_max_position_embeddings");
+    int heads = f.positive("num_attention_heads");
+    int headDim = f.optPositive("head_dim", f.positive("hidden_size") / heads);
+    int rotated = (int) (headDim * f.optDouble("partial_rotary_factor", 1.0));
+    List<Double> shortFactor = f.numbers(key, p, "short_factor", rotated / 2);
+    List<Double> longFactor = f.numbers(key, p, "long_factor", rotated / 2);
+    double attention =
+        p.get("attention_factor") == null || p.get("attention_factor") == Json.NULL
+            ? Double.NaN
+            : f.number(key, p, "attention_factor");
+    return RopeScaling.longrope(shortFactor, longFactor, original, max, attention);
+  }
+
+  /**
+   * Gemma 2 and Gemma 3 text models ({@code modeling_gemma2.py}, {@code modeling_gemma3.py}): local
+   * (sliding-window) and global layers, from {@code layer_types} or, in older configs, Gemma 2's
+   * alternation and Gemma 3's {@code sliding_window_pattern}; Gemma 3's local layers have their own
+   * unscaled RoPE base. Defaults are transformers' for fields a config leaves out.
+   */
+  private static ModelConfig gemma(Fields f, String architecture) {
+    boolean three = architecture.equals("Gemma3ForCausalLM");
+    String act = f.optString("hidden_activation", "gelu_pytorch_tanh");
+    if (!act.equals("gelu_pytorch_tanh")) {
+      throw f.unsupported("hidden_activation", "'" + act + "' (only gelu_pytorch_tanh)");
+    }
+    if (f.optBool("attention_bias", false)) {
+      throw f.unsupported("attention_bias", "biased Gemma attention projections");
+    }
+    if (f.optBool("use_bidirectional_attention", false)) {
+      throw f.unsupported("use_bidirectional_attention", "true (an embedding model)");
+    }
+    int heads = f.positive("num_attention_heads");
+    int layers = f.positive("num_hidden_layers");
+    ModelConfig.Builder b = ModelConfig.gemma().modelType(three ? "gemma3_text" : "gemma2");
+    int window = f.optPositive("sliding_window", 4096);
+    List<Integer> global = new java.util.ArrayList<>();
+    if (f.json.get("layer_types") instanceof List<?> types) {
+      if (types.size() != layers) {
+        throw f.unsupported("layer_types", types.size() + " entries for " + layers + " layers");
+      }
+      for (int i = 0; i < layers; i++) {
+        Object t = types.get(i);
+        if ("full_attention".equals(t)) {
+          global.add(i);
+        } else if (!"sliding_attention".equals(t)) {
+          throw f.unsupported("layer_types", "entry " + i + " is '" + t + "'");
+        }
+      }
+    } else {
+      // transformers before layer_types: Gemma 2 windows the even layers; Gemma 3 makes every
+      // pattern-th layer global.
+      int pattern =
+          !three
+              ? 2
+              : f.json.containsKey("_sliding_window_pattern")
+                  ? f.positive("_sliding_window_pattern")
+                  : f.optPositive("sliding_window_pattern", 6);
+      for (int i = 0; i < layers; i++) {
+        if ((i + 1) % pattern == 0) {
+          global.add(i);
+        }
+      }
+    }
+    b.slidingWindow(window).globalLayers(global);
+    Fields ropeFields = f;
+    if (f.json.get("rope_parameters") instanceof Map<?, ?> rp
+        && rp.get("full_attention") instanceof Map<?, ?> full) {
+      // transformers 5: RoPE per layer type; the local one must be plain.
+      Map<String, Object> json = new LinkedHashMap<>(f.json);
+      json.put("rope_parameters", full);
+      ropeFields = new Fields(f.file, json);
+      if (rp.get("sliding_attention") instanceof Map<?, ?> sliding) {
+        Object type = sliding.get("rope_type");
+        if (type != null && !"default".equals(type)) {
+          throw f.unsupported(
+              "rope_parameters", "sliding_attention RoPE type '" + type + "' (only default)");
+        }
+        b.localRopeTheta(f.number("rope_parameters.sliding_attention", sliding, "rope_theta"));
+      }
+    } else if (three) {
+      b.localRopeTheta(f.optDouble("rope_local_base_freq", 10000));
+    }
+    if (three
+        && !ropeFields.json.containsKey("rope_theta")
+        && !(ropeFields.json.get("rope_parameters") instanceof Map<?, ?>)) {
+      rope(withTheta(ropeFields, 1_000_000), b); // Gemma3TextConfig's default base
+    } else {
+      rope(ropeFields, b);
+    }
+    return b.vocabSize(f.positive("vocab_size"))
+        .hiddenSize(f.positive("hidden_size"))
+        .intermediateSize(f.positive("intermediate_size"))
+        .numLayers(layers)
+        .numHeads(heads)
+        .numKvHeads(f.optPositive("num_key_value_heads", heads))
+        .headDim(f.optPositive("head_dim", 256))
+        .maxPositions(f.optPositive("max_position_embeddings", three ? 131072 : 8192))
+        .normEps(f.optDouble("rms_norm_eps", 1e-6))
+        .tieEmbeddings(f.optBool("tie_word_embeddings", true))
+        .qkNorm(three)
+        .queryPreAttnScalar(f.optDouble("query_pre_attn_scalar", 256))
+        .attnSoftcap(softcap(f, "attn_logit_softcapping", three ? 0 : 50))
+        .finalSoftcap(softcap(f, "final_logit_softcapping", three ? 0 : 30))
+        .bosTokenId(f.optTokenId("bos_token_id"))
+        .eosTokenId(f.optTokenId("eos_token_id"))
+        .build();
+  }
+
+  private static Fields withTheta(Fields f, double theta) {
+    Map<String, Object> json = new LinkedHashMap<>(f.json);
+    json.put("rope_theta", theta);
+    return new Fields(f.file, json);
+  }
+
+  // A soft cap: absent means the family's default, null means none (0).
+  private static double softcap(Fields f, String key, double fallback) {
+    if (!f.json.containsKey(key)) {
+      return fallback;
+    }
+    double v = f.optDouble(key, 0);
+    if (v < 0) {
+      throw f.unsupported(key, v + " (must be positive)");
+    }
+    return v;
   }
 
   /**
@@ -280,6 +422,8 @@ public final class HfConfig {
     } else {
       String arch =
           switch (c.modelType()) {
+            case "gemma2" -> "Gemma2ForCausalLM";
+            case "gemma3_text" -> "Gemma3ForCausalLM";
             case "mistral" -> "MistralForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
             case "qwen3" -> "Qwen3ForCausalLM";
@@ -304,7 +448,14 @@ public final class HfConfig {
         RopeScaling r = c.ropeScaling();
         Map<String, Object> scaling = new LinkedHashMap<>();
         scaling.put("rope_type", r.type());
-        scaling.put("factor", r.factor());
+        if (r.type().equals("longrope")) {
+          scaling.put("short_factor", r.shortFactor());
+          scaling.put("long_factor", r.longFactor());
+          scaling.put("attention_factor", r.attentionFactor());
+          m.put("original_max_position_embeddings", r.originalMaxPositions());
+        } else {
+          scaling.put("factor", r.factor());
+        }
         if (r.type().equals("llama3")) {
           scaling.put("low_freq_factor", r.lowFreqFactor());
           scaling.put("high_freq_factor", r.highFreqFactor());
@@ -312,7 +463,27 @@ public final class HfConfig {
         }
         m.put("rope_scaling", scaling);
       }
-      m.put("hidden_act", "silu");
+      if (c.rotaryFraction() != 1) {
+        m.put("partial_rotary_factor", c.rotaryFraction());
+      }
+      if (c.family() == ModelConfig.Family.GEMMA) {
+        m.put("hidden_activation", "gelu_pytorch_tanh");
+        m.put("sliding_window", c.slidingWindow());
+        List<String> types = new java.util.ArrayList<>();
+        for (int i = 0; i < c.numLayers(); i++) {
+          types.add(c.windowed(i) ? "sliding_attention" : "full_attention");
+        }
+        m.put("layer_types", types);
+        m.put("query_pre_attn_scalar", c.queryPreAttnScalar());
+        m.put("attn_logit_softcapping", c.attnSoftcap() > 0 ? c.attnSoftcap() : null);
+        m.put("final_logit_softcapping", c.finalSoftcap() > 0 ? c.finalSoftcap() : null);
+        if (c.localRopeTheta() > 0) {
+          m.put("rope_local_base_freq", c.localRopeTheta());
+        }
+        m.put("attention_bias", false);
+      } else {
+        m.put("hidden_act", "silu");
+      }
       m.put("tie_word_embeddings", c.tieEmbeddings());
       m.put("attention_dropout", 0.0);
       if (c.modelType().equals("mistral") || c.modelType().equals("phi3")) {
@@ -446,6 +617,23 @@ public final class HfConfig {
             file, "field '" + key + "." + field + "': expected a finite number");
       }
       return n.doubleValue();
+    }
+
+    // A list of `size` positive numbers inside the map at `key`, e.g. rope_scaling.short_factor.
+    List<Double> numbers(String key, Map<?, ?> map, String field, int size) {
+      if (!(map.get(field) instanceof List<?> list) || list.size() != size) {
+        throw new ModelFormatException(
+            file, "field '" + key + "." + field + "': expected a list of " + size + " numbers");
+      }
+      List<Double> out = new java.util.ArrayList<>();
+      for (Object v : list) {
+        if (!(v instanceof Number n) || !(n.doubleValue() > 0) || n.doubleValue() > 1e9) {
+          throw new ModelFormatException(
+              file, "field '" + key + "." + field + "': " + v + " is not a positive number");
+        }
+        out.add(n.doubleValue());
+      }
+      return out;
     }
 
     ModelFormatException unsupported(String key, String what) {

@@ -106,7 +106,7 @@ public final class HfWeights {
       } else if (c.modelType().equals("phi3") && phi3Fused(e.getKey(), canonical, out)) {
         continue;
       } else {
-        out.put(llamaName(e.getKey()), e.getValue());
+        out.put(llamaName(e.getKey(), gemma(c)), e.getValue());
       }
     }
     return out;
@@ -131,7 +131,7 @@ public final class HfWeights {
         // embedding and never reads it, and so does rlhf4j.
         continue;
       }
-      out.put(canonicalLlamaName(name, source), e.getValue());
+      out.put(canonicalLlamaName(name, source, gemma(c)), e.getValue());
     }
     return out;
   }
@@ -160,7 +160,13 @@ public final class HfWeights {
     return true;
   }
 
-  private static String canonicalLlamaName(String hf, Path source) {
+  // Gemma's post_attention_layernorm normalises the attention's output; Llama's (the same name)
+  // normalises the MLP's input.
+  private static boolean gemma(ModelConfig c) {
+    return c.family() == ModelConfig.Family.GEMMA;
+  }
+
+  private static String canonicalLlamaName(String hf, Path source, boolean gemma) {
     if (hf.equals("model.embed_tokens.weight")) {
       return "embed.weight";
     } else if (hf.equals("model.norm.weight")) {
@@ -175,7 +181,10 @@ public final class HfWeights {
       String mapped =
           switch (part) {
             case "input_layernorm.weight" -> "attn_norm.weight";
-            case "post_attention_layernorm.weight" -> "mlp_norm.weight";
+            case "post_attention_layernorm.weight" ->
+                gemma ? "attn_post_norm.weight" : "mlp_norm.weight";
+            case "pre_feedforward_layernorm.weight" -> gemma ? "mlp_norm.weight" : null;
+            case "post_feedforward_layernorm.weight" -> gemma ? "mlp_post_norm.weight" : null;
             case "self_attn.q_proj.weight" -> "attn.q.weight";
             case "self_attn.q_proj.bias" -> "attn.q.bias";
             case "self_attn.k_proj.weight" -> "attn.k.weight";
@@ -229,7 +238,7 @@ public final class HfWeights {
     return true;
   }
 
-  private static String llamaName(String canonical) {
+  private static String llamaName(String canonical, boolean gemma) {
     if (canonical.equals("embed.weight")) {
       return "model.embed_tokens.weight";
     } else if (canonical.equals("norm.weight")) {
@@ -242,7 +251,10 @@ public final class HfWeights {
     String part =
         switch (rest.substring(dot + 1)) {
           case "attn_norm.weight" -> "input_layernorm.weight";
-          case "mlp_norm.weight" -> "post_attention_layernorm.weight";
+          case "mlp_norm.weight" ->
+              gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight";
+          case "attn_post_norm.weight" -> "post_attention_layernorm.weight";
+          case "mlp_post_norm.weight" -> "post_feedforward_layernorm.weight";
           case "mlp.gate.weight" -> "mlp.gate_proj.weight";
           case "mlp.up.weight" -> "mlp.up_proj.weight";
           case "mlp.down.weight" -> "mlp.down_proj.weight";

@@ -6,8 +6,9 @@ import ai.djl.ndarray.NDManager;
 
 /**
  * One layer's causal self-attention: softmax(q kᵀ / √hd + bias) v with grouped-query heads, q and k
- * rotated by RoPE (unless the layer has none) and, for Qwen3, each head's q and k RMS-normalised
- * first.
+ * rotated by RoPE (unless the layer has none) and, for Qwen3 and Gemma 3, each head's q and k
+ * RMS-normalised first; a windowed layer sees only the last {@code sliding_window} keys; Gemma 2
+ * soft-caps the scores.
  */
 final class Attention {
   private final ModelConfig config;
@@ -16,6 +17,8 @@ final class Attention {
   private final LayerWeights w;
   private final Projector projector;
   private final Rope rope; // null: no RoPE in this layer (GPT-2, SmolLM3's NoPE layers)
+  private final boolean local; // windowed: the sliding-window mask and, if any, the local RoPE
+  private final boolean offsetNorms; // Gemma's q/k norms store their weights as offsets from 1
 
   Attention(ModelConfig config, int layer, LayerWeights w, Projector projector, Rope rope) {
     this.config = config;
@@ -24,6 +27,8 @@ final class Attention {
     this.w = w;
     this.projector = projector;
     this.rope = rope;
+    this.local = config.windowed(layer);
+    this.offsetNorms = config.family() == ModelConfig.Family.GEMMA;
   }
 
   /** The attention output for normalised inputs {@code h} [B, T, D]. */
@@ -50,16 +55,17 @@ final class Attention {
     }
     q = q.reshape(b, t, heads, hd);
     k = k.reshape(b, t, kvHeads, hd);
-    if (w.qNorm() != null) { // Qwen3: each head's q and k RMS-normalised, before RoPE
-      q = Norm.apply(q, w.qNorm(), null, pass.eps());
-      k = Norm.apply(k, w.kNorm(), null, pass.eps());
+    if (w.qNorm() != null) { // Qwen3, Gemma 3: each head's q and k RMS-normalised, before RoPE
+      q = Norm.rms(q, w.qNorm(), pass.eps(), offsetNorms);
+      k = Norm.rms(k, w.kNorm(), pass.eps(), offsetNorms);
     }
     q = q.transpose(0, 2, 1, 3);
     k = k.transpose(0, 2, 1, 3);
     v = v.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
     if (rope != null) {
-      q = rope.rotate(q, pass.angles());
-      k = rope.rotate(k, pass.angles());
+      Rope.Angles angles = local && pass.localAngles() != null ? pass.localAngles() : pass.angles();
+      q = rope.rotate(q, angles);
+      k = rope.rotate(k, angles);
     }
     if (pass.cache() != null) {
       NDArray[] kv = pass.cache().write(layer, k, v, step);
@@ -71,9 +77,12 @@ final class Attention {
     NDArray scores =
         q.reshape(b, kvHeads, rep * t, hd)
             .matMul(Scopes.into(k.transpose(0, 1, 3, 2), step))
-            .mul(pass.scale())
-            .reshape(b, kvHeads, rep, t, s)
-            .add(pass.bias());
+            .mul(pass.scale());
+    if (config.attnSoftcap() > 0) { // Gemma 2: cap·tanh(score/cap), before the mask
+      NDArray cap = Scalars.of(scores, config.attnSoftcap());
+      scores = scores.div(cap).tanh().mul(cap);
+    }
+    scores = scores.reshape(b, kvHeads, rep, t, s).add(local ? pass.windowedBias() : pass.bias());
     NDArray y =
         scores
             .softmax(-1)

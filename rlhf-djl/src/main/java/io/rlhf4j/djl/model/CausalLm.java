@@ -58,6 +58,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
   private final Map<String, Parameter> params = new LinkedHashMap<>();
   private final List<DecoderLayer> layers = new ArrayList<>();
   private final Rope rope; // null without RoPE (GPT-2)
+  private final Rope localRope; // the windowed layers' own RoPE (Gemma 3), else null
 
   private CausalLm(ModelConfig config, Device device, Arrays0 arrays) {
     this.config = config;
@@ -67,6 +68,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     try {
       register(arrays.make(manager));
       this.rope = config.family() == ModelConfig.Family.GPT2 ? null : Rope.of(config, manager);
+      this.localRope = Rope.local(config, manager);
       Projector plain = new Projector(Map.of(), null, this::array);
       for (int i = 0; i < config.numLayers(); i++) {
         layers.add(new DecoderLayer(config, i, LayerWeights.of(this::array, i), plain, rope));
@@ -85,6 +87,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     this.base = base;
     this.lora = lora;
     this.rope = base.rope;
+    this.localRope = base.localRope;
     for (LoraLayout.Module m : modules) {
       adapted.put(m.name(), m);
     }
@@ -241,20 +244,24 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     Random random = new Random(seed);
     Map<String, TensorData> tensors = new LinkedHashMap<>();
     ParameterLayout.of(config)
-        .forEach((name, shape) -> tensors.put(name, new Initialised(name, shape, random)));
+        .forEach(
+            (name, shape) ->
+                tensors.put(name, new Initialised(name, shape, random, normOffsets(config))));
     return new CausalLm(config, device, streamed(tensors));
   }
 
   // A tensor drawn when filled, from the stream shared by the whole model: loading fills tensors
   // once each in layout order, so the values are those of drawing them in that order, and no
   // model-sized array is ever on the heap.
-  private record Initialised(String name, long[] shape, Random random) implements TensorData {
+  // Norm weights are 1, stored as 0 where the family stores offsets from 1 (Gemma).
+  private record Initialised(String name, long[] shape, Random random, boolean offsetNorms)
+      implements TensorData {
     @Override
     public void fill(FloatBuffer out) {
       long n = size();
       for (long i = 0; i < n; i++) {
         if (name.endsWith("norm.weight")) {
-          out.put(1f);
+          out.put(offsetNorms ? 0f : 1f);
         } else if (name.endsWith(".bias")) {
           out.put(0f);
         } else {
@@ -601,10 +608,17 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
             .sub(1)
             .clip(0, Integer.MAX_VALUE)
             .toType(DataType.INT64, false);
-    NDArray bias = attentionBias(step, keyValid, past, t, config.slidingWindow());
+    // Gemma windows only its local layers; Mistral every layer.
+    int window = config.slidingWindow();
+    boolean anyFull = window == 0 || !config.globalLayers().isEmpty();
+    NDArray bias = anyFull ? attentionBias(step, keyValid, past, t, 0) : null;
+    NDArray windowedBias = window > 0 ? attentionBias(step, keyValid, past, t, window) : null;
 
     NDArray x = embed(tokens, array("embed.weight"));
     NDArray eps = Scalars.of(x, config.normEps());
+    if (normOffsets(config)) { // Gemma scales its embeddings by √d
+      x = x.mul(Scalars.of(x, (float) Math.sqrt(config.hiddenSize())));
+    }
     Rope.Angles angles = null;
     if (rope == null) {
       x = x.add(embed(positions, array("pos_embed.weight")));
@@ -614,9 +628,11 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     ForwardPass pass =
         new ForwardPass(
             eps,
-            Scalars.of(x, 1.0 / Math.sqrt(config.headDim())),
+            Scalars.of(x, config.attentionScale()),
             angles,
+            localRope == null ? null : localRope.angles(positions),
             bias,
+            windowedBias,
             cache,
             adapterDropout);
     for (DecoderLayer layer : layers) {
@@ -631,13 +647,24 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     if (cache != null) {
       cache.advance(t);
     }
-    return Norm.apply(x, array("norm.weight"), array("norm.bias"), eps);
+    return normOffsets(config)
+        ? Norm.offset(x, array("norm.weight"), eps)
+        : Norm.apply(x, array("norm.weight"), array("norm.bias"), eps);
+  }
+
+  private static boolean normOffsets(ModelConfig c) {
+    return c.family() == ModelConfig.Family.GEMMA;
   }
 
   /** Next-token logits [B, T, V] from hidden states. */
   public NDArray logits(NDArray hidden) {
     NDArray head = config.tieEmbeddings() ? array("embed.weight") : array("lm_head.weight");
-    return Projector.linear(hidden, head, null);
+    NDArray logits = Projector.linear(hidden, head, null);
+    if (config.finalSoftcap() > 0) { // Gemma 2: cap·tanh(logit/cap)
+      NDArray cap = Scalars.of(logits, config.finalSoftcap());
+      logits = logits.div(cap).tanh().mul(cap);
+    }
+    return logits;
   }
 
   /**

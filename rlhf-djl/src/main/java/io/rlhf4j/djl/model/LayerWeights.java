@@ -5,7 +5,8 @@ import java.util.function.Function;
 
 /**
  * One decoder layer's weight arrays under their canonical names ({@link ParameterLayout}); an array
- * a family does not have (biases, the gate, the per-head norms) is null.
+ * a family does not have (biases, the gate, the per-head norms, Gemma's norms after attention and
+ * MLP) is null.
  */
 record LayerWeights(
     NDArray attnNormW,
@@ -22,6 +23,8 @@ record LayerWeights(
     NDArray ob,
     NDArray mlpNormW,
     NDArray mlpNormB,
+    NDArray attnPostNorm,
+    NDArray mlpPostNorm,
     NDArray gate,
     NDArray up,
     NDArray upB,
@@ -46,6 +49,8 @@ record LayerWeights(
         arrays.apply(p + "attn.o.bias"),
         arrays.apply(p + "mlp_norm.weight"),
         arrays.apply(p + "mlp_norm.bias"),
+        arrays.apply(p + "attn_post_norm.weight"),
+        arrays.apply(p + "mlp_post_norm.weight"),
         arrays.apply(p + "mlp.gate.weight"),
         arrays.apply(p + "mlp.up.weight"),
         arrays.apply(p + "mlp.up.bias"),

@@ -3,15 +3,20 @@ package io.rlhf4j.djl.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
-/** One layer's feed-forward block: Llama's down(silu(gate h) ⊙ up h), GPT-2's down(gelu(up h)). */
+/**
+ * One layer's feed-forward block: Llama's down(silu(gate h) ⊙ up h), Gemma's down(gelu(gate h) ⊙ up
+ * h), GPT-2's down(gelu(up h)), the GELUs in their tanh form.
+ */
 final class Mlp {
   private final boolean gated;
+  private final boolean geluGate;
   private final String prefix;
   private final LayerWeights w;
   private final Projector projector;
 
   Mlp(ModelConfig config, int layer, LayerWeights w, Projector projector) {
     this.gated = config.family() != ModelConfig.Family.GPT2;
+    this.geluGate = config.family() == ModelConfig.Family.GEMMA;
     this.prefix = "layers." + layer + ".mlp.";
     this.w = w;
     this.projector = projector;
@@ -31,7 +36,7 @@ final class Mlp {
       gate = gate.add(parts.get(0));
       up = up.add(parts.get(1));
     }
-    NDArray hiddenAct = gate.mul(gate.getNDArrayInternal().sigmoid());
+    NDArray hiddenAct = geluGate ? geluTanh(gate) : gate.mul(gate.getNDArrayInternal().sigmoid());
     return projector.project(hiddenAct.mul(up), w.down(), null, prefix + "down", dropout);
   }
 

@@ -29,6 +29,16 @@ import java.util.List;
  * @param slidingWindow attention over the last this many tokens only (Mistral), 0 for all
  * @param qkNorm whether each head's queries and keys are RMS-normalised before RoPE (Qwen3)
  * @param noRopeLayers the layers whose attention has no RoPE at all (SmolLM3's NoPE layers)
+ * @param globalLayers the layers that attend to everything although {@code slidingWindow} is set
+ *     (Gemma's global layers between its local ones); empty: the window applies to every layer
+ * @param localRopeTheta RoPE base of the windowed layers, unscaled (Gemma 3's {@code
+ *     rope_local_base_freq}); 0: they use the global RoPE
+ * @param queryPreAttnScalar attention scores are scaled by this^(−1/2) (Gemma's {@code
+ *     query_pre_attn_scalar}); 0: by headDim^(−1/2)
+ * @param attnSoftcap attention scores become cap·tanh(score/cap) before the mask (Gemma 2); 0: none
+ * @param finalSoftcap logits become cap·tanh(logit/cap) (Gemma 2); 0: none
+ * @param rotaryFraction the share of each head's dims that RoPE rotates (Phi-4-mini's {@code
+ *     partial_rotary_factor}); 1: all
  */
 public record ModelConfig(
     Family family,
@@ -50,13 +60,24 @@ public record ModelConfig(
     RopeScaling ropeScaling,
     int slidingWindow,
     boolean qkNorm,
-    List<Integer> noRopeLayers)
+    List<Integer> noRopeLayers,
+    List<Integer> globalLayers,
+    double localRopeTheta,
+    double queryPreAttnScalar,
+    double attnSoftcap,
+    double finalSoftcap,
+    double rotaryFraction)
     implements java.io.Serializable {
 
-  /** The two block designs rlhf4j implements. */
+  /** The block designs rlhf4j implements. */
   public enum Family {
-    /** Llama, Mistral, Qwen2, Qwen3, TinyLlama, SmolLM, llama2.c. */
+    /** Llama, Mistral, Qwen2, Qwen3, Phi-3, TinyLlama, SmolLM, llama2.c. */
     LLAMA,
+    /**
+     * Gemma 2 and 3: as Llama, with RMSNorm weights stored as offsets from 1, embeddings scaled by
+     * √d, a tanh-GELU gate, and norms after attention and after the MLP as well as before.
+     */
+    GEMMA,
     /** GPT-2. */
     GPT2
   }
@@ -89,6 +110,30 @@ public record ModelConfig(
     for (int layer : noRopeLayers) {
       checkArgument(layer >= 0 && layer < numLayers, "noRopeLayers: no layer %s", layer);
     }
+    globalLayers = List.copyOf(checkNotNull(globalLayers, "globalLayers"));
+    for (int layer : globalLayers) {
+      checkArgument(layer >= 0 && layer < numLayers, "globalLayers: no layer %s", layer);
+    }
+    checkArgument(localRopeTheta >= 0, "localRopeTheta must be >= 0: %s", localRopeTheta);
+    checkArgument(queryPreAttnScalar >= 0, "queryPreAttnScalar must be >= 0");
+    checkArgument(attnSoftcap >= 0 && finalSoftcap >= 0, "softcaps must be >= 0");
+    checkArgument(rotaryFraction > 0 && rotaryFraction <= 1, "rotaryFraction must be in (0, 1]");
+    checkArgument(rotaryDim() % 2 == 0, "the rotary dims (%s) must be even", rotaryDim());
+  }
+
+  /** Whether layer {@code i} attends through the sliding window. */
+  public boolean windowed(int layer) {
+    return slidingWindow > 0 && !globalLayers.contains(layer);
+  }
+
+  /** How many of each head's dims RoPE rotates: headDim × rotaryFraction. */
+  public int rotaryDim() {
+    return (int) (headDim * rotaryFraction);
+  }
+
+  /** The factor attention scores are multiplied by. */
+  public double attentionScale() {
+    return 1 / Math.sqrt(queryPreAttnScalar > 0 ? queryPreAttnScalar : headDim);
   }
 
   /** Query width, numHeads × headDim. */
@@ -104,6 +149,11 @@ public record ModelConfig(
   /** A builder for a Llama-family config, defaults as Hugging Face's LlamaConfig. */
   public static Builder llama() {
     return new Builder(Family.LLAMA, "llama");
+  }
+
+  /** A builder for a Gemma 2 / 3 config: tied embeddings, head_dim 256 unless set. */
+  public static Builder gemma() {
+    return new Builder(Family.GEMMA, "gemma2").tieEmbeddings(true);
   }
 
   /** A builder for a GPT-2 config, defaults as Hugging Face's GPT2Config. */
@@ -129,6 +179,12 @@ public record ModelConfig(
     private int slidingWindow;
     private boolean qkNorm;
     private List<Integer> noRopeLayers = List.of();
+    private List<Integer> globalLayers = List.of();
+    private double localRopeTheta;
+    private double queryPreAttnScalar;
+    private double attnSoftcap;
+    private double finalSoftcap;
+    private double rotaryFraction = 1;
     private boolean tieEmbeddings;
     private boolean qkvBias;
     private int bosTokenId = -1;
@@ -241,6 +297,42 @@ public record ModelConfig(
       return this;
     }
 
+    /** See {@link ModelConfig#globalLayers()}. */
+    public Builder globalLayers(List<Integer> v) {
+      globalLayers = v;
+      return this;
+    }
+
+    /** See {@link ModelConfig#localRopeTheta()}; 0 for none. */
+    public Builder localRopeTheta(double v) {
+      localRopeTheta = v;
+      return this;
+    }
+
+    /** See {@link ModelConfig#queryPreAttnScalar()}; 0 for headDim. */
+    public Builder queryPreAttnScalar(double v) {
+      queryPreAttnScalar = v;
+      return this;
+    }
+
+    /** See {@link ModelConfig#attnSoftcap()}; 0 for none. */
+    public Builder attnSoftcap(double v) {
+      attnSoftcap = v;
+      return this;
+    }
+
+    /** See {@link ModelConfig#finalSoftcap()}; 0 for none. */
+    public Builder finalSoftcap(double v) {
+      finalSoftcap = v;
+      return this;
+    }
+
+    /** See {@link ModelConfig#rotaryFraction()}; 1 for every dim. */
+    public Builder rotaryFraction(double v) {
+      rotaryFraction = v;
+      return this;
+    }
+
     /** See {@link ModelConfig#bosTokenId()}. */
     public Builder bosTokenId(int v) {
       bosTokenId = v;
@@ -276,7 +368,13 @@ public record ModelConfig(
           ropeScaling,
           slidingWindow,
           qkNorm,
-          noRopeLayers);
+          noRopeLayers,
+          globalLayers,
+          localRopeTheta,
+          queryPreAttnScalar,
+          attnSoftcap,
+          finalSoftcap,
+          rotaryFraction);
     }
   }
 }

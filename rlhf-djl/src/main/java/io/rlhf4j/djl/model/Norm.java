@@ -2,7 +2,7 @@ package io.rlhf4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
 
-/** The normalisations over the last axis: RMSNorm (Llama family) and LayerNorm (GPT-2). */
+/** The normalisations over the last axis: RMSNorm (Llama, Gemma) and LayerNorm (GPT-2). */
 final class Norm {
   private Norm() {}
 
@@ -12,11 +12,27 @@ final class Norm {
    */
   static NDArray apply(NDArray x, NDArray weight, NDArray bias, NDArray eps) {
     if (bias == null) {
-      NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
-      return x.div(rms).mul(weight);
+      return rms(x, eps).mul(weight);
     }
     NDArray centred = x.sub(x.mean(new int[] {-1}, true));
     NDArray std = centred.square().mean(new int[] {-1}, true).add(eps).sqrt();
     return centred.div(std).mul(weight).add(bias);
+  }
+
+  /**
+   * Gemma's RMSNorm, whose weight is stored as an offset from 1: x / sqrt(mean(x²) + ε) · (1 + w).
+   * Gemma checkpoints and their zero-initialised norms rely on the offset.
+   */
+  static NDArray offset(NDArray x, NDArray weight, NDArray eps) {
+    return rms(x, eps).mul(weight.add(Scalars.of(x, 1)));
+  }
+
+  /** Either RMSNorm, as the family stores its weights. */
+  static NDArray rms(NDArray x, NDArray weight, NDArray eps, boolean offset) {
+    return offset ? offset(x, weight, eps) : apply(x, weight, null, eps);
+  }
+
+  private static NDArray rms(NDArray x, NDArray eps) {
+    return x.div(x.square().mean(new int[] {-1}, true).add(eps).sqrt());
   }
 }

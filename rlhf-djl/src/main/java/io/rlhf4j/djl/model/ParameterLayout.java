@@ -17,7 +17,9 @@ import java.util.Map;
  * layers.i.attn.q_norm.weight  [hd]          with qkNorm (Qwen3), as attn.k_norm.weight
  * layers.i.attn.v.weight       [KV·hd, D]    (+ .bias with qkvBias)
  * layers.i.attn.o.weight       [D, H·hd]     (+ .bias for GPT-2)
+ * layers.i.attn_post_norm.weight [D]         Gemma only (its post_attention_layernorm)
  * layers.i.mlp_norm.weight     [D]           (+ .bias for GPT-2)
+ * layers.i.mlp_post_norm.weight [D]          Gemma only
  * layers.i.mlp.gate.weight     [I, D]        Llama only
  * layers.i.mlp.up.weight       [I, D]        (+ .bias for GPT-2)
  * layers.i.mlp.down.weight     [D, I]        (+ .bias for GPT-2)
@@ -48,7 +50,13 @@ public final class ParameterLayout {
       }
       linear(m, p + "attn.v", c.kvDim(), d, c.qkvBias());
       linear(m, p + "attn.o", d, c.qDim(), gpt2);
+      if (c.family() == ModelConfig.Family.GEMMA) { // Gemma normalises both branches' outputs
+        norm(m, p + "attn_post_norm", d, false);
+      }
       norm(m, p + "mlp_norm", d, gpt2);
+      if (c.family() == ModelConfig.Family.GEMMA) {
+        norm(m, p + "mlp_post_norm", d, false);
+      }
       if (!gpt2) {
         linear(m, p + "mlp.gate", c.intermediateSize(), d, false);
       }

@@ -37,6 +37,7 @@ public final class ChatTemplate {
   private final String bosToken;
   private final String eosToken;
   private final LocalDate date; // null: today, when rendered
+  private final Map<String, Object> variables; // extra keyword arguments, e.g. enable_thinking
 
   /**
    * @param source the template text
@@ -49,14 +50,16 @@ public final class ChatTemplate {
     this.bosToken = checkNotNull(bosToken, "bosToken");
     this.eosToken = checkNotNull(eosToken, "eosToken");
     this.date = null;
+    this.variables = Map.of();
   }
 
-  private ChatTemplate(ChatTemplate t, LocalDate date) {
+  private ChatTemplate(ChatTemplate t, LocalDate date, Map<String, Object> variables) {
     this.source = t.source;
     this.runnable = t.runnable;
     this.bosToken = t.bosToken;
     this.eosToken = t.eosToken;
     this.date = date;
+    this.variables = Map.copyOf(variables);
   }
 
   /**
@@ -65,7 +68,18 @@ public final class ChatTemplate {
    * resumed tomorrow reads the prompts it started with.
    */
   public ChatTemplate withDate(LocalDate date) {
-    return new ChatTemplate(this, checkNotNull(date, "date"));
+    return new ChatTemplate(this, checkNotNull(date, "date"), variables);
+  }
+
+  /**
+   * This template with one more variable in scope, as {@code apply_chat_template(..., name=value)}
+   * passes its extra keyword arguments: {@code withVariable("enable_thinking", false)} switches
+   * Qwen3's thinking off (its generation prompt then ends in an empty {@code <think>} block).
+   */
+  public ChatTemplate withVariable(String name, Object value) {
+    Map<String, Object> more = new LinkedHashMap<>(variables);
+    more.put(checkNotNull(name, "name"), checkNotNull(value, "value"));
+    return new ChatTemplate(this, date, more);
   }
 
   /** The template text. */
@@ -112,7 +126,7 @@ public final class ChatTemplate {
       List<Map<String, Object>> messages,
       List<Map<String, Object>> tools,
       boolean addGenerationPrompt) {
-    Map<String, Object> context = new HashMap<>();
+    Map<String, Object> context = new HashMap<>(variables);
     context.put("messages", messages);
     if (!tools.isEmpty()) {
       context.put("tools", tools);
@@ -138,6 +152,7 @@ public final class ChatTemplate {
   private static final Pattern NOT_IS =
       Pattern.compile(
           "\\bnot\\s+([A-Za-z_][\\w.]*(?:\\[[^\\]]*\\][\\w.]*)*)\\s+is\\s+((?:not\\s+)?[A-Za-z_]\\w*)");
+  private static final Pattern REVERSED = Pattern.compile("([A-Za-z_][\\w.]*)\\[::-1\\]");
   private static final Pattern TAG = Pattern.compile("\\{[%{].*?[%}]\\}", Pattern.DOTALL);
 
   /**
@@ -147,11 +162,80 @@ public final class ChatTemplate {
     Matcher tag = TAG.matcher(source);
     StringBuilder out = new StringBuilder();
     while (tag.find()) {
-      String fixed = NOT_IS.matcher(tag.group()).replaceAll("not ($1 is $2)");
+      String fixed = keywordArguments(NOT_IS.matcher(tag.group()).replaceAll("not ($1 is $2)"));
+      // Jinjava parses no slice step: `xs[::-1]` is `xs|reverse` (Qwen3's template).
+      fixed = REVERSED.matcher(fixed).replaceAll("($1|reverse)");
       tag.appendReplacement(out, Matcher.quoteReplacement(fixed));
     }
     tag.appendTail(out);
     return out.toString();
+  }
+
+  // `namespace(k=a|length - 1)`: Jinja2 binds a keyword argument's `=` loosest, Jinjava binds it
+  // before `-`, so each value is parenthesised: `namespace(k=(a|length - 1))` (Qwen3's template).
+  private static String keywordArguments(String tag) {
+    String call = "namespace(";
+    StringBuilder out = new StringBuilder();
+    int from = 0;
+    int at;
+    while ((at = tag.indexOf(call, from)) >= 0) {
+      int open = at + call.length();
+      int close = closing(tag, open);
+      if (close < 0) {
+        break;
+      }
+      out.append(tag, from, open);
+      List<String> parts = new ArrayList<>();
+      int depth = 0;
+      char quote = 0;
+      int start = open;
+      for (int i = open; i < close; i++) {
+        char c = tag.charAt(i);
+        if (quote != 0) {
+          quote = c == quote ? 0 : quote;
+        } else if (c == '\'' || c == '"') {
+          quote = c;
+        } else if (c == '(' || c == '[' || c == '{') {
+          depth++;
+        } else if (c == ')' || c == ']' || c == '}') {
+          depth--;
+        } else if (c == ',' && depth == 0) {
+          parts.add(tag.substring(start, i));
+          start = i + 1;
+        }
+      }
+      parts.add(tag.substring(start, close));
+      List<String> wrapped = new ArrayList<>();
+      for (String part : parts) {
+        Matcher kw = KEYWORD.matcher(part);
+        wrapped.add(kw.matches() ? kw.group(1) + "=(" + kw.group(2) + ")" : part);
+      }
+      out.append(String.join(",", wrapped)).append(')');
+      from = close + 1;
+    }
+    return out.append(tag.substring(from)).toString();
+  }
+
+  private static final Pattern KEYWORD =
+      Pattern.compile("(\\s*[A-Za-z_]\\w*\\s*)=(?!=)(.*)", Pattern.DOTALL);
+
+  // The index of the ')' closing the '(' before `open`, or -1.
+  private static int closing(String s, int open) {
+    int depth = 1;
+    char quote = 0;
+    for (int i = open; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (quote != 0) {
+        quote = c == quote ? 0 : quote;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        depth++;
+      } else if (c == ')' && --depth == 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static String message(TemplateError e) {
@@ -165,6 +249,14 @@ public final class ChatTemplate {
     return e.getMessage() + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : "");
   }
 
+  // Python's string methods first, then Jinjava's own (read-only) resolution.
+  private static jinjava.javax.el.ELResolver pythonResolver() {
+    jinjava.javax.el.CompositeELResolver resolver = new jinjava.javax.el.CompositeELResolver();
+    resolver.add(new PythonStringMethods());
+    resolver.add(com.hubspot.jinjava.el.JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+    return resolver;
+  }
+
   private static Jinjava newEngine() {
     Jinjava jinja =
         new Jinjava(
@@ -172,6 +264,7 @@ public final class ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withFailOnUnknownTokens(false)
+                .withElResolver(pythonResolver())
                 // Jinja2's semantics where Jinjava keeps older defaults for its own users:
                 // {{- and -}} trim around expressions, as Qwen's templates rely on, and Python's
                 // operator precedence.

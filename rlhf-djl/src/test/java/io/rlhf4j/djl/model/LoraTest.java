@@ -123,6 +123,17 @@ class LoraTest {
         "model.layers.1.mlp.gate_up_proj");
   }
 
+  @Test
+  void gemmaAdaptersAreNamedAsPeftNamesThemAndMergeExactly(@TempDir Path folder) throws Exception {
+    for (String text : List.of(GemmaTest.GEMMA2, GemmaTest.GEMMA3.formatted("null"))) {
+      assertAdaptedEqualsMerged(
+          TestModels.config(folder, text),
+          new long[] {2, 5, 9, 3, 17, 7, 1},
+          "model.layers.0.self_attn.q_proj",
+          "model.layers.1.mlp.gate_proj");
+    }
+  }
+
   // A LoRA view over random weights, with `modules` among its adapters and B perturbed, computes
   // what the model with the update merged into its base weights computes, and not the base's.
   private static void assertAdaptedEqualsMerged(ModelConfig config, long[] ids, String... modules) {

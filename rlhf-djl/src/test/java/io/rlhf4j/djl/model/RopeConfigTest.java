@@ -105,7 +105,7 @@ class RopeConfigTest {
 
   @Test
   void ropeTypesNotImplementedAreRefusedByName() throws Exception {
-    for (String type : new String[] {"yarn", "dynamic", "longrope"}) {
+    for (String type : new String[] {"yarn", "dynamic"}) {
       assertThatThrownBy(
               () ->
                   read(

@@ -107,6 +107,13 @@ public abstract class TrainCommand implements Callable<Integer> {
   java.time.LocalDate chatDate;
 
   @Option(
+      names = "--no-thinking",
+      description =
+          "render the chat template with enable_thinking=false (Qwen3: the prompt closes an empty"
+              + " <think> block, so the model answers without reasoning first)")
+  boolean noThinking;
+
+  @Option(
       names = "--chat-template",
       description = "a Jinja chat template file to use instead of the model's (implies --chat)")
   Path chatTemplate;
@@ -163,7 +170,8 @@ public abstract class TrainCommand implements Callable<Integer> {
   protected String chatTemplateText;
 
   private ChatTemplate dated(ChatTemplate template) {
-    return chatDate == null ? template : template.withDate(chatDate);
+    ChatTemplate t = chatDate == null ? template : template.withDate(chatDate);
+    return noThinking ? t.withVariable("enable_thinking", false) : t;
   }
 
   private ChatFormat resolveChatFormat() throws IOException {
