@@ -3,11 +3,21 @@ package io.rlhf4j.bench;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.djl.model.CausalLm;
+import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.model.ModelConfig;
+import io.rlhf4j.djl.model.SequenceBatch;
+import io.rlhf4j.djl.train.AdamW;
+import io.rlhf4j.djl.train.AdamWConfig;
+import io.rlhf4j.djl.train.Losses;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -15,124 +25,176 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * One training step (forward + backward) of a 4-layer, width-768 GPT-2 trunk on 4 × 256 tokens,
- * next to a plain fp32 matmul of the same engine, so the step's achieved FLOP/s can be stated as a
- * fraction of what the machine's matmul reaches. {@link #main} runs both and prints the ratio.
+ * One real SFT step of GPT-2 124M, as {@code SftTrainer} takes it: the 12-layer trunk, the LM head
+ * over the response tokens, the token NLL, backward, and an AdamW update of all 124M parameters, on
+ * 4 sequences of {@code tokens} tokens (a 1-token prompt, the rest response). This is the step
+ * PyTorch eager and llm.c were timed on in the performance review.
  *
- * <p>FLOPs of the step: 3 × forward (backward ≈ 2 × forward); forward = 2 × (matrix parameters) ×
- * tokens + attention 4 · B · T² · d per layer.
+ * <p>Reported per iteration: the step's seconds (average over the iteration's steps), its FLOP/s as
+ * a fraction of a 2048³ fp32 matmul measured just before and just after the iteration (the faster
+ * of the two, so a machine that got busier mid-run lowers the fraction rather than inflating it; a
+ * fraction above 1 means the load changed and is reported as -1, never as a figure), and the minor
+ * page faults per step.
+ *
+ * <p>FLOPs, 2 per multiply-add: forward = 2 × (trunk matrix parameters) per token + 4 × t × d per
+ * layer for the attention of the token at position t + 2 × V × d per response token for the head; a
+ * step is 3 × forward (backward ≈ 2 × forward). Run: {@code java -jar
+ * rlhf-bench/target/benchmarks.jar TrainStep}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2, time = 5)
-@Measurement(iterations = 3, time = 10)
+@Warmup(iterations = 1, batchSize = 2)
+@Measurement(iterations = 1, batchSize = 4) // JMH sums auxiliary counters over iterations
 @Fork(value = 1, jvmArgsAppend = "-Dai.djl.offline=true")
 public class TrainStepBenchmark {
-  static final int LAYERS = 4;
-  static final int WIDTH = 768;
   static final int BATCH = 4;
-  static final int TOKENS = 256;
   static final int MATMUL = 2048;
+  static final int VOCAB = 50_257;
+  static final int WIDTH = 768;
+  static final int LAYERS = 12;
+
+  /** Tokens per sequence. */
+  @Param({"64", "256"})
+  public int tokens;
 
   private CausalLm model;
-  private NDManager data;
-  private NDArray tokens;
-  private NDArray valid;
-  private NDArray a;
-  private NDArray b;
+  private AdamW optimizer;
+  private List<int[]> prompts;
+  private List<int[]> responses;
+  private double matmulBefore;
+  private long faultsBefore;
+  private int stepsInIteration;
+  private long stepNanos;
 
-  /** A trunk with a small vocabulary: the step measured is the transformer, not the LM head. */
+  /** The step's rates, per measurement iteration. */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class Rates {
+    /** GFLOP/s of the 2048³ matmul, the faster of before and after the iteration. */
+    public double matmulGflops;
+
+    /** The step's FLOP/s over the matmul's; -1 when above 1 (the machine's load changed). */
+    public double fractionOfMatmul;
+
+    /** Minor page faults per step. */
+    public double pageFaultsPerStep;
+
+    /** Peak resident set of the process so far, GB. */
+    public double peakRssGb;
+  }
+
+  /** GPT-2 124M with random weights and an AdamW over every parameter. */
   @Setup(Level.Trial)
   public void setUp() {
     ModelConfig config =
         ModelConfig.gpt2()
-            .vocabSize(256)
+            .vocabSize(VOCAB)
             .hiddenSize(WIDTH)
             .intermediateSize(4 * WIDTH)
             .numLayers(LAYERS)
             .numHeads(12)
-            .maxPositions(TOKENS)
+            .maxPositions(1024)
             .build();
     model = CausalLm.random(config, 1, Engine.getInstance().defaultDevice());
     model.setTrainable(true);
-    data = model.manager().newSubManager();
-    long[] ids = new long[BATCH * TOKENS];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = (i * 31L) % 256;
+    optimizer = new AdamW(AdamWConfig.of(1e-5), model.parameters(), model.manager());
+    prompts = new ArrayList<>();
+    responses = new ArrayList<>();
+    for (int b = 0; b < BATCH; b++) {
+      prompts.add(new int[] {b});
+      int[] r = new int[tokens - 1];
+      for (int i = 0; i < r.length; i++) {
+        r[i] = (int) ((b * 7919L + i * 31L) % VOCAB);
+      }
+      responses.add(r);
     }
-    tokens = data.create(ids, new Shape(BATCH, TOKENS));
-    valid = data.ones(new Shape(BATCH, TOKENS));
-    a = data.randomNormal(new Shape(MATMUL, MATMUL));
-    b = data.randomNormal(new Shape(MATMUL, MATMUL));
+  }
+
+  /** The matmul rate and the fault count before the iteration. */
+  @Setup(Level.Iteration)
+  public void before() throws IOException {
+    matmulBefore = ScaleBenchmark.matmulFlops(Engine.getInstance().defaultDevice());
+    faultsBefore = minorFaults();
+    stepsInIteration = 0;
+    stepNanos = 0;
   }
 
   /** Frees everything. */
   @TearDown(Level.Trial)
   public void tearDown() {
-    data.close();
+    optimizer.close();
     model.close();
   }
 
-  /** Forward + backward of the trunk; loss = mean of the final hidden states squared. */
+  /** One SFT step: forward, LM head, NLL, backward, AdamW. */
   @Benchmark
-  public float trainStep() {
-    try (NDManager step = data.newSubManager();
-        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray ids = tokens.duplicate();
-      ids.attach(step);
-      NDArray hidden = model.hidden(ids, valid, null);
-      NDArray loss = hidden.square().mean();
-      collector.backward(loss);
-      return loss.getFloat();
+  public double step(Rates rates) throws IOException {
+    long t0 = System.nanoTime();
+    double loss;
+    try (NDManager scope = model.manager().newSubManager();
+        GradientCollector collector = GradMode.collector()) {
+      SequenceBatch batch = SequenceBatch.of(scope, prompts, responses);
+      NDArray hidden = model.hidden(batch.tokens(), batch.valid(), null, true);
+      NDArray nll =
+          Losses.tokenNll(batch.responseLogProbs(model, hidden, 1.0), batch.responseMask());
+      collector.backward(nll);
+      loss = nll.getFloat();
     }
+    optimizer.step(1.0);
+    stepNanos += System.nanoTime() - t0;
+    stepsInIteration++;
+    // Counters as of this step (JMH reads them when the iteration ends).
+    double fraction = stepFlops(tokens) / (stepNanos / 1e9 / stepsInIteration) / matmulBefore;
+    rates.matmulGflops = matmulBefore / 1e9;
+    rates.fractionOfMatmul = fraction > 1 ? -1 : fraction;
+    rates.pageFaultsPerStep = (double) (minorFaults() - faultsBefore) / stepsInIteration;
+    rates.peakRssGb = Memory.peakResidentMb() / 1024;
+    return loss;
   }
 
-  /** A square fp32 matmul, MATMUL³ × 2 FLOPs. */
-  @Benchmark
-  public float matmul() {
-    try (NDManager step = data.newSubManager()) {
-      NDArray x = a.duplicate();
-      x.attach(step);
-      return x.matMul(b).getFloat(0, 0);
-    }
-  }
-
-  /** FLOPs of one train step (see the class comment). */
-  static double trainStepFlops() {
-    double matrixParams = LAYERS * 12.0 * WIDTH * WIDTH;
-    double tokensTotal = (double) BATCH * TOKENS;
-    double attention = LAYERS * 4.0 * BATCH * TOKENS * TOKENS * WIDTH;
-    return 3 * (2 * matrixParams * tokensTotal + attention);
-  }
-
-  /** Runs both benchmarks and prints achieved FLOP/s and their ratio. */
-  public static void main(String[] args) throws Exception {
-    var options = new OptionsBuilder().include(TrainStepBenchmark.class.getName()).build();
-    double stepMs = 0;
-    double matmulMs = 0;
-    for (RunResult r : new Runner(options).run()) {
-      double ms = r.getPrimaryResult().getScore();
-      if (r.getParams().getBenchmark().endsWith("trainStep")) {
-        stepMs = ms;
-      } else {
-        matmulMs = ms;
-      }
-    }
-    double stepFlops = trainStepFlops() / (stepMs / 1000);
-    double matmulFlops = 2.0 * MATMUL * MATMUL * MATMUL / (matmulMs / 1000);
+  /**
+   * The matmul again after the iteration: printed beside the one before, with the fraction against
+   * the faster, so a load change during the iteration shows.
+   */
+  @TearDown(Level.Iteration)
+  public void after() {
+    double matmulAfter = ScaleBenchmark.matmulFlops(model.manager().getDevice());
+    double step = stepNanos / 1e9 / Math.max(1, stepsInIteration);
+    double fraction = stepFlops(tokens) / step / Math.max(matmulBefore, matmulAfter);
     System.out.printf(
-        "train step %.1f ms = %.1f GFLOP/s; matmul %.1f GFLOP/s; ratio %.2f%n",
-        stepMs, stepFlops / 1e9, matmulFlops / 1e9, stepFlops / matmulFlops);
+        "%n[train step %d x %d] %.3f s/step, matmul before %.1f after %.1f GFLOP/s, fraction %s%n",
+        BATCH,
+        tokens,
+        step,
+        matmulBefore / 1e9,
+        matmulAfter / 1e9,
+        fraction > 1 ? "refused (above 1: the load changed)" : String.format("%.2f", fraction));
+  }
+
+  /** FLOPs of one step (see the class comment). */
+  static double stepFlops(int tokens) {
+    double trunkParams = LAYERS * 12.0 * WIDTH * WIDTH;
+    double flops = 0;
+    for (int t = 1; t <= tokens; t++) {
+      flops += 2 * trunkParams + 4.0 * LAYERS * t * WIDTH;
+    }
+    flops += 2.0 * (tokens - 1) * VOCAB * WIDTH;
+    return 3 * BATCH * flops;
+  }
+
+  // Minor page faults of this process so far (/proc/self/stat, field 10).
+  private static long minorFaults() throws IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[7]);
   }
 }

@@ -27,6 +27,7 @@ import java.util.SplittableRandom;
 public final class Generator {
   private final CausalLm model;
   private final int[] stops;
+  private int lastPrefillRows;
 
   /**
    * @param model the language model
@@ -116,71 +117,127 @@ public final class Generator {
         valid[i * promptLength + pad + j] = 1;
       }
     }
-    try (NDManager run = model.manager().newSubManager();
-        KvCache cache =
-            useCache
-                ? new KvCache(run, model.config(), b, promptLength + config.maxNewTokens())
-                : null) {
-      long[] allIds = ids;
-      float[] allValid = valid;
-      int width = promptLength;
-      long[] stepIds = ids;
-      float[] stepValid = valid;
-      int stepWidth = promptLength;
-      for (int t = 0; t < config.maxNewTokens(); t++) {
-        double[] uniforms = new double[b];
-        for (int i = 0; i < b; i++) {
-          // One draw per live row per step, whatever the others do: row i's stream alone decides
-          // its tokens.
-          uniforms[i] = done[i] || config.greedy() ? 0 : randoms[i].nextDouble();
-        }
-        int[] banned = t < config.minNewTokens() ? stops : new int[0];
-        TokenSampler.Choices choices;
-        try (NDManager step = run.newSubManager()) {
-          NDArray in =
-              useCache
-                  ? step.create(stepIds, new Shape(b, stepWidth))
-                  : step.create(allIds, new Shape(b, width));
-          NDArray inValid =
-              useCache
-                  ? step.create(stepValid, new Shape(b, stepWidth))
-                  : step.create(allValid, new Shape(b, width));
-          NDArray hidden = model.hidden(in, inValid, cache);
-          long columns = in.getShape().get(1);
-          NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(columns - 1, columns));
-          choices = sampler.choose(model.logits(last).reshape(b, vocab), banned, uniforms);
-        }
-        long[] next = new long[b];
-        float[] nextValid = new float[b];
-        for (int i = 0; i < b; i++) {
-          if (done[i]) {
-            next[i] = stops.length > 0 ? stops[0] : 0;
-            continue;
-          }
-          int token = (int) choices.tokens()[i];
-          tokens.get(i).add(token);
-          logProbs.get(i).add(choices.logProbs()[i]);
-          next[i] = token;
-          nextValid[i] = 1;
-          if (stops(token)) {
-            done[i] = true;
-            endedWithEos[i] = true;
-          }
-        }
-        if (allDone(done)) {
-          break;
-        }
-        stepIds = next;
-        stepValid = nextValid;
-        stepWidth = 1;
-        if (!useCache) {
-          allIds = widen(allIds, new long[b * (width + 1)], b, width);
-          allValid = widen(allValid, new float[b * (width + 1)], b, width);
-          width++;
+    // Rows with the same prompt (GRPO's and RLOO's groups) share its prefill: the prompt's keys
+    // and values are computed once and copied to each of its rows.
+    int[] rowOf = new int[b];
+    List<Integer> firstRows = new ArrayList<>();
+    java.util.Map<java.nio.IntBuffer, Integer> seen = new java.util.HashMap<>();
+    for (int i = 0; i < b; i++) {
+      int row = i;
+      rowOf[i] =
+          seen.computeIfAbsent(
+              java.nio.IntBuffer.wrap(prompts.get(i)),
+              k -> {
+                firstRows.add(row);
+                return firstRows.size() - 1;
+              });
+    }
+    boolean share = useCache && firstRows.size() < b;
+    lastPrefillRows = useCache && share ? firstRows.size() : b;
+    try (NDManager run = model.manager().newSubManager()) {
+      KvCache cache = null;
+      try {
+        long[] allIds = ids;
+        float[] allValid = valid;
+        int width = promptLength;
+        long[] stepIds = ids;
+        float[] stepValid = valid;
+        int stepWidth = promptLength;
+        long capacity = promptLength + config.maxNewTokens();
+        for (int t = 0; t < config.maxNewTokens(); t++) {
+          double[] uniforms = new double[b];
           for (int i = 0; i < b; i++) {
-            allIds[i * width + width - 1] = next[i];
-            allValid[i * width + width - 1] = nextValid[i];
+            // One draw per live row per step, whatever the others do: row i's stream alone
+            // decides its tokens.
+            uniforms[i] = done[i] || config.greedy() ? 0 : randoms[i].nextDouble();
           }
+          int[] banned = t < config.minNewTokens() ? stops : new int[0];
+          TokenSampler.Choices choices;
+          if (t == 0 && share) {
+            int u = firstRows.size();
+            try (KvCache prefill = new KvCache(run, model.config(), u, capacity);
+                NDManager step = run.newSubManager()) {
+              long[] uniqueIds = new long[u * promptLength];
+              float[] uniqueValid = new float[u * promptLength];
+              for (int j = 0; j < u; j++) {
+                int r = firstRows.get(j);
+                System.arraycopy(ids, r * promptLength, uniqueIds, j * promptLength, promptLength);
+                System.arraycopy(
+                    valid, r * promptLength, uniqueValid, j * promptLength, promptLength);
+              }
+              NDArray hidden =
+                  model.hidden(
+                      step.create(uniqueIds, new Shape(u, promptLength)),
+                      step.create(uniqueValid, new Shape(u, promptLength)),
+                      prefill);
+              NDArray last =
+                  hidden.get(new NDIndex().addAllDim().addSliceDim(promptLength - 1, promptLength));
+              NDArray logits = model.logits(last).reshape(u, vocab);
+              NDArray index = step.create(toLongs(rowOf));
+              NDArray expanded = // row i: its prompt's logits (a row lookup)
+                  index
+                      .getNDArrayInternal()
+                      .embedding(index, logits, ai.djl.ndarray.types.SparseFormat.DENSE)
+                      .singletonOrThrow();
+              choices = sampler.choose(expanded, banned, uniforms);
+              cache = prefill.gather(run, rowOf);
+            }
+          } else {
+            if (t == 0 && useCache) {
+              cache = new KvCache(run, model.config(), b, capacity);
+            }
+            try (NDManager step = run.newSubManager()) {
+              NDArray in =
+                  useCache
+                      ? step.create(stepIds, new Shape(b, stepWidth))
+                      : step.create(allIds, new Shape(b, width));
+              NDArray inValid =
+                  useCache
+                      ? step.create(stepValid, new Shape(b, stepWidth))
+                      : step.create(allValid, new Shape(b, width));
+              NDArray hidden = model.hidden(in, inValid, cache);
+              long columns = in.getShape().get(1);
+              NDArray last =
+                  hidden.get(new NDIndex().addAllDim().addSliceDim(columns - 1, columns));
+              choices = sampler.choose(model.logits(last).reshape(b, vocab), banned, uniforms);
+            }
+          }
+          long[] next = new long[b];
+          float[] nextValid = new float[b];
+          for (int i = 0; i < b; i++) {
+            if (done[i]) {
+              next[i] = stops.length > 0 ? stops[0] : 0;
+              continue;
+            }
+            int token = (int) choices.tokens()[i];
+            tokens.get(i).add(token);
+            logProbs.get(i).add(choices.logProbs()[i]);
+            next[i] = token;
+            nextValid[i] = 1;
+            if (stops(token)) {
+              done[i] = true;
+              endedWithEos[i] = true;
+            }
+          }
+          if (allDone(done)) {
+            break;
+          }
+          stepIds = next;
+          stepValid = nextValid;
+          stepWidth = 1;
+          if (!useCache) {
+            allIds = widen(allIds, new long[b * (width + 1)], b, width);
+            allValid = widen(allValid, new float[b * (width + 1)], b, width);
+            width++;
+            for (int i = 0; i < b; i++) {
+              allIds[i * width + width - 1] = next[i];
+              allValid[i * width + width - 1] = nextValid[i];
+            }
+          }
+        }
+      } finally {
+        if (cache != null) {
+          cache.close();
         }
       }
     }
@@ -194,6 +251,23 @@ public final class Generator {
       out.add(new Generation(prompts.get(i).clone(), response, lp, endedWithEos[i]));
     }
     return out;
+  }
+
+  private static long[] toLongs(int[] a) {
+    long[] out = new long[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i];
+    }
+    return out;
+  }
+
+  /**
+   * How many prompt rows the last {@link #generate} call ran through the model before decoding: one
+   * per distinct prompt with the cache (rows sharing a prompt share its prefill), every row without
+   * it.
+   */
+  public int lastPrefillRows() {
+    return lastPrefillRows;
   }
 
   private static boolean allDone(boolean[] done) {

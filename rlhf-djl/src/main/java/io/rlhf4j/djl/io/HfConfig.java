@@ -36,6 +36,7 @@ public final class HfConfig {
                 "Phi3ForCausalLM" ->
             llama(f, architecture);
         case "Gemma2ForCausalLM", "Gemma3ForCausalLM" -> gemma(f, architecture);
+        case "Gemma3ForConditionalGeneration" -> gemma(textConfig(f), "Gemma3ForCausalLM");
         default ->
             throw new ModelFormatException(
                 file,
@@ -43,7 +44,8 @@ public final class HfConfig {
                     + architecture
                     + "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,"
                     + " Qwen3ForCausalLM, SmolLM3ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM,"
-                    + " Gemma3ForCausalLM, GPT2LMHeadModel)");
+                    + " Gemma3ForCausalLM, Gemma3ForConditionalGeneration (its text model),"
+                    + " GPT2LMHeadModel)");
       };
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file, "inconsistent config: " + e.getMessage(), e);
@@ -294,6 +296,37 @@ public final class HfConfig {
         .bosTokenId(f.optTokenId("bos_token_id"))
         .eosTokenId(f.optTokenId("eos_token_id"))
         .build();
+  }
+
+  /**
+   * The text model of a Gemma 3 image-and-text checkpoint (4B to 27B): its {@code text_config},
+   * with the special ids of the top level where the text config has none, and Gemma3TextConfig's
+   * defaults for the keys these configs leave out (the released ones omit heads, vocabulary and
+   * more). The vision tower is not loaded; the model saves as {@code Gemma3ForCausalLM}.
+   */
+  private static Fields textConfig(Fields f) {
+    if (!(f.json.get("text_config") instanceof Map<?, ?> text)) {
+      throw new ModelFormatException(f.file, "field 'text_config': missing or not an object");
+    }
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("model_type", "gemma3_text");
+    json.put("vocab_size", 262_208L);
+    json.put("hidden_size", 2304L);
+    json.put("intermediate_size", 9216L);
+    json.put("num_hidden_layers", 26L);
+    json.put("num_attention_heads", 8L);
+    json.put("num_key_value_heads", 4L);
+    json.put("head_dim", 256L);
+    json.put("max_position_embeddings", 131_072L);
+    json.put("rope_theta", 1_000_000.0);
+    json.put("sliding_window", 4096L);
+    for (String key : List.of("bos_token_id", "eos_token_id", "pad_token_id")) {
+      if (f.json.containsKey(key)) {
+        json.put(key, f.json.get(key));
+      }
+    }
+    text.forEach((k, v) -> json.put(String.valueOf(k), v));
+    return new Fields(f.file, json);
   }
 
   private static Fields withTheta(Fields f, double theta) {

@@ -119,7 +119,10 @@ public final class HfWeights {
     boolean tied = c.tieEmbeddings();
     Map<String, TensorData> out = new LinkedHashMap<>();
     for (Map.Entry<String, ? extends TensorData> e : hf.entrySet()) {
-      String name = e.getKey();
+      String name = gemma(c) ? gemmaTextName(e.getKey()) : e.getKey();
+      if (name == null) {
+        continue; // a Gemma 3 image-and-text checkpoint's vision tower: only the text model loads
+      }
       if (c.modelType().equals("phi3") && splitPhi3(name, e.getValue(), c, source, out)) {
         continue;
       }
@@ -164,6 +167,28 @@ public final class HfWeights {
   // normalises the MLP's input.
   private static boolean gemma(ModelConfig c) {
     return c.family() == ModelConfig.Family.GEMMA;
+  }
+
+  // Gemma 3's image-and-text checkpoints keep the text model under language_model
+  // (transformers 4.50: language_model.model.*, language_model.lm_head; later:
+  // model.language_model.*); null for the vision tower and its projector.
+  private static String gemmaTextName(String name) {
+    if (name.startsWith("vision_tower.")
+        || name.startsWith("multi_modal_projector.")
+        || name.startsWith("model.vision_tower.")
+        || name.startsWith("model.multi_modal_projector.")) {
+      return null;
+    }
+    if (name.startsWith("language_model.model.")) {
+      return "model." + name.substring("language_model.model.".length());
+    }
+    if (name.startsWith("model.language_model.")) {
+      return "model." + name.substring("model.language_model.".length());
+    }
+    if (name.equals("language_model.lm_head.weight")) {
+      return "lm_head.weight";
+    }
+    return name;
   }
 
   private static String canonicalLlamaName(String hf, Path source, boolean gemma) {

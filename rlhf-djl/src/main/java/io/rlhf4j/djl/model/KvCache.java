@@ -42,6 +42,68 @@ public final class KvCache implements AutoCloseable {
     this.keyValid = manager.zeros(new Shape(batch, capacity));
   }
 
+  // A cache to be filled by gather(): no arrays yet.
+  private KvCache(NDManager parent, int layers, long capacity) {
+    this.manager = parent.newSubManager();
+    this.capacity = capacity;
+    this.keys = new NDArray[layers];
+    this.values = new NDArray[layers];
+    this.keyValid = null;
+  }
+
+  private KvCache(KvCache shell, NDArray keyValid) {
+    this.manager = shell.manager;
+    this.capacity = shell.capacity;
+    this.keys = shell.keys;
+    this.values = shell.values;
+    this.keyValid = keyValid;
+  }
+
+  /**
+   * A new cache of {@code rows.length} rows, row i a copy of this cache's row {@code rows[i]}, as
+   * long and as large as this one: the rows of a group that share a prompt get that prompt's keys
+   * and values, computed once.
+   *
+   * @param parent the manager whose sub-manager will own the new arrays
+   */
+  public KvCache gather(NDManager parent, int[] rows) {
+    KvCache shell = new KvCache(parent, keys.length, capacity);
+    try (NDManager scope = manager.newSubManager()) {
+      long[] ids = new long[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        ids[i] = rows[i];
+      }
+      NDArray index = scope.create(ids, new Shape(rows.length));
+      for (int layer = 0; layer < keys.length; layer++) {
+        shell.keys[layer] = rowsOf(keys[layer], index, shell.manager);
+        shell.values[layer] = rowsOf(values[layer], index, shell.manager);
+      }
+      KvCache out = new KvCache(shell, rowsOf(keyValid, index, shell.manager));
+      out.length = length;
+      return out;
+    } catch (RuntimeException | Error e) {
+      shell.close();
+      throw e;
+    }
+  }
+
+  // a[index[i]] for each i along the first axis, as a row lookup (one engine call).
+  private static NDArray rowsOf(NDArray a, NDArray index, NDManager owner) {
+    Shape shape = a.getShape();
+    long rows = shape.get(0);
+    NDArray table = a.reshape(rows, shape.size() / rows);
+    NDArray picked =
+        index
+            .getNDArrayInternal()
+            .embedding(index, table, ai.djl.ndarray.types.SparseFormat.DENSE)
+            .singletonOrThrow();
+    long[] dims = shape.getShape().clone();
+    dims[0] = index.getShape().get(0);
+    NDArray out = picked.reshape(new Shape(dims));
+    out.attach(owner);
+    return out;
+  }
+
   /** The number of filled positions. */
   public long length() {
     return length;

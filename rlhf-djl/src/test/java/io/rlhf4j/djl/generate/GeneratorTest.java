@@ -96,6 +96,30 @@ class GeneratorTest {
   }
 
   @Test
+  void aGroupSharesItsPromptsPrefillAndSamplesWhatUnsharedRowsSample() {
+    // GRPO's layout: 2 prompts × 4 samples, rows of a group adjacent, plus one prompt alone.
+    int[] a = stories.tokenizer().encode("Once upon a time", true);
+    int[] b = stories.tokenizer().encode("The cat sat", true);
+    List<int[]> prompts = List.of(a, a, a, a, b, b, b, b, new int[] {1});
+    Generator generator = new Generator(stories.model(), 2);
+    SamplingConfig config =
+        SamplingConfig.builder().temperature(1.0).maxNewTokens(40).seed(5).build();
+    List<Generation> shared = generator.generate(prompts, config, true);
+    assertThat(generator.lastPrefillRows()).isEqualTo(3); // one per distinct prompt, not 9
+    List<Generation> full = generator.generate(prompts, config, false);
+    assertThat(generator.lastPrefillRows()).isEqualTo(9);
+    for (int i = 0; i < prompts.size(); i++) {
+      assertThat(shared.get(i).response()).as("row %s", i).containsExactly(full.get(i).response());
+      for (int t = 0; t < shared.get(i).logProbs().length; t++) {
+        assertThat(shared.get(i).logProbs()[t])
+            .isCloseTo(full.get(i).logProbs()[t], org.assertj.core.data.Offset.offset(1e-4f));
+      }
+    }
+    // The samples of a group differ (each row draws from its own stream).
+    assertThat(shared.get(0).response()).isNotEqualTo(shared.get(1).response());
+  }
+
+  @Test
   void leftPaddedBatchEqualsEachPromptAlone() {
     Generator generator = new Generator(stories.model(), 2);
     List<int[]> prompts =

@@ -170,6 +170,48 @@ class GemmaTest {
     }
   }
 
+  // gemma-3-4b-it's layout: the text model's config under text_config (sparse: heads and more left
+  // to Gemma3TextConfig's defaults, here given where they are shrunk), weights under
+  // language_model, and a vision tower.
+  static final String GEMMA3_IMAGE_TEXT =
+      """
+      {"architectures": ["Gemma3ForConditionalGeneration"], "boi_token_index": 255999,
+       "bos_token_id": 2, "eoi_token_index": 256000, "eos_token_id": [1, 106],
+       "image_token_index": 262144, "initializer_range": 0.02, "mm_tokens_per_image": 256,
+       "model_type": "gemma3", "text_config": {"head_dim": 16, "hidden_size": 24,
+       "intermediate_size": 40, "max_position_embeddings": 32768, "model_type": "gemma3_text",
+       "num_attention_heads": 4, "num_hidden_layers": 6, "num_key_value_heads": 1,
+       "query_pre_attn_scalar": 16, "rope_scaling": {"factor": 8.0, "rope_type": "linear"},
+       "sliding_window": 4, "vocab_size": 30}, "torch_dtype": "bfloat16",
+       "transformers_version": "4.50.0.dev0", "vision_config": {"hidden_size": 1152,
+       "image_size": 896, "model_type": "siglip_vision_model", "num_hidden_layers": 27}}
+      """;
+
+  @Test
+  void anImageAndTextGemma3LoadsItsTextModel() throws Exception {
+    ModelConfig textOnly =
+        TestModels.config(dir, GEMMA3.formatted("{\"factor\": 8.0, \"rope_type\": \"linear\"}"));
+    ModelConfig config = TestModels.config(dir, GEMMA3_IMAGE_TEXT);
+    assertThat(config).isEqualTo(textOnly);
+    Map<String, Tensor> weights = TestModels.randomWeights(config, 95);
+    Map<String, TensorData> checkpoint = new LinkedHashMap<>();
+    HfWeights.fromCanonical(weights, config)
+        .forEach((name, t) -> checkpoint.put("language_model." + name, t));
+    checkpoint.put(
+        "vision_tower.vision_model.embeddings.patch_embedding.weight",
+        new Tensor(new long[] {2, 3}, new float[6]));
+    checkpoint.put(
+        "multi_modal_projector.mm_input_projection_weight",
+        new Tensor(new long[] {2}, new float[2]));
+    Map<String, TensorData> back = HfWeights.toCanonical(checkpoint, config, dir.resolve("x"));
+    assertThat(back.keySet()).containsExactlyInAnyOrderElementsOf(weights.keySet());
+    for (String name : weights.keySet()) {
+      assertThat(back.get(name).materialize().data()).as(name).isEqualTo(weights.get(name).data());
+    }
+    // It saves as the text model transformers loads with Gemma3ForCausalLM.
+    assertThat(HfConfig.toJson(config)).contains("\"Gemma3ForCausalLM\"");
+  }
+
   @Test
   void gemmaSettingsNotImplementedAreRefusedByName() {
     assertThatThrownBy(

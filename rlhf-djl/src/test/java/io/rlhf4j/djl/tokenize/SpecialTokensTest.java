@@ -114,6 +114,15 @@ class SpecialTokensTest {
     HfTokenizer llamaDefault =
         load("llama-default", QWEN_POST, "{\"tokenizer_class\":\"LlamaTokenizer\"}");
     assertThat(llamaDefault.encode("hello", true)).containsExactly(0, 4);
+    // Gemma 2 / 3: GemmaTokenizer(Fast) with add_bos_token true adds <bos> whatever the
+    // tokenizer.json post-processor says (here one that adds nothing).
+    HfTokenizer gemma =
+        load(
+            "gemma",
+            QWEN_POST,
+            "{\"add_bos_token\":true,\"add_eos_token\":false,\"bos_token\":\"<|begin_of_text|>\","
+                + "\"eos_token\":\"<|end_of_text|>\",\"tokenizer_class\":\"GemmaTokenizer\"}");
+    assertThat(gemma.encode("hello world", true)).containsExactly(0, 4, 5);
   }
 
   @Test
