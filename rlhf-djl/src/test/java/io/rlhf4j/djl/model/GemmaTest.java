@@ -2,6 +2,7 @@ package io.rlhf4j.djl.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import io.rlhf4j.djl.GemmaReference;
@@ -232,6 +233,103 @@ class GemmaTest {
                         "\"rope_type\": \"yarn\", \"rope_theta\": 10000.0")))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("field 'rope_parameters'");
+  }
+
+  @Test
+  void gradientsThroughCapsAndOffsetNormsMatchFiniteDifferencesOfTheReference() throws Exception {
+    // Training (SFT, reward, RL, DPO) differentiates this forward pass: autograd through the soft
+    // caps, the offset norms and the scaled embedding must give the derivative of what the
+    // independent reference computes.
+    for (String text : List.of(GEMMA2, GEMMA3.formatted("null"))) {
+      ModelConfig config = TestModels.config(dir, text);
+      Map<String, Tensor> weights = TestModels.randomWeights(config, 97);
+      List<String> probes =
+          List.of(
+              "layers.0.attn_post_norm.weight",
+              "layers.1.mlp_post_norm.weight",
+              "layers.0.attn.q.weight",
+              "norm.weight",
+              "embed.weight");
+      Map<String, float[]> grads = new LinkedHashMap<>();
+      try (CausalLm model = CausalLm.fromTensors(config, weights, Device.cpu())) {
+        model.setTrainable(true);
+        try (ai.djl.ndarray.NDManager m = model.manager().newSubManager();
+            ai.djl.training.GradientCollector c = GradMode.collector()) {
+          long[] ids = java.util.Arrays.stream(TOKENS).asLongStream().toArray();
+          ai.djl.ndarray.NDArray in = m.create(ids, new ai.djl.ndarray.types.Shape(1, ids.length));
+          ai.djl.ndarray.NDArray valid =
+              in.onesLike().toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+          c.backward(nll(model.logits(model.hidden(in, valid, null)), m));
+        }
+        for (String name : probes) {
+          grads.put(name, model.parameters().get(name).getArray().getGradient().toFloatArray());
+        }
+      }
+      double h = 1e-3;
+      for (String name : probes) {
+        int index = name.equals("embed.weight") ? 5 * config.hiddenSize() + 3 : 7;
+        double numeric =
+            (referenceNll(config, text, weights, name, index, h)
+                    - referenceNll(config, text, weights, name, index, -h))
+                / (2 * h);
+        assertThat((double) grads.get(name)[index])
+            .as("%s[%s] in %s", name, index, config.modelType())
+            .isCloseTo(numeric, within(2e-3 * Math.max(1, Math.abs(numeric))));
+      }
+    }
+  }
+
+  // Mean next-token NLL over TOKENS from logits [1, T, V].
+  private static ai.djl.ndarray.NDArray nll(
+      ai.djl.ndarray.NDArray logits, ai.djl.ndarray.NDManager m) {
+    int t = TOKENS.length - 1;
+    long[] next = new long[t];
+    for (int i = 0; i < t; i++) {
+      next[i] = TOKENS[i + 1];
+    }
+    ai.djl.ndarray.NDArray logp =
+        logits.get(new ai.djl.ndarray.index.NDIndex(":, 0:" + t)).logSoftmax(-1).reshape(t, -1);
+    ai.djl.ndarray.NDArray picked =
+        logp.gather(m.create(next, new ai.djl.ndarray.types.Shape(t, 1)), -1);
+    return picked.mean().neg();
+  }
+
+  // The same loss from the fp64 reference with one weight moved by delta.
+  private double referenceNll(
+      ModelConfig config,
+      String text,
+      Map<String, Tensor> weights,
+      String name,
+      int index,
+      double delta) {
+    Map<String, Tensor> moved = new LinkedHashMap<>(weights);
+    float[] data = weights.get(name).data().clone();
+    data[index] += (float) delta;
+    moved.put(name, new Tensor(weights.get(name).shape(), data));
+    Map<String, Tensor> hf = new LinkedHashMap<>();
+    HfWeights.fromCanonical(moved, config)
+        .forEach(
+            (n, t) -> {
+              try {
+                hf.put(n, t.materialize());
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    double[][] logits = new GemmaReference(text, hf).logits(TOKENS);
+    double sum = 0;
+    for (int t = 0; t + 1 < TOKENS.length; t++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (double v : logits[t]) {
+        max = Math.max(max, v);
+      }
+      double z = 0;
+      for (double v : logits[t]) {
+        z += Math.exp(v - max);
+      }
+      sum -= logits[t][TOKENS[t + 1]] - max - Math.log(z);
+    }
+    return sum / (TOKENS.length - 1);
   }
 
   private void checkAgainstReference(ModelConfig config, String text, long seed) {
