@@ -28,6 +28,7 @@ public final class Generator {
   private final CausalLm model;
   private final int[] stops;
   private int lastPrefillRows;
+  private int compactions;
 
   /**
    * @param model the language model
@@ -144,6 +145,12 @@ public final class Generator {
         float[] stepValid = valid;
         int stepWidth = promptLength;
         long capacity = promptLength + config.maxNewTokens();
+        // The original rows the cache's rows hold, in order: rows that finish are dropped from it
+        // once a quarter of it has, so the steps after compute only the rows still sampling.
+        int[] live = new int[b];
+        for (int i = 0; i < b; i++) {
+          live[i] = i;
+        }
         for (int t = 0; t < config.maxNewTokens(); t++) {
           double[] uniforms = new double[b];
           for (int i = 0; i < b; i++) {
@@ -186,41 +193,63 @@ public final class Generator {
             if (t == 0 && useCache) {
               cache = new KvCache(run, model.config(), b, capacity);
             }
+            int rows = live.length;
             try (NDManager step = run.newSubManager()) {
               NDArray in =
                   useCache
-                      ? step.create(stepIds, new Shape(b, stepWidth))
+                      ? step.create(stepIds, new Shape(rows, stepWidth))
                       : step.create(allIds, new Shape(b, width));
               NDArray inValid =
                   useCache
-                      ? step.create(stepValid, new Shape(b, stepWidth))
+                      ? step.create(stepValid, new Shape(rows, stepWidth))
                       : step.create(allValid, new Shape(b, width));
               NDArray hidden = model.hidden(in, inValid, cache);
               long columns = in.getShape().get(1);
               NDArray last =
                   hidden.get(new NDIndex().addAllDim().addSliceDim(columns - 1, columns));
-              choices = sampler.choose(model.logits(last).reshape(b, vocab), banned, uniforms);
+              choices =
+                  sampler.choose(
+                      model.logits(last).reshape(rows, vocab), banned, pick(uniforms, live));
             }
           }
-          long[] next = new long[b];
-          float[] nextValid = new float[b];
-          for (int i = 0; i < b; i++) {
+          long[] next = new long[live.length];
+          float[] nextValid = new float[live.length];
+          int alive = 0;
+          for (int j = 0; j < live.length; j++) {
+            int i = live[j];
             if (done[i]) {
-              next[i] = stops.length > 0 ? stops[0] : 0;
+              next[j] = stops.length > 0 ? stops[0] : 0;
               continue;
             }
-            int token = (int) choices.tokens()[i];
+            int token = (int) choices.tokens()[j];
             tokens.get(i).add(token);
-            logProbs.get(i).add(choices.logProbs()[i]);
-            next[i] = token;
-            nextValid[i] = 1;
+            logProbs.get(i).add(choices.logProbs()[j]);
+            next[j] = token;
+            nextValid[j] = 1;
             if (stops(token)) {
               done[i] = true;
               endedWithEos[i] = true;
+            } else {
+              alive++;
             }
           }
           if (allDone(done)) {
             break;
+          }
+          if (useCache && alive <= live.length * 3 / 4) {
+            int[] keep = new int[alive];
+            for (int j = 0, k = 0; j < live.length; j++) {
+              if (!done[live[j]]) {
+                keep[k++] = j;
+              }
+            }
+            KvCache smaller = cache.gather(run, keep);
+            cache.close();
+            cache = smaller;
+            live = pick(live, keep);
+            next = pick(next, keep);
+            nextValid = pick(nextValid, keep);
+            compactions++;
           }
           stepIds = next;
           stepValid = nextValid;
@@ -253,6 +282,39 @@ public final class Generator {
     return out;
   }
 
+  // a[index[j]] for each j.
+  private static double[] pick(double[] a, int[] index) {
+    double[] out = new double[index.length];
+    for (int j = 0; j < index.length; j++) {
+      out[j] = a[index[j]];
+    }
+    return out;
+  }
+
+  private static int[] pick(int[] a, int[] index) {
+    int[] out = new int[index.length];
+    for (int j = 0; j < index.length; j++) {
+      out[j] = a[index[j]];
+    }
+    return out;
+  }
+
+  private static long[] pick(long[] a, int[] index) {
+    long[] out = new long[index.length];
+    for (int j = 0; j < index.length; j++) {
+      out[j] = a[index[j]];
+    }
+    return out;
+  }
+
+  private static float[] pick(float[] a, int[] index) {
+    float[] out = new float[index.length];
+    for (int j = 0; j < index.length; j++) {
+      out[j] = a[index[j]];
+    }
+    return out;
+  }
+
   private static long[] toLongs(int[] a) {
     long[] out = new long[a.length];
     for (int i = 0; i < a.length; i++) {
@@ -268,6 +330,14 @@ public final class Generator {
    */
   public int lastPrefillRows() {
     return lastPrefillRows;
+  }
+
+  /**
+   * How many times generation so far dropped finished rows from the batch (with the cache, once a
+   * quarter of the rows still in it have finished), so that later steps computed only the rest.
+   */
+  public int compactions() {
+    return compactions;
   }
 
   private static boolean allDone(boolean[] done) {

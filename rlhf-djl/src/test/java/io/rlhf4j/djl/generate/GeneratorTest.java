@@ -120,6 +120,34 @@ class GeneratorTest {
   }
 
   @Test
+  void finishedRowsLeaveTheBatchAndTheOthersSampleWhatTheyWouldHave() {
+    // Rows end at their first full stop, at different steps: with the cache, finished rows are
+    // dropped from it once a quarter has finished; without it every row is computed to the end.
+    int period = stories.tokenizer().encode(".", false)[0];
+    Generator generator = new Generator(stories.model(), new int[] {period});
+    List<int[]> prompts = Collections.nCopies(12, new int[] {1});
+    SamplingConfig config =
+        SamplingConfig.builder().temperature(1.0).maxNewTokens(60).seed(9).build();
+    int before = generator.compactions();
+    List<Generation> compacted = generator.generate(prompts, config, true);
+    assertThat(generator.compactions() - before).isGreaterThan(0);
+    List<Generation> full = generator.generate(prompts, config, false);
+    java.util.Set<Integer> lengths = new java.util.HashSet<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      assertThat(compacted.get(i).response())
+          .as("row %s", i)
+          .containsExactly(full.get(i).response());
+      assertThat(compacted.get(i).endedWithEos()).isEqualTo(full.get(i).endedWithEos());
+      for (int t = 0; t < compacted.get(i).logProbs().length; t++) {
+        assertThat(compacted.get(i).logProbs()[t])
+            .isCloseTo(full.get(i).logProbs()[t], org.assertj.core.data.Offset.offset(1e-4f));
+      }
+      lengths.add(compacted.get(i).response().length);
+    }
+    assertThat(lengths.size()).as("rows finish at different steps").isGreaterThan(3);
+  }
+
+  @Test
   void leftPaddedBatchEqualsEachPromptAlone() {
     Generator generator = new Generator(stories.model(), 2);
     List<int[]> prompts =
