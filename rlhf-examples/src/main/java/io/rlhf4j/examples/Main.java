@@ -49,6 +49,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       CompareCommand.class,
       ToolDemoCommand.class,
+      RlvrDemoCommand.class,
       SftCommand.class,
       RewardCommand.class,
       RlCommand.Ppo.class,
