@@ -246,6 +246,44 @@ public final class Rlhf {
       this.sftConfig = checkNotNull(config, "config");
     }
 
+    // A copy: every builder method returns one, so a Pipeline never changes once made and can be
+    // shared or extended in two directions.
+    private Pipeline(Pipeline o) {
+      this.baseModel = o.baseModel;
+      this.demonstrations = o.demonstrations;
+      this.sftConfig = o.sftConfig;
+      this.preferences = o.preferences;
+      this.labelSftSamples = o.labelSftSamples;
+      this.rewardConfig = o.rewardConfig;
+      this.prompts = o.prompts;
+      this.ppoConfig = o.ppoConfig;
+      this.ppoIterations = o.ppoIterations;
+      this.dpoConfig = o.dpoConfig;
+      this.ktoConfig = o.ktoConfig;
+      this.ktoData = o.ktoData;
+      this.labelSampling = o.labelSampling;
+      this.rounds = o.rounds;
+      this.labeler = o.labeler;
+      this.k = o.k;
+      this.labelPrompts = o.labelPrompts;
+      this.tracked.putAll(o.tracked);
+      this.device = o.device;
+      this.listeners = o.listeners;
+      this.checkpointEvery = o.checkpointEvery;
+      this.seed = o.seed;
+      this.heldOut = o.heldOut;
+      this.lora = o.lora;
+      this.sftUpdate = o.sftUpdate;
+      this.rollouts = o.rollouts;
+      this.chatTemplate = o.chatTemplate;
+      this.givenReward = o.givenReward;
+      this.givenFunctions.addAll(o.givenFunctions);
+      this.evalPrompts = o.evalPrompts;
+      this.evalEvery = o.evalEvery;
+      this.evalSamples = o.evalSamples;
+      this.evalPassThreshold = o.evalPassThreshold;
+    }
+
     /**
      * Step 2: a reward model on human preferences (comparisons or K-wise rankings). Without a later
      * {@link #thenRl} the pipeline ends here: the reward model alone, in {@code round-1/reward}.
@@ -253,9 +291,10 @@ public final class Rlhf {
     public Pipeline thenRewardModel(PreferenceDataset data, RewardConfig config) {
       checkState(!rewardGiven(), "a pipeline trains a reward model or takes one, not both");
       checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
-      this.preferences = checkNotNull(data, "data");
-      this.rewardConfig = checkNotNull(config, "config");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.preferences = checkNotNull(data, "data");
+      p.rewardConfig = checkNotNull(config, "config");
+      return p;
     }
 
     /**
@@ -266,12 +305,13 @@ public final class Rlhf {
     public Pipeline thenRewardModel(Labeler labeler, int k, RewardConfig config) {
       checkArgument(k >= 2, "k must be >= 2");
       checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
-      this.labeler = checkNotNull(labeler, "labeler");
-      this.k = k;
-      this.labelSftSamples = true;
-      this.preferences = PreferenceDataset.of(List.of());
-      this.rewardConfig = checkNotNull(config, "config");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.labeler = checkNotNull(labeler, "labeler");
+      p.k = k;
+      p.labelSftSamples = true;
+      p.preferences = PreferenceDataset.of(List.of());
+      p.rewardConfig = checkNotNull(config, "config");
+      return p;
     }
 
     /** Step 3: {@code iterations} PPO iterations on batches drawn from {@code prompts}. */
@@ -289,11 +329,12 @@ public final class Rlhf {
       checkArgument(iterations >= 1, "iterations must be >= 1");
       checkState(dpoConfig == null, "a pipeline runs either DPO or a reward model and RL");
       checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
-      this.prompts = List.copyOf(prompts);
-      this.ppoConfig = checkNotNull(config, "config");
-      this.ppoIterations = iterations;
-      this.labelSampling = config.sampling();
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.prompts = List.copyOf(prompts);
+      p.ppoConfig = checkNotNull(config, "config");
+      p.ppoIterations = iterations;
+      p.labelSampling = config.sampling();
+      return p;
     }
 
     /**
@@ -341,8 +382,9 @@ public final class Rlhf {
     private Pipeline addReward(WeightedReward.Term term) {
       checkState(preferences == null, "a pipeline trains a reward model or takes one, not both");
       checkState(givenReward == null, "the reward was already given (rewardModel)");
-      givenFunctions.add(term);
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.givenFunctions.add(term);
+      return p;
     }
 
     private boolean rewardGiven() {
@@ -356,8 +398,9 @@ public final class Rlhf {
     public Pipeline rewardModel(RewardModel reward) {
       checkState(preferences == null, "a pipeline trains a reward model or takes one, not both");
       checkState(givenFunctions.isEmpty(), "the reward was already given (rewardFunction)");
-      this.givenReward = checkNotNull(reward, "reward");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.givenReward = checkNotNull(reward, "reward");
+      return p;
     }
 
     /**
@@ -366,8 +409,9 @@ public final class Rlhf {
      * trained folders render prompts the way they were trained.
      */
     public Pipeline chatTemplate(String template) {
-      this.chatTemplate = checkNotNull(template, "template");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.chatTemplate = checkNotNull(template, "template");
+      return p;
     }
 
     /**
@@ -377,8 +421,9 @@ public final class Rlhf {
      * does not close it.
      */
     public Pipeline rolloutsOn(RolloutBackend backend) {
-      this.rollouts = checkNotNull(backend, "backend");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.rollouts = checkNotNull(backend, "backend");
+      return p;
     }
 
     /**
@@ -388,9 +433,10 @@ public final class Rlhf {
     public Pipeline thenDpo(PreferenceDataset data, DpoConfig config) {
       checkState(ppoConfig == null, "a pipeline runs either DPO or a reward model and RL");
       checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
-      this.preferences = checkNotNull(data, "data");
-      this.dpoConfig = checkNotNull(config, "config");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.preferences = checkNotNull(data, "data");
+      p.dpoConfig = checkNotNull(config, "config");
+      return p;
     }
 
     /**
@@ -403,13 +449,14 @@ public final class Rlhf {
       checkArgument(k >= 2, "k must be >= 2");
       checkState(ppoConfig == null, "a pipeline runs either DPO or a reward model and RL");
       checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
-      this.prompts = List.copyOf(prompts);
-      this.labeler = checkNotNull(labeler, "labeler");
-      this.k = k;
-      this.labelSftSamples = true;
-      this.preferences = PreferenceDataset.of(List.of());
-      this.dpoConfig = checkNotNull(config, "config");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.prompts = List.copyOf(prompts);
+      p.labeler = checkNotNull(labeler, "labeler");
+      p.k = k;
+      p.labelSftSamples = true;
+      p.preferences = PreferenceDataset.of(List.of());
+      p.dpoConfig = checkNotNull(config, "config");
+      return p;
     }
 
     /**
@@ -422,19 +469,21 @@ public final class Rlhf {
       checkState(
           ppoConfig == null && dpoConfig == null && rewardConfig == null && !rewardGiven(),
           "a pipeline runs one of KTO, DPO, or a reward model and RL");
-      this.ktoData = List.copyOf(data);
-      this.ktoConfig = checkNotNull(config, "config");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.ktoData = List.copyOf(data);
+      p.ktoConfig = checkNotNull(config, "config");
+      return p;
     }
 
     /** Iterated RLHF: {@code rounds} rounds in all, each later one labeled by {@code labeler}. */
     public Pipeline rounds(int rounds, Labeler labeler, int k) {
       checkArgument(rounds >= 1, "rounds must be >= 1");
       checkArgument(k >= 2, "k must be >= 2");
-      this.rounds = rounds;
-      this.labeler = rounds > 1 ? checkNotNull(labeler, "labeler") : labeler;
-      this.k = k;
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.rounds = rounds;
+      p.labeler = rounds > 1 ? checkNotNull(labeler, "labeler") : labeler;
+      p.k = k;
+      return p;
     }
 
     /**
@@ -443,15 +492,17 @@ public final class Rlhf {
     public Pipeline rounds(int rounds) {
       checkArgument(rounds >= 1, "rounds must be >= 1");
       checkState(labeler != null || rounds == 1, "later rounds need a labeler");
-      this.rounds = rounds;
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.rounds = rounds;
+      return p;
     }
 
     /** How many prompts a round labels (K samples each); default 64, capped by the prompts. */
     public Pipeline labelPrompts(int n) {
       checkArgument(n >= 1, "labelPrompts must be >= 1");
-      this.labelPrompts = n;
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.labelPrompts = n;
+      return p;
     }
 
     /**
@@ -462,11 +513,12 @@ public final class Rlhf {
      */
     public Pipeline evaluateOn(List<String> prompts, int every, int samples, double passThreshold) {
       checkArgument(!prompts.isEmpty(), "evaluation needs prompts");
-      this.evalPrompts = List.copyOf(prompts);
-      this.evalEvery = every;
-      this.evalSamples = samples;
-      this.evalPassThreshold = passThreshold;
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.evalPrompts = List.copyOf(prompts);
+      p.evalEvery = every;
+      p.evalSamples = samples;
+      p.evalPassThreshold = passThreshold;
+      return p;
     }
 
     // The evaluation for a trainer, its prompts encoded as RL's are.
@@ -483,8 +535,9 @@ public final class Rlhf {
      * rater's hidden score; see {@link DjlPpoTrainer#track}.
      */
     public Pipeline track(String name, ToDoubleBiFunction<String, String> metric) {
-      tracked.put(checkNotNull(name, "name"), checkNotNull(metric, "metric"));
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.tracked.put(checkNotNull(name, "name"), checkNotNull(metric, "metric"));
+      return p;
     }
 
     /**
@@ -495,14 +548,16 @@ public final class Rlhf {
      * update and the policy's composed, rank 2r) to {@code out/policy-adapter}.
      */
     public Pipeline lora(LoraConfig config) {
-      this.lora = checkNotNull(config, "config");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.lora = checkNotNull(config, "config");
+      return p;
     }
 
     /** Where to run (default: DJL's default device, a GPU when present). */
     public Pipeline device(Device value) {
-      this.device = checkNotNull(value, "device");
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.device = checkNotNull(value, "device");
+      return p;
     }
 
     /**
@@ -510,28 +565,32 @@ public final class Rlhf {
      * close them: they are the caller's.
      */
     public Pipeline listeners(List<MetricsListener> value) {
-      this.listeners = List.copyOf(value);
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.listeners = List.copyOf(value);
+      return p;
     }
 
     /** Checkpoint PPO every this many iterations (and at the end of each round). */
     public Pipeline checkpointEvery(int iterations) {
       checkArgument(iterations >= 1, "checkpointEvery must be >= 1");
-      this.checkpointEvery = iterations;
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.checkpointEvery = iterations;
+      return p;
     }
 
     /** Seeds the held-out split, label sampling and prompt order. */
     public Pipeline seed(long value) {
-      this.seed = value;
-      this.heldOut = new HeldOutSplit(heldOut.fraction(), value);
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.seed = value;
+      p.heldOut = new HeldOutSplit(heldOut.fraction(), value);
+      return p;
     }
 
     /** The share of prompts whose demonstrations and rankings are held out (default 0.1). */
     public Pipeline heldOutFraction(double fraction) {
-      this.heldOut = new HeldOutSplit(fraction, seed);
-      return this;
+      Pipeline p = new Pipeline(this);
+      p.heldOut = new HeldOutSplit(fraction, seed);
+      return p;
     }
 
     /**

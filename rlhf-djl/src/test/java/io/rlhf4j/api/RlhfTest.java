@@ -416,6 +416,32 @@ class RlhfTest {
   }
 
   @Test
+  void aPipelineNeverChangesOnceMadeSoItCanBeExtendedTwoWays() {
+    Rlhf.Pipeline start = Rlhf.from(TestModels.stories());
+    Rlhf.Pipeline rl = start.thenRl(prompts(), PpoConfig.grpo().build(), 1);
+    Rlhf.Pipeline rewarded = rl.rewardFunction((prompt, response) -> 1);
+    Rlhf.Pipeline dpo =
+        start.thenDpo(
+            PreferenceDataset.of(List.of()), io.rlhf4j.djl.train.dpo.DpoConfig.builder().build());
+    assertThat(rewarded).isNotSameAs(rl);
+    // Neither the start nor the RL step gained the stages added to what was derived from them,
+    // and the two branches do not see each other: each fails on its own missing piece, before
+    // anything is loaded or written.
+    Path out = dir.resolve("never-written");
+    assertThatThrownBy(() -> start.run(out)).hasMessageContaining("before run");
+    assertThatThrownBy(() -> rl.run(out)).hasMessageContaining("give thenRl a reward");
+    assertThatThrownBy(() -> dpo.thenRl(prompts(), PpoConfig.grpo().build(), 1))
+        .hasMessageContaining("either DPO or a reward model and RL");
+    assertThatThrownBy(
+            () ->
+                rl.thenDpo(
+                    PreferenceDataset.of(List.of()),
+                    io.rlhf4j.djl.train.dpo.DpoConfig.builder().build()))
+        .hasMessageContaining("either DPO or a reward model and RL");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
   void aWrongModelPathFailsBeforeAnythingIsWrittenSoTheCorrectedRunIsNotRefused() {
     Path out = dir.resolve("first-attempt");
     Rlhf.Pipeline wrong =

@@ -80,7 +80,7 @@ abstract class PipelineCommand extends TrainCommand {
             .heldOutFraction(heldOutFraction)
             .listeners(listeners("loss", "eval_accuracy", "score", "kl"));
     if (chatTemplateText != null) {
-      pipeline.chatTemplate(chatTemplateText);
+      pipeline = pipeline.chatTemplate(chatTemplateText);
     }
     return lora() == null ? pipeline : pipeline.lora(lora());
   }

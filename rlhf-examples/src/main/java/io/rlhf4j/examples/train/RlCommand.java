@@ -226,17 +226,20 @@ public abstract class RlCommand extends PipelineCommand {
     rl.truncatedImportanceSampling(truncatedIs);
     List<String> promptTexts = userData().prompts(prompts);
     PpoConfig config = rl.build();
-    Rlhf.Pipeline pipeline = pipeline();
+    // Each builder call returns a new pipeline: the last one is the one to run.
+    Rlhf.Pipeline built = pipeline();
     if (preferences != null) {
-      pipeline.thenRewardModel(preferences(), reward);
+      built = built.thenRewardModel(preferences(), reward);
     }
-    pipeline.thenRl(promptTexts, config, iterations);
+    built = built.thenRl(promptTexts, config, iterations);
     if (evalPrompts != null) {
-      pipeline.evaluateOn(userData().prompts(evalPrompts), evalEvery, evalSamples, passThreshold);
+      built =
+          built.evaluateOn(userData().prompts(evalPrompts), evalEvery, evalSamples, passThreshold);
     }
     for (WeightedReward.Term term : terms) {
-      pipeline.rewardBatch(term.name(), term.weight(), term.batch());
+      built = built.rewardBatch(term.name(), term.weight(), term.batch());
     }
+    Rlhf.Pipeline pipeline = built;
     if (rewardModel == null) {
       return device -> train(pipeline.device(device));
     }
