@@ -83,25 +83,25 @@ public final class GemmaReference {
     for (int l = 0; l < layers; l++) {
       String p = "model.layers." + l + ".";
       double[][] a = attention(rmsNorm(x, p + "input_layernorm.weight"), p, l);
-      add(x, rmsNorm(a, p + "post_attention_layernorm.weight"));
+      ReferenceTransformer.add(x, rmsNorm(a, p + "post_attention_layernorm.weight"));
       double[][] h = rmsNorm(x, p + "pre_feedforward_layernorm.weight");
       double[][] m = new double[n][];
       for (int t = 0; t < n; t++) {
-        double[] gate = matVec(w.get(p + "mlp.gate_proj.weight"), h[t]);
-        double[] up = matVec(w.get(p + "mlp.up_proj.weight"), h[t]);
+        double[] gate = ReferenceTransformer.matVec(w.get(p + "mlp.gate_proj.weight"), h[t]);
+        double[] up = ReferenceTransformer.matVec(w.get(p + "mlp.up_proj.weight"), h[t]);
         for (int i = 0; i < gate.length; i++) {
           double g = gate[i]; // gelu_pytorch_tanh
           gate[i] = 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g * g * g)));
           gate[i] *= up[i];
         }
-        m[t] = matVec(w.get(p + "mlp.down_proj.weight"), gate);
+        m[t] = ReferenceTransformer.matVec(w.get(p + "mlp.down_proj.weight"), gate);
       }
-      add(x, rmsNorm(m, p + "post_feedforward_layernorm.weight"));
+      ReferenceTransformer.add(x, rmsNorm(m, p + "post_feedforward_layernorm.weight"));
     }
     double[][] h = rmsNorm(x, "model.norm.weight");
     double[][] out = new double[n][];
     for (int t = 0; t < n; t++) {
-      out[t] = matVec(embed, h[t]); // tied head
+      out[t] = ReferenceTransformer.matVec(embed, h[t]); // tied head
       if (finalCap > 0) {
         for (int i = 0; i < out[t].length; i++) {
           out[t][i] = Math.tanh(out[t][i] / finalCap) * finalCap;
@@ -119,9 +119,9 @@ public final class GemmaReference {
     double base = sliding[layer] ? localTheta : theta;
     double factor = sliding[layer] ? 1 : linearFactor; // the local RoPE is never scaled
     for (int t = 0; t < n; t++) {
-      q[t] = matVec(w.get(p + "self_attn.q_proj.weight"), h[t]);
-      k[t] = matVec(w.get(p + "self_attn.k_proj.weight"), h[t]);
-      v[t] = matVec(w.get(p + "self_attn.v_proj.weight"), h[t]);
+      q[t] = ReferenceTransformer.matVec(w.get(p + "self_attn.q_proj.weight"), h[t]);
+      k[t] = ReferenceTransformer.matVec(w.get(p + "self_attn.k_proj.weight"), h[t]);
+      v[t] = ReferenceTransformer.matVec(w.get(p + "self_attn.v_proj.weight"), h[t]);
       if (gemma3) {
         headNorm(q[t], heads, p + "self_attn.q_norm.weight");
         headNorm(k[t], kvHeads, p + "self_attn.k_norm.weight");
@@ -161,7 +161,7 @@ public final class GemmaReference {
     }
     double[][] projected = new double[n][];
     for (int t = 0; t < n; t++) {
-      projected[t] = matVec(w.get(p + "self_attn.o_proj.weight"), out[t]);
+      projected[t] = ReferenceTransformer.matVec(w.get(p + "self_attn.o_proj.weight"), out[t]);
     }
     return projected;
   }
@@ -206,28 +206,6 @@ public final class GemmaReference {
         double x1 = x[b];
         x[a] = x0 * Math.cos(angle) - x1 * Math.sin(angle);
         x[b] = x0 * Math.sin(angle) + x1 * Math.cos(angle);
-      }
-    }
-  }
-
-  private static double[] matVec(Tensor m, double[] x) {
-    int rows = (int) m.shape()[0];
-    int cols = (int) m.shape()[1];
-    double[] y = new double[rows];
-    for (int r = 0; r < rows; r++) {
-      double sum = 0;
-      for (int k = 0; k < cols; k++) {
-        sum += m.data()[r * cols + k] * x[k];
-      }
-      y[r] = sum;
-    }
-    return y;
-  }
-
-  private static void add(double[][] x, double[][] y) {
-    for (int t = 0; t < x.length; t++) {
-      for (int i = 0; i < x[t].length; i++) {
-        x[t][i] += y[t][i];
       }
     }
   }

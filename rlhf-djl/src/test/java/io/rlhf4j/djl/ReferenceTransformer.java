@@ -259,7 +259,8 @@ public final class ReferenceTransformer {
     return y;
   }
 
-  private static double[] matVec(Tensor m, double[] x) {
+  /** m · x for a row-major [rows, cols] matrix, in doubles. */
+  static double[] matVec(Tensor m, double[] x) {
     int rows = (int) m.shape()[0];
     int cols = (int) m.shape()[1];
     double[] y = new double[rows];
@@ -277,7 +278,8 @@ public final class ReferenceTransformer {
     return w.get(name).data()[index];
   }
 
-  private static void add(double[][] x, double[][] y) {
+  /** x += y, row by row. */
+  static void add(double[][] x, double[][] y) {
     for (int t = 0; t < x.length; t++) {
       for (int i = 0; i < x[t].length; i++) {
         x[t][i] += y[t][i];

@@ -1,10 +1,9 @@
 package io.rlhf4j.examples;
 
 import io.rlhf4j.examples.demo.RlvrDemo;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code rlvr-demo}: GRPO from stories260K against a verifier alone ({@link RlvrDemo}), printing
@@ -19,25 +18,15 @@ import picocli.CommandLine.Option;
 final class RlvrDemoCommand implements Callable<Integer> {
   private static final RlvrDemo D = RlvrDemo.defaults();
 
-  @Option(names = "--model", description = "base model folder (default: ${DEFAULT-VALUE})")
-  Path model = Path.of(GenerateCommand.DEFAULT_MODEL);
-
-  @Option(names = "--seeds", description = "GRPO seeds (default: ${DEFAULT-VALUE})")
-  int seeds = 3;
-
-  @Option(names = "--iterations", description = "GRPO iterations (default: ${DEFAULT-VALUE})")
-  int iterations = D.iterations();
-
-  @Option(names = "--lr", description = "GRPO learning rate (default: ${DEFAULT-VALUE})")
-  double lr = D.learningRate();
+  @Mixin GrpoDemoOptions grpo = new GrpoDemoOptions(D.iterations(), D.learningRate());
 
   @Override
   public Integer call() {
-    RlvrDemo demo = new RlvrDemo(iterations, lr);
+    RlvrDemo demo = new RlvrDemo(grpo.iterations, grpo.lr);
     System.out.println("| seed | pass@1 before | pass@1 after | pass@8 before | pass@8 after |");
     System.out.println("| --- | --- | --- | --- | --- |");
-    for (int seed = 0; seed < seeds; seed++) {
-      System.out.println(demo.run(model, seed).row(seed));
+    for (int seed = 0; seed < grpo.seeds; seed++) {
+      System.out.println(demo.run(grpo.model, seed).row(seed));
     }
     return 0;
   }

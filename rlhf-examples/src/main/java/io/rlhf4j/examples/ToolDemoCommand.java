@@ -1,10 +1,10 @@
 package io.rlhf4j.examples;
 
 import io.rlhf4j.examples.demo.ToolDemo;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,30 +20,20 @@ import picocli.CommandLine.Option;
 final class ToolDemoCommand implements Callable<Integer> {
   private static final ToolDemo D = ToolDemo.defaults();
 
-  @Option(names = "--model", description = "base model folder (default: ${DEFAULT-VALUE})")
-  Path model = Path.of(GenerateCommand.DEFAULT_MODEL);
-
-  @Option(names = "--seeds", description = "GRPO seeds (default: ${DEFAULT-VALUE})")
-  int seeds = 3;
+  @Mixin GrpoDemoOptions grpo = new GrpoDemoOptions(D.iterations(), D.learningRate());
 
   @Option(names = "--sft-epochs", description = "epochs of cloning (default: ${DEFAULT-VALUE})")
   int sftEpochs = D.sftEpochs();
 
-  @Option(names = "--iterations", description = "GRPO iterations (default: ${DEFAULT-VALUE})")
-  int iterations = D.iterations();
-
-  @Option(names = "--lr", description = "GRPO learning rate (default: ${DEFAULT-VALUE})")
-  double lr = D.learningRate();
-
   @Override
   public Integer call() {
-    ToolDemo demo = new ToolDemo(sftEpochs, iterations, lr);
+    ToolDemo demo = new ToolDemo(sftEpochs, grpo.iterations, grpo.lr);
     System.out.println(
         "| seed | success: base | after SFT | after GRPO | calls per episode: SFT, GRPO"
             + " | unparsable calls: SFT, GRPO | unknown tool: SFT, GRPO |");
     System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
-    for (int seed = 0; seed < seeds; seed++) {
-      ToolDemo.Result r = demo.run(model, seed);
+    for (int seed = 0; seed < grpo.seeds; seed++) {
+      ToolDemo.Result r = demo.run(grpo.model, seed);
       var s = r.sft().metrics();
       var g = r.grpo().metrics();
       System.out.println(

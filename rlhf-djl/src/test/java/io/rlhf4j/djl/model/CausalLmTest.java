@@ -186,6 +186,17 @@ class CausalLmTest {
     }
   }
 
+  /** The largest absolute difference between two [T][V] arrays. */
+  static double maxDifference(double[][] a, double[][] b) {
+    double max = 0;
+    for (int t = 0; t < a.length; t++) {
+      for (int i = 0; i < a[t].length; i++) {
+        max = Math.max(max, Math.abs(a[t][i] - b[t][i]));
+      }
+    }
+    return max;
+  }
+
   static void assertClose(double[][] actual, double[][] expected) {
     double maxDiff = 0;
     double maxAbs = 0;

@@ -103,7 +103,8 @@ class GemmaTest {
             GEMMA2.replace("\"final_logit_softcapping\": 3.0", "\"final_logit_softcapping\": 9"),
             GEMMA2.replace("\"sliding_window\": 4", "\"sliding_window\": 400"),
             GEMMA2.replace("\"query_pre_attn_scalar\": 24", "\"query_pre_attn_scalar\": 16"))) {
-      assertThat(maxDifference(new GemmaReference(changed, hf).logits(TOKENS), reference))
+      assertThat(
+              CausalLmTest.maxDifference(new GemmaReference(changed, hf).logits(TOKENS), reference))
           .isGreaterThan(1e-3);
     }
   }
@@ -124,7 +125,7 @@ class GemmaTest {
     checkAgainstReference(v4Scaled, scaled, 72);
     Map<String, Tensor> hf = hfWeights(v4Scaled, 72);
     assertThat(
-            maxDifference(
+            CausalLmTest.maxDifference(
                 new GemmaReference(scaled, hf).logits(TOKENS),
                 new GemmaReference(GEMMA3.formatted("null"), hf).logits(TOKENS)))
         .as("the scaling changes the global layer")
@@ -306,16 +307,7 @@ class GemmaTest {
     float[] data = weights.get(name).data().clone();
     data[index] += (float) delta;
     moved.put(name, new Tensor(weights.get(name).shape(), data));
-    Map<String, Tensor> hf = new LinkedHashMap<>();
-    HfWeights.fromCanonical(moved, config)
-        .forEach(
-            (n, t) -> {
-              try {
-                hf.put(n, t.materialize());
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            });
+    Map<String, Tensor> hf = hfNames(moved, config);
     double[][] logits = new GemmaReference(text, hf).logits(TOKENS);
     double sum = 0;
     for (int t = 0; t + 1 < TOKENS.length; t++) {
@@ -342,8 +334,12 @@ class GemmaTest {
 
   // The same random weights under transformers' names, for the reference.
   private static Map<String, Tensor> hfWeights(ModelConfig config, long seed) {
+    return hfNames(TestModels.randomWeights(config, seed), config);
+  }
+
+  private static Map<String, Tensor> hfNames(Map<String, Tensor> canonical, ModelConfig config) {
     Map<String, Tensor> out = new LinkedHashMap<>();
-    HfWeights.fromCanonical(TestModels.randomWeights(config, seed), config)
+    HfWeights.fromCanonical(canonical, config)
         .forEach(
             (name, t) -> {
               try {
@@ -353,15 +349,5 @@ class GemmaTest {
               }
             });
     return out;
-  }
-
-  private static double maxDifference(double[][] a, double[][] b) {
-    double max = 0;
-    for (int t = 0; t < a.length; t++) {
-      for (int i = 0; i < a[t].length; i++) {
-        max = Math.max(max, Math.abs(a[t][i] - b[t][i]));
-      }
-    }
-    return max;
   }
 }

@@ -87,7 +87,7 @@ class RopeConfigTest {
       CausalLmTest.assertClose(CausalLmTest.djlLogits(model, tokens), reference);
       // The test can fail: without the scaling the logits are measurably elsewhere.
       double[][] unscaled = new ReferenceTransformer(v4, weights, false).logits(tokens);
-      assertThat(maxDifference(reference, unscaled)).isGreaterThan(1e-2);
+      assertThat(CausalLmTest.maxDifference(reference, unscaled)).isGreaterThan(1e-2);
     }
   }
 
@@ -133,15 +133,5 @@ class RopeConfigTest {
     Path file = dir.resolve("saved.json");
     Files.writeString(file, HfConfig.toJson(c));
     assertThat(HfConfig.read(file)).isEqualTo(c);
-  }
-
-  private static double maxDifference(double[][] a, double[][] b) {
-    double max = 0;
-    for (int t = 0; t < a.length; t++) {
-      for (int i = 0; i < a[t].length; i++) {
-        max = Math.max(max, Math.abs(a[t][i] - b[t][i]));
-      }
-    }
-    return max;
   }
 }

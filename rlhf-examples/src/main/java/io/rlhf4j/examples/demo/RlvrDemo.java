@@ -3,7 +3,6 @@ package io.rlhf4j.examples.demo;
 import ai.djl.Device;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
-import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.ppo.DjlPpoTrainer;
 import io.rlhf4j.djl.train.ppo.PpoConfig;
@@ -107,14 +106,10 @@ public record RlvrDemo(int iterations, double learningRate) {
     try (PretrainedModel pm = PretrainedModel.load(model, Device.cpu())) {
       SavableTokenizer tok = pm.tokenizer();
       PpoConfig config =
-          PpoConfig.grpo()
-              .rolloutBatchSize(8)
-              .samplesPerPrompt(4)
-              .miniBatchSize(16)
-              .ppoEpochs(2)
-              .sampling(SamplingConfig.builder().temperature(1.0).maxNewTokens(32).build())
-              .policyOptimizer(AdamWConfig.of(learningRate))
-              .seed(seed)
+          DemoGrpo.config(
+                  learningRate,
+                  SamplingConfig.builder().temperature(1.0).maxNewTokens(32).build(),
+                  seed)
               .build();
       RlEvaluation evaluation =
           new RlEvaluation(
@@ -128,13 +123,7 @@ public record RlvrDemo(int iterations, double learningRate) {
               new TrainingRun(List.of()))) {
         Map<String, Double> before = grpo.evaluate(evaluation);
         List<int[]> train = training().stream().map(p -> tok.encode(p, true)).toList();
-        for (int it = 0; it < iterations; it++) {
-          List<int[]> batch = new ArrayList<>();
-          for (int j = 0; j < config.rolloutBatchSize(); j++) {
-            batch.add(train.get((it * config.rolloutBatchSize() + j) % train.size()));
-          }
-          grpo.step(batch);
-        }
+        DemoGrpo.train(grpo, config, train, iterations);
         return new Result(before, grpo.evaluate(evaluation));
       }
     }

@@ -96,16 +96,7 @@ public record ToolDemo(int sftEpochs, int iterations, double learningRate) {
           .trainEpisodes(demos, List.of(), null);
       Evaluation sft = evaluate(policy, heldOut);
       PpoConfig config =
-          PpoConfig.grpo()
-              .rolloutBatchSize(8)
-              .samplesPerPrompt(4)
-              .miniBatchSize(16)
-              .ppoEpochs(2)
-              .sampling(sampling())
-              .policyOptimizer(AdamWConfig.of(learningRate))
-              .environment(episodes())
-              .seed(seed)
-              .build();
+          DemoGrpo.config(learningRate, sampling(), seed).environment(episodes()).build();
       TextRewardModel reward = new TextRewardModel(tok, SecretWordTask::success);
       try (DjlPpoTrainer grpo =
           new DjlPpoTrainer(
@@ -117,13 +108,7 @@ public record ToolDemo(int sftEpochs, int iterations, double learningRate) {
         for (String p : prompts.subList(0, TRAIN)) {
           train.add(tok.encode(p, true));
         }
-        for (int it = 0; it < iterations; it++) {
-          List<int[]> batch = new ArrayList<>();
-          for (int j = 0; j < config.rolloutBatchSize(); j++) {
-            batch.add(train.get((it * config.rolloutBatchSize() + j) % train.size()));
-          }
-          grpo.step(batch);
-        }
+        DemoGrpo.train(grpo, config, train, iterations);
       }
       return new Result(base, sft, evaluate(policy, heldOut));
     }
