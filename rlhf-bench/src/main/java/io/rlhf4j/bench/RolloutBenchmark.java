@@ -55,7 +55,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 1)
 @Fork(value = 1, jvmArgsAppend = "-Dai.djl.offline=true")
 public class RolloutBenchmark {
-  static final int ROWS = 64;
   static final int NEW_TOKENS = 256;
   private static final Pattern RATE = Pattern.compile("achieved tok/s: ([0-9.]+)");
 
@@ -67,11 +66,28 @@ public class RolloutBenchmark {
   @Param("../llama2.c/run")
   public String runc;
 
-  private PretrainedModel model;
+  /**
+   * A llama2.c model folder (one checkpoint .bin, one tokenizer .bin), relative to {@link #shared}
+   * or absolute: stories260K, or a random checkpoint at stories110M's shape for a decode that reads
+   * 0.44 GB of weights per token.
+   */
+  @Param("models/stories260K")
+  public String model;
+
+  /** Rows sampled together: 64 as a PPO rollout, 1 for the same work as run.c's one stream. */
+  @Param({"64", "1"})
+  public int rows;
+
+  /** How many times run.c runs (the median is reported). */
+  @Param("20")
+  public int runcRuns;
+
+  private PretrainedModel loaded;
   private Generator generator;
   private List<int[]> prompts;
   private double runcRate;
   private double matmulGflops;
+  private double bandwidthGbs;
   private int seed;
 
   /** Rates of this run. */
@@ -86,6 +102,15 @@ public class RolloutBenchmark {
 
     /** The same process's 2048³ fp32 matmul, GFLOP/s. */
     public double matmulGflops;
+
+    /** The same process's memory read rate (a sum over 1 GB), GB/s. */
+    public double bandwidthGbs;
+
+    /** rlhf4j's weights read per second (every decoding step reads each weight once), GB/s. */
+    public double weightsGbs;
+
+    /** That over the measured read rate: how close decoding runs to the memory's limit. */
+    public double bandwidthFraction;
   }
 
   /** Loads the model, times run.c and the matmul. */
@@ -100,25 +125,33 @@ public class RolloutBenchmark {
               + ": git clone https://github.com/karpathy/llama2.c ../llama2.c && make -C"
               + " ../llama2.c runfast (or pass -p runc=PATH)");
     }
-    runcRate = runcMedian(binary, shared.resolve("models/stories260K"));
-    model =
-        PretrainedModel.load(
-            shared.resolve("models/stories260K"), Engine.getInstance().defaultDevice());
-    generator = new Generator(model.model(), -1); // fixed work: every row runs 256 steps
-    prompts = Collections.nCopies(ROWS, new int[] {1});
-    matmulGflops = ScaleBenchmark.matmulFlops(model.model().manager().getDevice()) / 1e9;
+    Path folder = shared.resolve(model);
+    runcRate = runcMedian(binary, folder, runcRuns);
+    loaded = PretrainedModel.load(folder, Engine.getInstance().defaultDevice());
+    generator = new Generator(loaded.model(), -1); // fixed work: every row runs 256 steps
+    prompts = Collections.nCopies(rows, new int[] {1});
+    matmulGflops = ScaleBenchmark.matmulFlops(loaded.model().manager().getDevice()) / 1e9;
+    bandwidthGbs = readBandwidth(loaded.model().manager().getDevice()) / 1e9;
   }
 
-  private static double runcMedian(Path binary, Path folder)
+  private static double runcMedian(Path binary, Path folder, int runs)
       throws IOException, InterruptedException {
+    Path checkpoint;
+    Path tokenizer;
+    try (var files = Files.list(folder)) {
+      List<Path> bins = files.filter(f -> f.toString().endsWith(".bin")).sorted().toList();
+      tokenizer =
+          bins.stream().filter(f -> f.getFileName().toString().startsWith("tok")).findFirst().get();
+      checkpoint = bins.stream().filter(f -> !f.equals(tokenizer)).findFirst().get();
+    }
     List<Double> rates = new ArrayList<>();
-    for (int s = 1; s <= 20; s++) {
+    for (int s = 1; s <= runs; s++) {
       Process p =
           new ProcessBuilder(
                   binary.toString(),
-                  folder.resolve("stories260K.bin").toString(),
+                  checkpoint.toString(),
                   "-z",
-                  folder.resolve("tok512.bin").toString(),
+                  tokenizer.toString(),
                   "-t",
                   "1.0",
                   "-n",
@@ -138,16 +171,36 @@ public class RolloutBenchmark {
       rates.add(Double.parseDouble(m.group(1)));
     }
     Collections.sort(rates);
-    return (rates.get(9) + rates.get(10)) / 2;
+    int n = rates.size();
+    return (rates.get((n - 1) / 2) + rates.get(n / 2)) / 2;
+  }
+
+  // Bytes per second of a sum over 1 GB of fp32 (the best of five): what reading weights from
+  // memory can reach here, with the engine's threads.
+  static double readBandwidth(ai.djl.Device device) {
+    try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(device)) {
+      ai.djl.ndarray.NDArray a = m.ones(new ai.djl.ndarray.types.Shape(1L << 28));
+      double best = Double.MAX_VALUE;
+      for (int i = 0; i < 5; i++) {
+        try (ai.djl.ndarray.NDManager step = m.newSubManager()) {
+          long t0 = System.nanoTime();
+          ai.djl.ndarray.NDArray sum = a.sum();
+          sum.attach(step);
+          sum.getFloat();
+          best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+      }
+      return 4.0 * (1L << 28) / best;
+    }
   }
 
   /** Frees the model. */
   @TearDown(Level.Trial)
   public void tearDown() {
-    model.close();
+    loaded.close();
   }
 
-  /** One rollout of 64 × 256 tokens. */
+  /** One rollout of rows × 256 tokens. */
   @Benchmark
   public List<Generation> rollout(Rates rates) {
     long t0 = System.nanoTime();
@@ -159,9 +212,13 @@ public class RolloutBenchmark {
                 .maxNewTokens(NEW_TOKENS)
                 .seed(seed++)
                 .build());
-    rates.rlhf4jTokensPerSecond = (double) ROWS * NEW_TOKENS / ((System.nanoTime() - t0) / 1e9);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    rates.rlhf4jTokensPerSecond = (double) rows * NEW_TOKENS / seconds;
     rates.runcTokensPerSecond = runcRate;
     rates.matmulGflops = matmulGflops;
+    rates.bandwidthGbs = bandwidthGbs;
+    rates.weightsGbs = 4.0 * loaded.model().parameterCount() * NEW_TOKENS / seconds / 1e9;
+    rates.bandwidthFraction = rates.weightsGbs / bandwidthGbs;
     return out;
   }
 }
