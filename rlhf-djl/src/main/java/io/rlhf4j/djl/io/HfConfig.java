@@ -11,10 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Hugging Face {@code config.json} to {@link ModelConfig} and back, for {@code LlamaForCausalLM},
- * {@code MistralForCausalLM}, {@code Qwen2ForCausalLM} and {@code GPT2LMHeadModel}. Settings rlhf4j
- * does not implement (RoPE scaling, biased Llama output projections, other activations) are refused
- * by name rather than silently ignored.
+ * Hugging Face {@code config.json} to {@link ModelConfig} and back, for the architectures of {@link
+ * HfArchitecture}. Settings rlhf4j does not implement (RoPE scaling, biased Llama output
+ * projections, other activations) are refused by name rather than silently ignored.
  */
 public final class HfConfig {
 
@@ -26,26 +25,24 @@ public final class HfConfig {
     Fields f = new Fields(file, json);
     String architecture = architecture(f);
     try {
-      return switch (architecture) {
-        case "GPT2LMHeadModel" -> gpt2(f);
-        case "LlamaForCausalLM",
-                "MistralForCausalLM",
-                "Qwen2ForCausalLM",
-                "Qwen3ForCausalLM",
-                "SmolLM3ForCausalLM",
-                "Phi3ForCausalLM" ->
-            llama(f, architecture);
-        case "Gemma2ForCausalLM", "Gemma3ForCausalLM" -> gemma(f, architecture);
-        case "Gemma3ForConditionalGeneration" -> gemma(textConfig(f), "Gemma3ForCausalLM");
-        default ->
-            throw new ModelFormatException(
-                file,
-                "unknown architecture '"
-                    + architecture
-                    + "' (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM,"
-                    + " Qwen3ForCausalLM, SmolLM3ForCausalLM, Phi3ForCausalLM, Gemma2ForCausalLM,"
-                    + " Gemma3ForCausalLM, Gemma3ForConditionalGeneration (its text model),"
-                    + " GPT2LMHeadModel)");
+      if (architecture.equals(HfArchitecture.GEMMA3_IMAGE_TEXT)) {
+        return gemma(textConfig(f), HfArchitecture.named("Gemma3ForCausalLM").orElseThrow());
+      }
+      HfArchitecture a =
+          HfArchitecture.named(architecture)
+              .orElseThrow(
+                  () ->
+                      new ModelFormatException(
+                          file,
+                          "unknown architecture '"
+                              + architecture
+                              + "' (supported: "
+                              + HfArchitecture.supported()
+                              + ")"));
+      return switch (a.family()) {
+        case GPT2 -> gpt2(f);
+        case LLAMA -> llama(f, a.modelType());
+        case GEMMA -> gemma(f, a);
       };
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(file, "inconsistent config: " + e.getMessage(), e);
@@ -58,30 +55,12 @@ public final class HfConfig {
       return s;
     }
     String type = f.optString("model_type", "");
-    return switch (type) {
-      case "llama" -> "LlamaForCausalLM";
-      case "mistral" -> "MistralForCausalLM";
-      case "qwen2" -> "Qwen2ForCausalLM";
-      case "qwen3" -> "Qwen3ForCausalLM";
-      case "smollm3" -> "SmolLM3ForCausalLM";
-      case "phi3" -> "Phi3ForCausalLM";
-      case "gemma2" -> "Gemma2ForCausalLM";
-      case "gemma3_text" -> "Gemma3ForCausalLM";
-      case "gpt2" -> "GPT2LMHeadModel";
-      default -> type.isEmpty() ? "(none given)" : type;
-    };
+    return HfArchitecture.ofType(type)
+        .map(HfArchitecture::name)
+        .orElse(type.isEmpty() ? "(none given)" : type);
   }
 
-  private static ModelConfig llama(Fields f, String architecture) {
-    String type =
-        switch (architecture) {
-          case "MistralForCausalLM" -> "mistral";
-          case "Qwen2ForCausalLM" -> "qwen2";
-          case "Qwen3ForCausalLM" -> "qwen3";
-          case "SmolLM3ForCausalLM" -> "smollm3";
-          case "Phi3ForCausalLM" -> "phi3";
-          default -> "llama";
-        };
+  private static ModelConfig llama(Fields f, String type) {
     if (f.optBool("attention_bias", false) && !type.equals("qwen2")) {
       throw f.unsupported("attention_bias", "biased Llama attention projections");
     }
@@ -209,8 +188,8 @@ public final class HfConfig {
    * alternation and Gemma 3's {@code sliding_window_pattern}; Gemma 3's local layers have their own
    * unscaled RoPE base. Defaults are transformers' for fields a config leaves out.
    */
-  private static ModelConfig gemma(Fields f, String architecture) {
-    boolean three = architecture.equals("Gemma3ForCausalLM");
+  private static ModelConfig gemma(Fields f, HfArchitecture architecture) {
+    boolean three = architecture.modelType().equals("gemma3_text");
     String act = f.optString("hidden_activation", "gelu_pytorch_tanh");
     if (!act.equals("gelu_pytorch_tanh")) {
       throw f.unsupported("hidden_activation", "'" + act + "' (only gelu_pytorch_tanh)");
@@ -223,7 +202,7 @@ public final class HfConfig {
     }
     int heads = f.positive("num_attention_heads");
     int layers = f.positive("num_hidden_layers");
-    ModelConfig.Builder b = ModelConfig.gemma().modelType(three ? "gemma3_text" : "gemma2");
+    ModelConfig.Builder b = ModelConfig.gemma().modelType(architecture.modelType());
     int window = f.optPositive("sliding_window", 4096);
     List<Integer> global = new java.util.ArrayList<>();
     if (f.json.get("layer_types") instanceof List<?> types) {
@@ -454,16 +433,7 @@ public final class HfConfig {
       m.put("tie_word_embeddings", true);
     } else {
       String arch =
-          switch (c.modelType()) {
-            case "gemma2" -> "Gemma2ForCausalLM";
-            case "gemma3_text" -> "Gemma3ForCausalLM";
-            case "mistral" -> "MistralForCausalLM";
-            case "qwen2" -> "Qwen2ForCausalLM";
-            case "qwen3" -> "Qwen3ForCausalLM";
-            case "smollm3" -> "SmolLM3ForCausalLM";
-            case "phi3" -> "Phi3ForCausalLM";
-            default -> "LlamaForCausalLM";
-          };
+          HfArchitecture.ofType(c.modelType()).map(HfArchitecture::name).orElse("LlamaForCausalLM");
       m.put("architectures", List.of(arch));
       m.put("model_type", c.modelType());
       m.put("vocab_size", c.vocabSize());
