@@ -33,8 +33,10 @@ class ReportCommandTest {
             "{\"stage\":\"sft\",\"step\":1,\"loss\":2.0}",
             "{\"stage\":\"sft\",\"step\":2,\"loss\":1.5}",
             "{\"stage\":\"sft\",\"step\":3,\"loss\":1.25,\"eval_loss\":1.75}",
-            "{\"stage\":\"<script>x()</script>\",\"step\":1,\"score\":0.5,\"kl\":0.0}",
-            "{\"stage\":\"<script>x()</script>\",\"step\":2,\"score\":0.75,\"kl\":0.125}"));
+            "{\"stage\":\"<script>x()</script>\",\"step\":1,\"score\":0.5,\"kl\":0.0,"
+                + "\"clip_fraction\":0.1}",
+            "{\"stage\":\"<script>x()</script>\",\"step\":2,\"score\":0.75,\"kl\":0.125,"
+                + "\"clip_fraction\":0.2}"));
     Files.writeString(run.resolve("config.yaml"), "lr: 3.0E-4\nnote: <b>bold</b>\n");
 
     PrintStream saved = System.out;
@@ -56,10 +58,19 @@ class ReportCommandTest {
       HtmlPage html = browser.getPage(page.toUri().toURL());
       assertThat(html.getTitleText()).isEqualTo("rlhf4j run report");
       List<HtmlImage> images = html.getByXPath("//img");
-      // sft: loss; second stage: kl and score. eval_loss has one point: table only.
+      // sft: loss; second stage: score, then kl, then the folded clip_fraction. eval_loss has one
+      // point: table only.
       assertThat(images)
           .extracting(HtmlImage::getAltAttribute)
-          .containsExactly("sft: loss", "<script>x()</script>: kl", "<script>x()</script>: score");
+          .containsExactly(
+              "sft: loss",
+              "<script>x()</script>: score",
+              "<script>x()</script>: kl",
+              "<script>x()</script>: clip_fraction");
+      assertThat(html.getByXPath("//details//img"))
+          .extracting(i -> ((HtmlImage) i).getAltAttribute())
+          .containsExactly("<script>x()</script>: clip_fraction");
+      assertThat(html.asNormalizedText()).contains("1 more chart");
       for (HtmlImage image : images) {
         assertThat(image.getWebResponse(true).getStatusCode()).isEqualTo(200);
         assertThat(image.getWidth()).isEqualTo(760);
@@ -68,7 +79,7 @@ class ReportCommandTest {
       List<HtmlTable> tables = html.getByXPath("//table");
       assertThat(tables.get(0).getRow(1).asNormalizedText()).isEqualTo("eval_loss\t1.750\t3");
       assertThat(tables.get(0).getRow(2).asNormalizedText()).isEqualTo("loss\t1.250\t3");
-      assertThat(tables.get(1).getRow(2).asNormalizedText()).isEqualTo("score\t0.7500\t2");
+      assertThat(tables.get(1).getRow(3).asNormalizedText()).isEqualTo("score\t0.7500\t2");
       // Untrusted text is shown as text: no script element, the tags visible as written.
       assertThat(html.getByXPath("//script")).isEmpty();
       assertThat(html.asNormalizedText()).contains("<script>x()</script>").contains("<b>bold</b>");

@@ -21,11 +21,12 @@ import java.util.TreeSet;
 
 /**
  * The HTML page of any run folder: for each stage in the order it ran, its last values, one chart
- * per metric against the step and, for RL stages, the samples of its last step ({@code
- * samples.jsonl}: prompt, response turn by turn with the environment's turns set apart, score);
- * then the run's {@code config.yaml} when it has one. Reads {@code metrics.jsonl} (the training
- * commands) or {@code history.jsonl} (the pipeline); writes {@code report.html} with its charts in
- * {@code charts/}, beside the metrics.
+ * per metric against the step (the reward, KL, losses and held-out scores first, the others folded
+ * below them) and, for RL stages, the samples of its last step ({@code samples.jsonl}: prompt,
+ * response turn by turn with the environment's turns set apart, score); then the run's {@code
+ * config.yaml} when it has one. Reads {@code metrics.jsonl} (the training commands) or {@code
+ * history.jsonl} (the pipeline); writes {@code report.html} with its charts in {@code charts/},
+ * beside the metrics.
  */
 public final class RunReport {
   /** The page's file name in the run folder. */
@@ -93,11 +94,26 @@ public final class RunReport {
             .append("</td></tr>\n");
       }
       html.append("</table>\n");
+      // The charts people watch first (reward, KL, losses, held-out scores); the rest folded
+      // below them, so a short run's page does not open on thirty charts.
+      List<String> charted = new java.util.ArrayList<>();
       for (String metric : metrics) {
-        double[][] xy = series(rows, metric);
-        if (xy[0].length < 2) {
-          continue; // one point is in the table; a chart of it says nothing more
+        if (series(rows, metric)[0].length >= 2) {
+          charted.add(metric); // one point is in the table; a chart of it says nothing more
         }
+      }
+      charted.sort(java.util.Comparator.comparingDouble(RunReport::rank));
+      boolean folded = false;
+      for (String metric : charted) {
+        if (!folded && rank(metric) >= OTHER) {
+          folded = true;
+          long more = charted.stream().filter(m -> rank(m) >= OTHER).count();
+          html.append("<details><summary>")
+              .append(more)
+              .append(more == 1 ? " more chart" : " more charts")
+              .append("</summary>\n");
+        }
+        double[][] xy = series(rows, metric);
         String file = String.format(Locale.ROOT, "%s/%03d.png", CHARTS, ++chart);
         new LineChart(name + ": " + metric, "step", metric)
             .line(metric, xy[0], xy[1], LineChart.PALETTE[0])
@@ -107,6 +123,9 @@ public final class RunReport {
             .append("\" width=\"760\" height=\"400\" alt=\"")
             .append(esc(name + ": " + metric))
             .append("\">\n");
+      }
+      if (folded) {
+        html.append("</details>\n");
       }
       appendSamples(html, name, samples);
     }
@@ -163,6 +182,40 @@ public final class RunReport {
     }
     throw new DataFormatException(
         run, 0, null, "no metrics.jsonl or history.jsonl here: is it a run folder?");
+  }
+
+  // The metrics whose charts come first, in this order; others rank OTHER (and alphabetically).
+  private static final List<String> KEY =
+      List.of(
+          "score",
+          "reward_",
+          "eval_score",
+          "eval_pass@1",
+          "eval_pass@",
+          "kl",
+          "loss",
+          "eval_loss",
+          "eval_accuracy",
+          "accuracy",
+          "policy_loss",
+          "value_loss",
+          "entropy");
+
+  private static final int OTHER = 1000;
+
+  private static double rank(String metric) {
+    int exact = KEY.indexOf(metric);
+    if (exact >= 0) {
+      return exact;
+    }
+    for (int i = 0; i < KEY.size(); i++) {
+      if (KEY.get(i).endsWith("_") || KEY.get(i).endsWith("@")) {
+        if (metric.startsWith(KEY.get(i))) {
+          return i;
+        }
+      }
+    }
+    return OTHER;
   }
 
   private static TreeSet<String> metricNames(List<StepMetrics> rows) {
