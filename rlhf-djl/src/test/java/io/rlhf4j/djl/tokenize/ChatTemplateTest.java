@@ -110,4 +110,21 @@ class ChatTemplateTest {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
+
+  @Test
+  void gemma3FoldsTheSystemTurnIntoTheFirstUserTurnAndCallsTheAssistantModel() throws IOException {
+    // Gemma 3's template as transformers' convert_gemma3_weights_orbax_to_hf.py writes it
+    // (Apache-2.0), against the format of Gemma's model card.
+    ChatTemplate gemma = new ChatTemplate(resource("gemma3.jinja"), "<bos>", "<eos>");
+    List<ChatMessage> chat =
+        List.of(new ChatMessage("system", "Be brief."), CHAT.get(0), CHAT.get(1), CHAT.get(2));
+    assertThat(gemma.render(chat, true))
+        .isEqualTo(
+            "<bos><start_of_turn>user\nBe brief.\n\nHello, how are you?<end_of_turn>\n"
+                + "<start_of_turn>model\nI'm doing great. How can I help you today?<end_of_turn>\n"
+                + "<start_of_turn>user\nI'd like to show off how chat templating works!"
+                + "<end_of_turn>\n<start_of_turn>model\n");
+    assertThatThrownBy(() -> gemma.render(List.of(CHAT.get(1)), false))
+        .hasMessageContaining("Conversation roles must alternate");
+  }
 }
