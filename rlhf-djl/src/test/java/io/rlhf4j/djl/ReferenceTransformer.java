@@ -19,6 +19,7 @@ public final class ReferenceTransformer {
   private final boolean interleavedRope;
   private final double[] inverseFrequencies; // null: theta^(-2i/hd)
   private int slidingWindow; // 0: every earlier token is seen
+  private java.util.Set<Integer> windowedLayers; // null: the window applies to every layer
   private java.util.Set<Integer> noRope = java.util.Set.of(); // layers without RoPE
   private int rotaryDim; // 0: every dim of a head
   private double attentionFactor = 1; // LongRoPE multiplies cos and sin by it
@@ -53,6 +54,12 @@ public final class ReferenceTransformer {
    */
   public ReferenceTransformer slidingWindow(int window) {
     this.slidingWindow = window;
+    return this;
+  }
+
+  /** The window applies to these layers only (Qwen2's layers from max_window_layers on). */
+  public ReferenceTransformer windowedLayers(java.util.Set<Integer> layers) {
+    this.windowedLayers = layers;
     return this;
   }
 
@@ -161,7 +168,9 @@ public final class ReferenceTransformer {
       for (int t = 0; t < n; t++) {
         double[] score = new double[t + 1];
         double max = Double.NEGATIVE_INFINITY;
-        int from = slidingWindow > 0 ? Math.max(0, t - slidingWindow + 1) : 0;
+        boolean windowed =
+            slidingWindow > 0 && (windowedLayers == null || windowedLayers.contains(layerOf(p)));
+        int from = windowed ? Math.max(0, t - slidingWindow + 1) : 0;
         for (int s = from; s <= t; s++) {
           double dot = 0;
           for (int i = 0; i < hd; i++) {

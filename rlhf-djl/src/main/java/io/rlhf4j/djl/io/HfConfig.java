@@ -75,17 +75,32 @@ public final class HfConfig {
     int hidden = f.positive("hidden_size");
     ModelConfig.Builder b = ModelConfig.llama();
     // Mistral and Phi-3 window every layer's attention when sliding_window is set (Phi-3-mini-4k:
-    // 2047); Qwen2 windows only layers from max_window_layers on, and only with
-    // use_sliding_window (false in every Qwen2.5 release), which is refused rather than
-    // approximated.
+    // 2047); Qwen2 and Qwen3 window only the layers from max_window_layers on (or as layer_types
+    // says), and only with use_sliding_window (false in every Qwen2.5 and Qwen3 release).
     if ((type.equals("mistral") || type.equals("phi3"))
         && f.json.get("sliding_window") != null
         && f.json.get("sliding_window") != Json.NULL) {
       b.slidingWindow(f.positive("sliding_window"));
     }
-    if ((type.startsWith("qwen") || type.equals("smollm3"))
-        && f.optBool("use_sliding_window", false)) {
-      throw f.unsupported("use_sliding_window", "true (windowed layers from max_window_layers)");
+    if (type.startsWith("qwen") && f.optBool("use_sliding_window", false)) {
+      int layers = f.positive("num_hidden_layers");
+      List<Integer> global =
+          fullAttentionLayers(f, layers)
+              .orElseGet(
+                  () -> {
+                    int first = f.optPositive("max_window_layers", 28);
+                    List<Integer> out = new java.util.ArrayList<>();
+                    for (int i = 0; i < Math.min(first, layers); i++) {
+                      out.add(i);
+                    }
+                    return out;
+                  });
+      if (global.size() < layers) {
+        b.slidingWindow(f.positive("sliding_window")).globalLayers(global);
+      }
+    }
+    if (type.equals("smollm3") && f.optBool("use_sliding_window", false)) {
+      throw f.unsupported("use_sliding_window", "true (SmolLM3's windowed layers)");
     }
     double rotary = f.optDouble("partial_rotary_factor", 1.0);
     if (!(rotary > 0 && rotary <= 1)) {
@@ -205,18 +220,9 @@ public final class HfConfig {
     ModelConfig.Builder b = ModelConfig.gemma().modelType(architecture.modelType());
     int window = f.optPositive("sliding_window", 4096);
     List<Integer> global = new java.util.ArrayList<>();
-    if (f.json.get("layer_types") instanceof List<?> types) {
-      if (types.size() != layers) {
-        throw f.unsupported("layer_types", types.size() + " entries for " + layers + " layers");
-      }
-      for (int i = 0; i < layers; i++) {
-        Object t = types.get(i);
-        if ("full_attention".equals(t)) {
-          global.add(i);
-        } else if (!"sliding_attention".equals(t)) {
-          throw f.unsupported("layer_types", "entry " + i + " is '" + t + "'");
-        }
-      }
+    java.util.Optional<List<Integer>> typed = fullAttentionLayers(f, layers);
+    if (typed.isPresent()) {
+      global.addAll(typed.get());
     } else {
       // transformers before layer_types: Gemma 2 windows the even layers; Gemma 3 makes every
       // pattern-th layer global.
@@ -306,6 +312,38 @@ public final class HfConfig {
     }
     text.forEach((k, v) -> json.put(String.valueOf(k), v));
     return new Fields(f.file, json);
+  }
+
+  /**
+   * The layers {@code layer_types} (transformers 4.53 and later) marks {@code full_attention}, the
+   * others being {@code sliding_attention}; empty when the config has no such list.
+   */
+  private static java.util.Optional<List<Integer>> fullAttentionLayers(Fields f, int layers) {
+    if (!(f.json.get("layer_types") instanceof List<?> types)) {
+      return java.util.Optional.empty();
+    }
+    if (types.size() != layers) {
+      throw f.unsupported("layer_types", types.size() + " entries for " + layers + " layers");
+    }
+    List<Integer> global = new java.util.ArrayList<>();
+    for (int i = 0; i < layers; i++) {
+      Object t = types.get(i);
+      if ("full_attention".equals(t)) {
+        global.add(i);
+      } else if (!"sliding_attention".equals(t)) {
+        throw f.unsupported("layer_types", "entry " + i + " is '" + t + "'");
+      }
+    }
+    return java.util.Optional.of(global);
+  }
+
+  // One entry per layer, as transformers 4.53 and later write it.
+  private static List<String> layerTypes(ModelConfig c) {
+    List<String> types = new java.util.ArrayList<>();
+    for (int i = 0; i < c.numLayers(); i++) {
+      types.add(c.windowed(i) ? "sliding_attention" : "full_attention");
+    }
+    return types;
   }
 
   private static Fields withTheta(Fields f, double theta) {
@@ -472,11 +510,7 @@ public final class HfConfig {
       if (c.family() == ModelConfig.Family.GEMMA) {
         m.put("hidden_activation", "gelu_pytorch_tanh");
         m.put("sliding_window", c.slidingWindow());
-        List<String> types = new java.util.ArrayList<>();
-        for (int i = 0; i < c.numLayers(); i++) {
-          types.add(c.windowed(i) ? "sliding_attention" : "full_attention");
-        }
-        m.put("layer_types", types);
+        m.put("layer_types", layerTypes(c));
         m.put("query_pre_attn_scalar", c.queryPreAttnScalar());
         m.put("attn_logit_softcapping", c.attnSoftcap() > 0 ? c.attnSoftcap() : null);
         m.put("final_logit_softcapping", c.finalSoftcap() > 0 ? c.finalSoftcap() : null);
@@ -504,7 +538,13 @@ public final class HfConfig {
       }
       if (c.modelType().equals("qwen3")) {
         m.put("attention_bias", false);
-        m.put("use_sliding_window", false);
+      }
+      if (c.modelType().startsWith("qwen")) {
+        m.put("use_sliding_window", c.slidingWindow() > 0);
+        if (c.slidingWindow() > 0) {
+          m.put("sliding_window", c.slidingWindow());
+          m.put("layer_types", layerTypes(c));
+        }
       }
       if (c.modelType().equals("llama")) {
         m.put("attention_bias", false);

@@ -1,14 +1,12 @@
 package io.rlhf4j.djl.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import io.rlhf4j.djl.ReferenceTransformer;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.generate.Generator;
 import io.rlhf4j.djl.io.HfConfig;
-import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.SamplingConfig;
@@ -72,19 +70,43 @@ class SlidingWindowTest {
   }
 
   @Test
-  void qwen2WithItsSlidingWindowSwitchedOnIsRefusedByName() throws Exception {
-    Path file = dir.resolve("qwen.json");
-    Files.writeString(
-        file,
+  void qwen2WithItsSlidingWindowSwitchedOnWindowsTheLayersFromMaxWindowLayersOn() throws Exception {
+    // Qwen2's use_sliding_window (false in every release): layers from max_window_layers on see
+    // the last sliding_window tokens only; here layer 0 sees everything and layer 1 a window of 4.
+    String qwen =
         MISTRAL
             .formatted("4")
             .replace("MistralForCausalLM", "Qwen2ForCausalLM")
             .replace("\"mistral\"", "\"qwen2\"")
             .replace(
                 "\"use_cache\"",
-                "\"use_sliding_window\": true, \"max_window_layers\": 1," + " \"use_cache\""));
-    assertThatThrownBy(() -> HfConfig.read(file))
-        .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("field 'use_sliding_window'");
+                "\"use_sliding_window\": true, \"max_window_layers\": 1," + " \"use_cache\"");
+    ModelConfig config = TestModels.config(dir, qwen);
+    assertThat(config.windowed(0)).isFalse();
+    assertThat(config.windowed(1)).isTrue();
+    assertThat(
+            TestModels.config(
+                    dir, qwen.replace("\"max_window_layers\": 1", "\"max_window_layers\": 2"))
+                .slidingWindow())
+        .as("no layer past max_window_layers: no window")
+        .isZero();
+    Map<String, Tensor> weights = TestModels.randomWeights(config, 23);
+    int[] tokens = {1, 5, 9, 3, 17, 7, 0, 10, 4, 2, 6, 8, 13, 11};
+    try (CausalLm model = CausalLm.fromTensors(config, weights, Device.cpu())) {
+      double[][] reference =
+          new ReferenceTransformer(config, weights, false)
+              .slidingWindow(4)
+              .windowedLayers(java.util.Set.of(1))
+              .logits(tokens);
+      CausalLmTest.assertClose(CausalLmTest.djlLogits(model, tokens), reference);
+      double[][] everyLayer =
+          new ReferenceTransformer(config, weights, false).slidingWindow(4).logits(tokens);
+      assertThat(CausalLmTest.maxDifference(everyLayer, reference))
+          .as("windowing layer 0 too computes something else")
+          .isGreaterThan(1e-3);
+    }
+    Path saved = dir.resolve("saved.json");
+    Files.writeString(saved, HfConfig.toJson(config));
+    assertThat(HfConfig.read(saved)).isEqualTo(config);
   }
 }
