@@ -10,6 +10,7 @@ import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import com.google.gson.JsonObject;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.EpisodeRanking;
 import io.rlhf4j.data.HeldOutSplit;
 import io.rlhf4j.data.LabeledCompletion;
 import io.rlhf4j.data.Labeler;
@@ -215,6 +216,7 @@ public final class Rlhf {
     private PpoConfig ppoConfig;
     private int ppoIterations;
     private DpoConfig dpoConfig;
+    private List<EpisodeRanking> episodeRankings; // DPO on ranked episodes, or null
     private KtoConfig ktoConfig;
     private List<LabeledCompletion> ktoData;
     private SamplingConfig labelSampling =
@@ -259,6 +261,7 @@ public final class Rlhf {
       this.ppoConfig = o.ppoConfig;
       this.ppoIterations = o.ppoIterations;
       this.dpoConfig = o.dpoConfig;
+      this.episodeRankings = o.episodeRankings;
       this.ktoConfig = o.ktoConfig;
       this.ktoData = o.ktoData;
       this.labelSampling = o.labelSampling;
@@ -440,6 +443,23 @@ public final class Rlhf {
     }
 
     /**
+     * Steps 2 and 3 replaced by DPO on ranked episodes (whole sessions with tool calls and their
+     * results, as WebGPT's people compared them): each response's log-probability is taken over the
+     * policy's turns only, the environment's tokens staying context ({@link
+     * DpoTrainer#trainEpisodes}). One round: there is no labeler of new episodes.
+     */
+    public Pipeline thenDpoOnEpisodes(List<EpisodeRanking> rankings, DpoConfig config) {
+      checkArgument(!rankings.isEmpty(), "DPO needs ranked episodes");
+      checkState(ppoConfig == null, "a pipeline runs either DPO or a reward model and RL");
+      checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
+      Pipeline p = new Pipeline(this);
+      p.preferences = PreferenceDataset.of(List.of());
+      p.episodeRankings = List.copyOf(rankings);
+      p.dpoConfig = checkNotNull(config, "config");
+      return p;
+    }
+
+    /**
      * DPO on rankings the labeler makes of K samples of the SFT model for {@link #labelPrompts} of
      * {@code prompts}; later rounds ({@link #rounds(int)}) rank samples of the current policy and
      * train it on those (iterated, on-policy DPO), always against the SFT model.
@@ -605,6 +625,10 @@ public final class Rlhf {
           "KTO runs one round on the given completions (rounds %s)",
           rounds);
       checkState(
+          episodeRankings == null || rounds == 1,
+          "DPO on episodes runs one round on the given rankings (rounds %s)",
+          rounds);
+      checkState(
           preferences != null || rewardGiven() || ktoConfig != null,
           "call thenRewardModel, thenDpo or thenKto before run, or give thenRl a reward");
       checkState(
@@ -696,6 +720,16 @@ public final class Rlhf {
         try (KtoTrainer kto =
             new KtoTrainer(policy, sft, tokenizer, ktoConfig, run.scoped("round-1"))) {
           kto.train(ktoData, out.resolve("round-1").resolve(KtoTrainer.STAGE));
+        }
+        return finish(out, policy, tokenizer, null, null, models);
+      }
+      if (episodeRankings != null) {
+        HeldOutSplit.Parts<EpisodeRanking> parts =
+            heldOut.split(episodeRankings, EpisodeRanking::prompt);
+        try (DpoTrainer dpo =
+            new DpoTrainer(policy, sft, tokenizer, dpoConfig, run.scoped("round-1"))) {
+          dpo.trainEpisodes(
+              parts.train(), parts.heldOut(), out.resolve("round-1").resolve(DpoTrainer.STAGE));
         }
         return finish(out, policy, tokenizer, null, null, models);
       }
@@ -939,6 +973,9 @@ public final class Rlhf {
       s.put("ppo", ppoConfig);
       s.put("dpo", dpoConfig);
       s.put("lora", lora);
+      if (episodeRankings != null) { // only then, so the settings of other runs stay as they were
+        s.put("episode_rankings", fingerprint(episodeRankings));
+      }
       if (ktoConfig != null) { // only then, so the settings of other runs stay as they were
         s.put("kto_completions", fingerprint(ktoData));
         s.put("kto", ktoConfig);

@@ -628,6 +628,61 @@ class TrainCommandsTest {
   }
 
   @Test
+  void dpoOnRankedEpisodesFromTheShell() throws Exception {
+    // The ranking page's episode layout: K episodes of turns, the tool's result not the policy's.
+    List<String> lines = new ArrayList<>();
+    for (String name : List.of("Lily", "Tom", "Ben", "Mia", "Sam", "Anna", "Max", "Lucy")) {
+      lines.add(
+          "{\"prompt\": \""
+              + name
+              + " had a secret pet.\", \"turns\": [[{\"text\": \"<call>secret</call>\","
+              + " \"policy\": true}, {\"text\": \" <result>cat</result> \", \"policy\": false},"
+              + " {\"text\": \" The pet was a cat.\", \"policy\": true}], [{\"text\":"
+              + " \" The pet was a frog.\", \"policy\": true}]], \"ranks\": [1, 2]}");
+    }
+    Path episodes = Files.write(dir.resolve("episodes.jsonl"), lines);
+    Path out = dir.resolve("dpo-episodes");
+    Outcome o =
+        run(
+            "dpo",
+            "--model",
+            STORIES,
+            "--episodes",
+            episodes.toString(),
+            "--epochs",
+            "3",
+            "--lr",
+            "1e-3",
+            "--held-out-fraction",
+            "0",
+            "--out",
+            out.toString());
+    assertThat(o.status()).as(o.stderr()).isZero();
+    List<StepMetrics> steps =
+        MetricsFile.read(out.resolve("metrics.jsonl")).stream()
+            .filter(m -> m.stage().endsWith("dpo"))
+            .toList();
+    assertThat(steps).isNotEmpty();
+    // The implicit reward moves toward the episode that used the tool's answer.
+    assertThat(steps.get(steps.size() - 1).get("rewards_margin"))
+        .isGreaterThan(steps.get(0).get("rewards_margin"));
+    assertThat(out.resolve("policy/model.safetensors")).exists();
+    Outcome both =
+        run(
+            "dpo",
+            "--model",
+            STORIES,
+            "--episodes",
+            episodes.toString(),
+            "--preferences",
+            pairs.toString(),
+            "--out",
+            dir.resolve("both").toString());
+    assertThat(both.status()).isNotZero();
+    assertThat(both.stderr()).contains("give --preferences or --episodes, not both");
+  }
+
+  @Test
   void versionAndHelpPerCommand() throws Exception {
     Outcome version = run("--version");
     Outcome help = run("dpo", "--help");

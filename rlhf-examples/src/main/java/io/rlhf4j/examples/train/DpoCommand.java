@@ -5,6 +5,7 @@ import io.rlhf4j.djl.train.AdamWConfig;
 import io.rlhf4j.djl.train.dpo.DpoConfig;
 import io.rlhf4j.train.dpo.DpoLossType;
 import java.io.IOException;
+import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -53,9 +54,20 @@ public final class DpoCommand extends PipelineCommand {
   @Option(names = "--lr", description = "DPO learning rate (default: ${DEFAULT-VALUE})")
   double lr = D.training().optimizer().learningRate();
 
+  @Option(
+      names = "--episodes",
+      description =
+          "ranked episodes (prompt, turns, ranks), as the ranking page saves episodes, instead of"
+              + " --preferences: DPO over the policy's turns only, the tools' results as context")
+  Path episodes;
+
   @Override
   protected void validate() {
-    requirePreferences();
+    if (episodes == null) {
+      requirePreferences();
+    } else if (preferences != null) {
+      throw usage("give --preferences or --episodes, not both");
+    }
   }
 
   @Override
@@ -84,7 +96,10 @@ public final class DpoCommand extends PipelineCommand {
             .seed(seed)
             .checkpointEverySteps(checkpointEvery)
             .build();
-    Rlhf.Pipeline pipeline = pipeline().thenDpo(preferences(), config);
+    Rlhf.Pipeline pipeline =
+        episodes == null
+            ? pipeline().thenDpo(preferences(), config)
+            : pipeline().thenDpoOnEpisodes(userData().episodeRankings(episodes), config);
     return device -> {
       try (Rlhf.Result result = pipeline.device(device).run(out)) {
         System.err.println("DPO done: " + result.policyFolder());

@@ -4,6 +4,7 @@ import io.rlhf4j.data.ChatComparison;
 import io.rlhf4j.data.Comparison;
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.Demonstration;
+import io.rlhf4j.data.EpisodeRanking;
 import io.rlhf4j.data.LabeledCompletion;
 import io.rlhf4j.data.PreferenceDataset;
 import io.rlhf4j.data.Ranking;
@@ -90,6 +91,14 @@ final class UserData {
   /** Completions each judged good or bad on its own (KTO's unpaired layout, TRL's fields). */
   List<LabeledCompletion> labeledCompletions(Path file) {
     return nonEmpty(file, Jsonl.labeledCompletions(file, options).readAll(), "completion");
+  }
+
+  /**
+   * Ranked episodes as the ranking page saves them ({@code prompt}, {@code turns}: K episodes of
+   * turns, {@code ranks}), for DPO on whole sessions.
+   */
+  List<EpisodeRanking> episodeRankings(Path file) {
+    return nonEmpty(file, Jsonl.episodeRankings(file, options).readAll(), "turns");
   }
 
   /**
