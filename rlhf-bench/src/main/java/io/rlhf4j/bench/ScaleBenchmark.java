@@ -49,8 +49,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * reference and value passes over the rollout, update: all PPO epochs), the process's peak resident
  * set since it started (VmHWM, so it includes loading), a 2048³ fp32 matmul's rate measured in the
  * same process just before each measurement iteration (untimed), and each phase's achieved FLOP/s
- * as a fraction of that rate. A rate taken once at set-up made every fraction wrong by however much
- * the machine's load changed since (a 141 % scoring fraction was printed on a busy core).
+ * as a fraction of that rate (-1 where it would exceed 1). After each iteration the matmul is
+ * measured again and the fractions against the faster of the two are printed. A rate taken once at
+ * set-up made every fraction wrong by however much the machine's load changed since (a 141 %
+ * scoring fraction was printed on a busy core).
  *
  * <p>FLOPs, counted as 2 per multiply-add of the matrix products: a forward pass over a token costs
  * 2 × (projection parameters) plus 4 × context × (query width) per layer for attention, and 2 × V ×
@@ -269,10 +271,44 @@ public class ScaleBenchmark {
     phases.peakRssGb = Memory.peakResidentMb() / 1024;
     phases.matmulGflops = matmulFlops / 1e9;
     boolean lora = mode.startsWith("lora");
-    phases.generateFraction = generateFlops() / phases.generateSeconds / matmulFlops;
-    phases.scoreFraction = scoreFlops() / phases.scoreSeconds / matmulFlops;
-    phases.updateFraction = updateFlops(lora) / phases.updateSeconds / matmulFlops;
+    phases.generateFraction = fraction(generateFlops() / phases.generateSeconds, matmulFlops);
+    phases.scoreFraction = fraction(scoreFlops() / phases.scoreSeconds, matmulFlops);
+    phases.updateFraction = fraction(updateFlops(lora) / phases.updateSeconds, matmulFlops);
+    last = m;
     return m;
+  }
+
+  private StepMetrics last;
+
+  // A phase's FLOP/s over the matmul's; -1 when above 1, which means the machine's load changed
+  // between the two and the figure would flatter.
+  private static double fraction(double flops, double matmul) {
+    double f = flops / matmul;
+    return f > 1 ? -1 : f;
+  }
+
+  /**
+   * The matmul again after the iteration, printed beside the one before with the phases' fractions
+   * against the faster of the two, so a load change during the iteration shows.
+   */
+  @TearDown(Level.Iteration)
+  public void matmulAfter() {
+    if (last == null) {
+      return;
+    }
+    double after = matmulFlops(Engine.getInstance().defaultDevice());
+    double best = Math.max(matmulFlops, after);
+    boolean lora = mode.startsWith("lora");
+    System.out.printf(
+        "%n[%s %s] matmul before %.1f after %.1f GFLOP/s; fractions of the faster: generate %.3f,"
+            + " score %.3f, update %.3f (-1: refused, above 1)%n",
+        shape,
+        mode,
+        matmulFlops / 1e9,
+        after / 1e9,
+        fraction(generateFlops() / last.get("generate_seconds"), best),
+        fraction(scoreFlops() / last.get("score_seconds"), best),
+        fraction(updateFlops(lora) / last.get("train_seconds"), best));
   }
 
   // --- FLOP counts (see the class comment) ---
