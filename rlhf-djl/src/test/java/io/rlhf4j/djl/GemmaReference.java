@@ -129,36 +129,9 @@ public final class GemmaReference {
       rope(q[t], heads, t, base, factor);
       rope(k[t], kvHeads, t, base, factor);
     }
-    double[][] out = new double[n][heads * hd];
-    for (int head = 0; head < heads; head++) {
-      int kvHead = head / (heads / kvHeads);
-      for (int t = 0; t < n; t++) {
-        int from = sliding[layer] ? Math.max(0, t - window + 1) : 0; // q_idx - kv_idx < window
-        double[] score = new double[t + 1];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int s = from; s <= t; s++) {
-          double dot = 0;
-          for (int i = 0; i < hd; i++) {
-            dot += q[t][head * hd + i] * k[s][kvHead * hd + i];
-          }
-          score[s] = dot * scaling;
-          if (attnCap > 0) {
-            score[s] = Math.tanh(score[s] / attnCap) * attnCap;
-          }
-          max = Math.max(max, score[s]);
-        }
-        double sum = 0;
-        for (int s = from; s <= t; s++) {
-          score[s] = Math.exp(score[s] - max);
-          sum += score[s];
-        }
-        for (int s = from; s <= t; s++) {
-          for (int i = 0; i < hd; i++) {
-            out[t][head * hd + i] += score[s] / sum * v[s][kvHead * hd + i];
-          }
-        }
-      }
-    }
+    double[][] out =
+        ReferenceTransformer.attend(
+            q, k, v, heads, kvHeads, hd, scaling, attnCap, sliding[layer] ? window : 0);
     double[][] projected = new double[n][];
     for (int t = 0; t < n; t++) {
       projected[t] = ReferenceTransformer.matVec(w.get(p + "self_attn.o_proj.weight"), out[t]);

@@ -162,21 +162,46 @@ public final class ReferenceTransformer {
         rope(k[t], kvHeads, hd, t);
       }
     }
+    boolean windowed =
+        slidingWindow > 0 && (windowedLayers == null || windowedLayers.contains(layerOf(p)));
+    double[][] out =
+        attend(q, k, v, heads, kvHeads, hd, 1 / Math.sqrt(hd), 0, windowed ? slidingWindow : 0);
+    double[][] projected = new double[n][];
+    for (int t = 0; t < n; t++) {
+      projected[t] = affine(p + "attn.o", out[t]);
+    }
+    return projected;
+  }
+
+  /**
+   * Causal grouped-query attention over one sequence: per query head, softmax over the keys of its
+   * key head (the last {@code window} of them, all when 0) of q·k·scale, soft-capped as
+   * cap·tanh(s/cap) when cap > 0, weighting the values; [T][heads·hd].
+   */
+  static double[][] attend(
+      double[][] q,
+      double[][] k,
+      double[][] v,
+      int heads,
+      int kvHeads,
+      int hd,
+      double scale,
+      double cap,
+      int window) {
+    int n = q.length;
     double[][] out = new double[n][heads * hd];
     for (int head = 0; head < heads; head++) {
       int kvHead = head / (heads / kvHeads);
       for (int t = 0; t < n; t++) {
+        int from = window > 0 ? Math.max(0, t - window + 1) : 0; // q_idx - kv_idx < window
         double[] score = new double[t + 1];
         double max = Double.NEGATIVE_INFINITY;
-        boolean windowed =
-            slidingWindow > 0 && (windowedLayers == null || windowedLayers.contains(layerOf(p)));
-        int from = windowed ? Math.max(0, t - slidingWindow + 1) : 0;
         for (int s = from; s <= t; s++) {
           double dot = 0;
           for (int i = 0; i < hd; i++) {
             dot += q[t][head * hd + i] * k[s][kvHead * hd + i];
           }
-          score[s] = dot / Math.sqrt(hd);
+          score[s] = cap > 0 ? Math.tanh(dot * scale / cap) * cap : dot * scale;
           max = Math.max(max, score[s]);
         }
         double sum = 0;
@@ -191,11 +216,7 @@ public final class ReferenceTransformer {
         }
       }
     }
-    double[][] projected = new double[n][];
-    for (int t = 0; t < n; t++) {
-      projected[t] = affine(p + "attn.o", out[t]);
-    }
-    return projected;
+    return out;
   }
 
   private void headNorm(double[] x, int heads, int hd, String weight) {
