@@ -134,7 +134,7 @@ public final class Generator {
               });
     }
     boolean share = useCache && firstRows.size() < b;
-    lastPrefillRows = useCache && share ? firstRows.size() : b;
+    lastPrefillRows = share ? firstRows.size() : b;
     try (NDManager run = model.manager().newSubManager()) {
       KvCache cache = null;
       try {

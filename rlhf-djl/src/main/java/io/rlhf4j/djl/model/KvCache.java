@@ -42,21 +42,14 @@ public final class KvCache implements AutoCloseable {
     this.keyValid = manager.zeros(new Shape(batch, capacity));
   }
 
-  // A cache to be filled by gather(): no arrays yet.
-  private KvCache(NDManager parent, int layers, long capacity) {
-    this.manager = parent.newSubManager();
-    this.capacity = capacity;
-    this.keys = new NDArray[layers];
-    this.values = new NDArray[layers];
-    this.keyValid = null;
-  }
-
-  private KvCache(KvCache shell, NDArray keyValid) {
-    this.manager = shell.manager;
-    this.capacity = shell.capacity;
-    this.keys = shell.keys;
-    this.values = shell.values;
+  // A cache over arrays already made in `manager` (gather's copies).
+  private KvCache(
+      NDManager manager, NDArray[] keys, NDArray[] values, NDArray keyValid, long capacity) {
+    this.manager = manager;
+    this.keys = keys;
+    this.values = values;
     this.keyValid = keyValid;
+    this.capacity = capacity;
   }
 
   /**
@@ -67,22 +60,20 @@ public final class KvCache implements AutoCloseable {
    * @param parent the manager whose sub-manager will own the new arrays
    */
   public KvCache gather(NDManager parent, int[] rows) {
-    KvCache shell = new KvCache(parent, keys.length, capacity);
+    NDManager owner = parent.newSubManager();
     try (NDManager scope = manager.newSubManager()) {
-      long[] ids = new long[rows.length];
-      for (int i = 0; i < rows.length; i++) {
-        ids[i] = rows[i];
-      }
-      NDArray index = scope.create(ids, new Shape(rows.length));
+      NDArray index = scope.create(java.util.Arrays.stream(rows).asLongStream().toArray());
+      NDArray[] k = new NDArray[keys.length];
+      NDArray[] v = new NDArray[values.length];
       for (int layer = 0; layer < keys.length; layer++) {
-        shell.keys[layer] = rowsOf(keys[layer], index, shell.manager);
-        shell.values[layer] = rowsOf(values[layer], index, shell.manager);
+        k[layer] = rowsOf(keys[layer], index, owner);
+        v[layer] = rowsOf(values[layer], index, owner);
       }
-      KvCache out = new KvCache(shell, rowsOf(keyValid, index, shell.manager));
+      KvCache out = new KvCache(owner, k, v, rowsOf(keyValid, index, owner), capacity);
       out.length = length;
       return out;
     } catch (RuntimeException | Error e) {
-      shell.close();
+      owner.close();
       throw e;
     }
   }

@@ -180,16 +180,14 @@ public final class ChatTemplate {
     int at;
     while ((at = tag.indexOf(call, from)) >= 0) {
       int open = at + call.length();
-      int close = closing(tag, open);
-      if (close < 0) {
-        break;
-      }
-      out.append(tag, from, open);
+      // One pass to the closing parenthesis, splitting at the commas between arguments (outside
+      // quotes and brackets).
       List<String> parts = new ArrayList<>();
-      int depth = 0;
+      int depth = 1;
       char quote = 0;
       int start = open;
-      for (int i = open; i < close; i++) {
+      int close = -1;
+      for (int i = open; i < tag.length() && close < 0; i++) {
         char c = tag.charAt(i);
         if (quote != 0) {
           quote = c == quote ? 0 : quote;
@@ -197,20 +195,23 @@ public final class ChatTemplate {
           quote = c;
         } else if (c == '(' || c == '[' || c == '{') {
           depth++;
-        } else if (c == ')' || c == ']' || c == '}') {
-          depth--;
-        } else if (c == ',' && depth == 0) {
+        } else if ((c == ')' || c == ']' || c == '}') && --depth == 0) {
+          close = i;
+          parts.add(tag.substring(start, i));
+        } else if (c == ',' && depth == 1) {
           parts.add(tag.substring(start, i));
           start = i + 1;
         }
       }
-      parts.add(tag.substring(start, close));
+      if (close < 0) {
+        break;
+      }
       List<String> wrapped = new ArrayList<>();
       for (String part : parts) {
         Matcher kw = KEYWORD.matcher(part);
         wrapped.add(kw.matches() ? kw.group(1) + "=(" + kw.group(2) + ")" : part);
       }
-      out.append(String.join(",", wrapped)).append(')');
+      out.append(tag, from, open).append(String.join(",", wrapped)).append(')');
       from = close + 1;
     }
     return out.append(tag.substring(from)).toString();
@@ -218,25 +219,6 @@ public final class ChatTemplate {
 
   private static final Pattern KEYWORD =
       Pattern.compile("(\\s*[A-Za-z_]\\w*\\s*)=(?!=)(.*)", Pattern.DOTALL);
-
-  // The index of the ')' closing the '(' before `open`, or -1.
-  private static int closing(String s, int open) {
-    int depth = 1;
-    char quote = 0;
-    for (int i = open; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (quote != 0) {
-        quote = c == quote ? 0 : quote;
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == '(') {
-        depth++;
-      } else if (c == ')' && --depth == 0) {
-        return i;
-      }
-    }
-    return -1;
-  }
 
   private static String message(TemplateError e) {
     Throwable cause = e.getException();
