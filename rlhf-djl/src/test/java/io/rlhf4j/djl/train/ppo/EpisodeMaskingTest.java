@@ -166,10 +166,7 @@ class EpisodeMaskingTest {
         config,
         true,
         trainer -> {
-          Experience e =
-              trainer.rollout(
-                  DjlPpoTrainerTest.prompts(
-                      ((io.rlhf4j.djl.generate.DjlPolicy) trainer.policy()).tokenizer(), 8));
+          Experience e = rolloutOfEight(trainer);
           boolean[][] env = environmentTokens(e);
           for (int b = 0; b < e.size(); b++) {
             double[] mask = e.mask()[b];
@@ -231,10 +228,7 @@ class EpisodeMaskingTest {
         config,
         true,
         trainer -> {
-          Experience e =
-              trainer.rollout(
-                  DjlPpoTrainerTest.prompts(
-                      ((io.rlhf4j.djl.generate.DjlPolicy) trainer.policy()).tokenizer(), 8));
+          Experience e = rolloutOfEight(trainer);
           int paid = 0;
           for (int b = 0; b < e.size(); b++) {
             double[] mask = e.mask()[b];
@@ -386,5 +380,12 @@ class EpisodeMaskingTest {
       c[i] = a[i].clone();
     }
     return c;
+  }
+
+  // One rollout of 8 story prompts, encoded with the trainer's own tokenizer.
+  private static Experience rolloutOfEight(DjlPpoTrainer trainer) {
+    return trainer.rollout(
+        DjlPpoTrainerTest.prompts(
+            ((io.rlhf4j.djl.generate.DjlPolicy) trainer.policy()).tokenizer(), 8));
   }
 }
