@@ -158,25 +158,63 @@ public final class Rlhf {
   }
 
   /**
-   * What a pipeline run produced: the trained policy to sample from, where it and the reward model
-   * were saved, and every step's metrics. Close it to free the models.
-   *
-   * @param policy the trained policy, to sample from and score with
-   * @param policyFolder where the policy was saved as a Hugging Face folder
-   * @param rewardModelFolder the last round's reward model folder; empty with DPO, KTO or a reward
-   *     the caller gave
-   * @param history every step of every stage, this run's and those of the runs it resumed
-   * @param engine the engine's objects behind them, for code that works below this API
+   * What a pipeline run produced: the trained policy to sample from, the learned reward model to
+   * score with (when the run trained one), where both were saved, and every step's metrics. Close it
+   * to free the models. Its folders load anywhere ({@code PretrainedModel.load}, transformers), so
+   * nothing here ties a caller to the engine's classes.
    */
-  public record Result(
-      Policy policy,
-      Path policyFolder,
-      Optional<Path> rewardModelFolder,
-      List<StepMetrics> history,
-      EngineModels engine)
-      implements AutoCloseable {
+  public static final class Result implements AutoCloseable {
+    private final Policy policy;
+    private final Path policyFolder;
+    private final Optional<Path> rewardModelFolder;
+    private final List<StepMetrics> history;
+    private final EngineModels engine;
+
+    private Result(
+        Policy policy,
+        Path policyFolder,
+        Optional<Path> rewardModelFolder,
+        List<StepMetrics> history,
+        EngineModels engine) {
+      this.policy = policy;
+      this.policyFolder = policyFolder;
+      this.rewardModelFolder = rewardModelFolder;
+      this.history = List.copyOf(history);
+      this.engine = engine;
+    }
+
+    /** The trained policy, to sample from and score with. */
+    public Policy policy() {
+      return policy;
+    }
+
+    /** Where the policy was saved as a Hugging Face folder. */
+    public Path policyFolder() {
+      return policyFolder;
+    }
+
+    /** The last round's learned reward model; empty with DPO, KTO or a reward the caller gave. */
+    public Optional<RewardModel> rewardModel() {
+      return Optional.ofNullable(engine.rewardModel());
+    }
+
+    /** The last round's reward model folder; empty with DPO, KTO or a reward the caller gave. */
+    public Optional<Path> rewardModelFolder() {
+      return rewardModelFolder;
+    }
+
+    /** Every step of every stage, this run's and those of the runs it resumed. */
+    public List<StepMetrics> history() {
+      return history;
+    }
+
+    // The engine's objects, for this package's tests; not API (they would tie callers to DJL).
+    EngineModels engine() {
+      return engine;
+    }
+
     Result withHistory(List<StepMetrics> steps) {
-      return new Result(policy, policyFolder, rewardModelFolder, List.copyOf(steps), engine);
+      return new Result(policy, policyFolder, rewardModelFolder, steps, engine);
     }
 
     @Override
@@ -189,16 +227,9 @@ public final class Rlhf {
     }
   }
 
-  /**
-   * The engine's objects behind a {@link Result}: not needed to use a trained policy (its folder
-   * loads anywhere), there for tests and code that works below this API.
-   *
-   * @param policy the policy network
-   * @param tokenizer its tokenizer
-   * @param rewardModel the last round's reward model; null with DPO, KTO or a given reward
-   * @param resources what {@link Result#close()} frees
-   */
-  public record EngineModels(
+  // The engine's objects behind a Result: the policy network, its tokenizer, the last round's
+  // reward model (null with DPO, KTO or a given reward) and what Result.close() frees.
+  record EngineModels(
       CausalLm policy,
       SavableTokenizer tokenizer,
       DjlRewardModel rewardModel,
@@ -309,7 +340,7 @@ public final class Rlhf {
       checkArgument(k >= 2, "k must be >= 2");
       checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
       Pipeline p = new Pipeline(this);
-      p.labeler = checkNotNull(labeler, "labeler");
+      p.labeler = onlyLabeler(labeler);
       p.k = k;
       p.labelSftSamples = true;
       p.preferences = PreferenceDataset.of(List.of());
@@ -471,7 +502,7 @@ public final class Rlhf {
       checkState(ktoConfig == null, "a pipeline runs one of KTO, DPO, or a reward model and RL");
       Pipeline p = new Pipeline(this);
       p.prompts = List.copyOf(prompts);
-      p.labeler = checkNotNull(labeler, "labeler");
+      p.labeler = onlyLabeler(labeler);
       p.k = k;
       p.labelSftSamples = true;
       p.preferences = PreferenceDataset.of(List.of());
@@ -495,14 +526,21 @@ public final class Rlhf {
       return p;
     }
 
-    /** Iterated RLHF: {@code rounds} rounds in all, each later one labeled by {@code labeler}. */
+    /**
+     * Iterated RLHF: {@code rounds} rounds in all, each later one labeled by {@code labeler}, for a
+     * pipeline whose reward model starts from given rankings. A pipeline takes its labeler and K
+     * once: here, or in {@link #thenRewardModel(Labeler, int, RewardConfig)} or {@link
+     * #thenDpo(List, Labeler, int, DpoConfig)} (then call {@link #rounds(int)}).
+     */
     public Pipeline rounds(int rounds, Labeler labeler, int k) {
       checkArgument(rounds >= 1, "rounds must be >= 1");
       checkArgument(k >= 2, "k must be >= 2");
       Pipeline p = new Pipeline(this);
       p.rounds = rounds;
-      p.labeler = rounds > 1 ? checkNotNull(labeler, "labeler") : labeler;
-      p.k = k;
+      if (rounds > 1 || labeler != null) {
+        p.labeler = onlyLabeler(labeler);
+        p.k = k;
+      }
       return p;
     }
 
@@ -515,6 +553,15 @@ public final class Rlhf {
       Pipeline p = new Pipeline(this);
       p.rounds = rounds;
       return p;
+    }
+
+    // The labeler and K are set in one place per pipeline, so a second one can't silently replace
+    // the first (which of two K's applies would otherwise depend on call order).
+    private Labeler onlyLabeler(Labeler given) {
+      checkNotNull(given, "labeler");
+      checkState(
+          labeler == null, "this pipeline already has a labeler and K; they are given once");
+      return given;
     }
 
     /** How many prompts a round labels (K samples each); default 64, capped by the prompts. */

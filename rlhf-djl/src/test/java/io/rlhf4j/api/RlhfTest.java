@@ -442,6 +442,25 @@ class RlhfTest {
   }
 
   @Test
+  void theLabelerAndKAreGivenOnceAndASecondIsRefusedWhenThePipelineIsBuilt() {
+    Rlhf.Pipeline labeled =
+        Rlhf.sft(TestModels.stories(), demonstrations(), SftConfig.builder().build())
+            .thenRewardModel(rater(), 4, RewardConfig.builder().build());
+    assertThatThrownBy(() -> labeled.rounds(2, rater(), 3))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("this pipeline already has a labeler and K; they are given once");
+    // rounds(n) takes the one given; one round without a labeler leaves it as it was.
+    assertThat(labeled.rounds(2)).isNotNull();
+    assertThat(labeled.rounds(1, null, 2).rounds(2)).isNotNull();
+    Rlhf.Pipeline given =
+        Rlhf.sft(TestModels.stories(), demonstrations(), SftConfig.builder().build())
+            .thenRewardModel(PreferenceDataset.of(List.of()), RewardConfig.builder().build());
+    assertThatThrownBy(() -> given.rounds(2)).hasMessage("later rounds need a labeler");
+    assertThatThrownBy(() -> given.rounds(2, rater(), 4).rounds(3, rater(), 4))
+        .hasMessageContaining("given once");
+  }
+
+  @Test
   void aWrongModelPathFailsBeforeAnythingIsWrittenSoTheCorrectedRunIsNotRefused() {
     Path out = dir.resolve("first-attempt");
     Rlhf.Pipeline wrong =

@@ -348,9 +348,9 @@ public final class Demo {
               prompts,
               settings.evalSamples(),
               sampling().toBuilder().seed(settings.seed() + 99_991).build(),
-              result.engine().tokenizer(),
+              sft.tokenizer(),
               sft.model(),
-              result.engine().rewardModel(),
+              result.rewardModel().orElseThrow(),
               StoryRater::score);
       try (PretrainedModel base = PretrainedModel.load(settings.model(), device)) {
         scores.add(evaluator.evaluate("base", base.model()));
@@ -362,7 +362,7 @@ public final class Demo {
           scores.add(evaluator.evaluate("PPO round " + round, ppo.model()));
         }
       }
-      scores.add(evaluator.evaluate("PPO round " + settings.rounds(), result.engine().policy()));
+      scores.add(evaluator.evaluate("PPO round " + settings.rounds(), result.policy()));
       if (settings.lowKlIterations() > 0) {
         try (PretrainedModel low = PretrainedModel.load(out.resolve("low-kl/ppo/policy"), device)) {
           scores.add(evaluator.evaluate("PPO, beta " + settings.lowBeta(), low.model()));

@@ -3,6 +3,7 @@ package io.rlhf4j.examples.demo;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.model.Generation;
+import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardModel;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.model.Tokenizer;
@@ -44,13 +45,16 @@ final class PolicyEvaluator {
   }
 
   PolicyScores evaluate(String name, CausalLm model) {
+    return evaluate(name, new DjlPolicy(model, tokenizer));
+  }
+
+  PolicyScores evaluate(String name, Policy policy) {
     List<String> texts = new ArrayList<>();
     List<int[]> batch = new ArrayList<>();
     for (String prompt : prompts) {
       texts.addAll(Collections.nCopies(samplesPerPrompt, prompt));
       batch.addAll(Collections.nCopies(samplesPerPrompt, tokenizer.encode(prompt, true)));
     }
-    DjlPolicy policy = new DjlPolicy(model, tokenizer);
     List<Generation> generations = policy.generate(batch, sampling);
     List<int[]> responses = generations.stream().map(Generation::response).toList();
     int n = responses.size();
