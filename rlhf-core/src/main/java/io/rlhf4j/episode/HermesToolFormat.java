@@ -1,8 +1,8 @@
 package io.rlhf4j.episode;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
-import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonParseException;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.rlhf4j.episode;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import io.rlhf4j.data.json.Json;
+import io.rlhf4j.internal.json.Json;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

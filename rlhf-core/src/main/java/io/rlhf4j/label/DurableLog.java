@@ -1,10 +1,10 @@
 package io.rlhf4j.label;
 
 import io.rlhf4j.data.DataFormatException;
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
-import io.rlhf4j.data.json.JsonWriter;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonParseException;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

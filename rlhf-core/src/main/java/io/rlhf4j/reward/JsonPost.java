@@ -1,6 +1,6 @@
 package io.rlhf4j.reward;
 
-import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,8 +3,8 @@ package io.rlhf4j.reward;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonParseException;
 import io.rlhf4j.model.WeightedReward;
 import java.net.URI;
 import java.net.http.HttpClient;

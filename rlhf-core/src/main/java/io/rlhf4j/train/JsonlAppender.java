@@ -1,6 +1,6 @@
 package io.rlhf4j.train;
 
-import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,8 +2,8 @@ package io.rlhf4j.train;
 
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.EpisodeDemonstration;
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonParseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.rlhf4j.label;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.rlhf4j.data.json.Json;
+import io.rlhf4j.internal.json.Json;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;

@@ -2,8 +2,8 @@ package io.rlhf4j.label;
 
 import io.rlhf4j.data.Labeler;
 import io.rlhf4j.data.Ranking;
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;

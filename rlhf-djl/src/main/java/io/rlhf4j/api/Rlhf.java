@@ -19,17 +19,17 @@ import io.rlhf4j.data.Ranking;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.generate.DjlPolicy;
+import io.rlhf4j.djl.internal.engine.GradMode;
+import io.rlhf4j.djl.internal.train.TrainingLock;
 import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.DjlRewardModel;
-import io.rlhf4j.djl.model.GradMode;
 import io.rlhf4j.djl.model.Lora;
 import io.rlhf4j.djl.model.LoraConfig;
 import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.RunSettings;
-import io.rlhf4j.djl.train.TrainingLock;
 import io.rlhf4j.djl.train.TrainingRun;
 import io.rlhf4j.djl.train.dpo.DpoConfig;
 import io.rlhf4j.djl.train.dpo.DpoTrainer;
@@ -44,7 +44,8 @@ import io.rlhf4j.djl.train.rollout.RlModels;
 import io.rlhf4j.djl.train.rollout.RolloutBackend;
 import io.rlhf4j.djl.train.sft.SftConfig;
 import io.rlhf4j.djl.train.sft.SftTrainer;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
+import io.rlhf4j.internal.train.Seeds;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Policy;
 import io.rlhf4j.model.RewardFunction;
@@ -56,7 +57,6 @@ import io.rlhf4j.train.JsonlMetricsWriter;
 import io.rlhf4j.train.JsonlSamplesWriter;
 import io.rlhf4j.train.MetricsFile;
 import io.rlhf4j.train.MetricsListener;
-import io.rlhf4j.train.Seeds;
 import io.rlhf4j.train.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -159,9 +159,9 @@ public final class Rlhf {
 
   /**
    * What a pipeline run produced: the trained policy to sample from, the learned reward model to
-   * score with (when the run trained one), where both were saved, and every step's metrics. Close it
-   * to free the models. Its folders load anywhere ({@code PretrainedModel.load}, transformers), so
-   * nothing here ties a caller to the engine's classes.
+   * score with (when the run trained one), where both were saved, and every step's metrics. Close
+   * it to free the models. Its folders load anywhere ({@code PretrainedModel.load}, transformers),
+   * so nothing here ties a caller to the engine's classes.
    */
   public static final class Result implements AutoCloseable {
     private final Policy policy;
@@ -559,8 +559,7 @@ public final class Rlhf {
     // the first (which of two K's applies would otherwise depend on call order).
     private Labeler onlyLabeler(Labeler given) {
       checkNotNull(given, "labeler");
-      checkState(
-          labeler == null, "this pipeline already has a labeler and K; they are given once");
+      checkState(labeler == null, "this pipeline already has a labeler and K; they are given once");
       return given;
     }
 

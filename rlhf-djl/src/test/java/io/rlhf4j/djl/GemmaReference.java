@@ -1,7 +1,7 @@
 package io.rlhf4j.djl;
 
-import io.rlhf4j.data.json.Json;
 import io.rlhf4j.djl.tensor.Tensor;
+import io.rlhf4j.internal.json.Json;
 import java.util.List;
 import java.util.Map;
 

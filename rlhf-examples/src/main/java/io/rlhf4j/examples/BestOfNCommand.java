@@ -2,14 +2,14 @@ package io.rlhf4j.examples;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.data.read.PromptFile;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.model.DjlRewardModel;
 import io.rlhf4j.generate.BestOfN;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
+import io.rlhf4j.internal.json.JsonWriter;
 import io.rlhf4j.model.SamplingConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

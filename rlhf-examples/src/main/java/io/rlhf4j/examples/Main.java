@@ -8,7 +8,7 @@ import io.rlhf4j.examples.train.RewardCommand;
 import io.rlhf4j.examples.train.RlCommand;
 import io.rlhf4j.examples.train.SftCommand;
 import io.rlhf4j.examples.train.TrainCommand;
-import io.rlhf4j.io.InputFiles;
+import io.rlhf4j.internal.io.InputFiles;
 import io.rlhf4j.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.InputStream;

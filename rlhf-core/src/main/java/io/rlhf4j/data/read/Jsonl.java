@@ -8,8 +8,8 @@ import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.data.EpisodeRanking;
 import io.rlhf4j.data.LabeledCompletion;
 import io.rlhf4j.data.Ranking;
-import io.rlhf4j.data.json.JsonWriter;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -48,6 +48,11 @@ public final class Jsonl {
       Path file, ReadOptions options, Function<JsonRecord, T> parse) {
     return RecordReader.open(
         file, options, (f, line, text) -> parse.apply(JsonRecord.parse(f, line, text)));
+  }
+
+  /** Streams demonstrations from {@code file}, strictly: the first bad line stops the read. */
+  public static RecordReader<Demonstration> demonstrations(Path file) {
+    return demonstrations(file, ReadOptions.strict());
   }
 
   /** Streams demonstrations from {@code file}. */
@@ -164,6 +169,11 @@ public final class Jsonl {
           return new ChatComparison(
               r.messages(names.prompt()), r.messages(names.chosen()), r.messages(names.rejected()));
         });
+  }
+
+  /** Streams K-wise rankings from {@code file}, strictly: the first bad line stops the read. */
+  public static RecordReader<Ranking> rankings(Path file) {
+    return rankings(file, ReadOptions.strict());
   }
 
   /** Streams K-wise rankings from {@code file}. */

@@ -1,7 +1,7 @@
 package io.rlhf4j.data.read;
 
 import io.rlhf4j.data.DataFormatException;
-import io.rlhf4j.io.InputFiles;
+import io.rlhf4j.internal.io.InputFiles;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;

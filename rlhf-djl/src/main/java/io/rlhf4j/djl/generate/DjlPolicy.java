@@ -2,9 +2,9 @@ package io.rlhf4j.djl.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.rlhf4j.djl.internal.engine.GradMode;
+import io.rlhf4j.djl.internal.engine.HostArrays;
 import io.rlhf4j.djl.model.CausalLm;
-import io.rlhf4j.djl.model.GradMode;
-import io.rlhf4j.djl.model.HostArrays;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.Policy;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.rlhf4j.djl.model.Scalars;
+import io.rlhf4j.djl.internal.engine.Scalars;
 import io.rlhf4j.model.SamplingConfig;
 
 /**

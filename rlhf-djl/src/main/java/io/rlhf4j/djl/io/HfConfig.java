@@ -1,10 +1,10 @@
 package io.rlhf4j.djl.io;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.model.ModelConfig;
 import io.rlhf4j.djl.model.RopeScaling;
 import io.rlhf4j.djl.tensor.ModelFormatException;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.rlhf4j.djl.io;
 import io.rlhf4j.djl.model.ModelConfig;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.djl.tensor.Tensor;
-import io.rlhf4j.io.InputFiles;
+import io.rlhf4j.internal.io.InputFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

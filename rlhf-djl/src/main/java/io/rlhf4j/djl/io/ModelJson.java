@@ -1,9 +1,9 @@
 package io.rlhf4j.djl.io;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.djl.tensor.ModelFormatException;
-import io.rlhf4j.io.InputFiles;
+import io.rlhf4j.internal.io.InputFiles;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonParseException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package io.rlhf4j.djl.io;
 
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.Lora;
 import io.rlhf4j.djl.model.LoraConfig;
@@ -8,7 +7,8 @@ import io.rlhf4j.djl.model.LoraLayout;
 import io.rlhf4j.djl.model.ModelConfig;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.djl.tensor.Tensor;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import io.rlhf4j.djl.tokenize.HfTokenizer;
 import io.rlhf4j.djl.tokenize.Llama2cTokenizer;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.tokenize.TokenizerConfig;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -152,7 +152,9 @@ public record PretrainedModel(CausalLm model, SavableTokenizer tokenizer) implem
       throw new ModelFormatException(source, e.getMessage(), e);
     } catch (java.io.UncheckedIOException e) {
       throw new ModelFormatException(
-          source, e.getMessage() + ": " + io.rlhf4j.io.InputFiles.describe(e.getCause()), e);
+          source,
+          e.getMessage() + ": " + io.rlhf4j.internal.io.InputFiles.describe(e.getCause()),
+          e);
     }
   }
 

@@ -1,12 +1,12 @@
 package io.rlhf4j.djl.io;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.tensor.TensorData;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonParseException;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

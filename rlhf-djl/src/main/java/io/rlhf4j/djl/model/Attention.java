@@ -3,6 +3,8 @@ package io.rlhf4j.djl.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.rlhf4j.djl.internal.engine.Scalars;
+import io.rlhf4j.djl.internal.engine.Scopes;
 
 /**
  * One layer's causal self-attention: softmax(q kᵀ / √hd + bias) v with grouped-query heads, q and k

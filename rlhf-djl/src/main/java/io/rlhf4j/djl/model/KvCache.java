@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.rlhf4j.djl.internal.engine.Scopes;
 
 /**
  * Keys and values of every layer for the tokens seen so far, so that decoding one more token costs

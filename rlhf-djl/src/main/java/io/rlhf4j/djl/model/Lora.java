@@ -1,6 +1,7 @@
 package io.rlhf4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
+import io.rlhf4j.djl.internal.engine.Scalars;
 import io.rlhf4j.djl.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;

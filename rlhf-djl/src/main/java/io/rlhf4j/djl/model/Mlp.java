@@ -2,6 +2,7 @@ package io.rlhf4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import io.rlhf4j.djl.internal.engine.Scalars;
 
 /**
  * One layer's feed-forward block: Llama's down(silu(gate h) ⊙ up h), Gemma's down(gelu(gate h) ⊙ up

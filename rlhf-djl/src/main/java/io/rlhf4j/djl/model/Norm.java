@@ -1,6 +1,7 @@
 package io.rlhf4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
+import io.rlhf4j.djl.internal.engine.Scalars;
 
 /** The normalisations over the last axis: RMSNorm (Llama, Gemma) and LayerNorm (GPT-2). */
 final class Norm {

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.rlhf4j.djl.internal.engine.Scalars;
+import io.rlhf4j.djl.internal.engine.Scopes;
 import java.util.List;
 
 /**

@@ -11,7 +11,7 @@ import com.hubspot.jinjava.lib.exptest.ExpTest;
 import com.hubspot.jinjava.lib.filter.AdvancedFilter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.rlhf4j.data.ChatMessage;
-import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.time.LocalDate;
 import java.time.format.TextStyle;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.rlhf4j.djl.tokenize;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
 import io.rlhf4j.djl.tensor.ModelFormatException;
-import io.rlhf4j.io.InputFiles;
+import io.rlhf4j.internal.io.InputFiles;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonParseException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

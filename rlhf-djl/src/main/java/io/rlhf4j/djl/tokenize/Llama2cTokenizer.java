@@ -1,8 +1,8 @@
 package io.rlhf4j.djl.tokenize;
 
 import com.google.common.collect.ImmutableMap;
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.tensor.ModelFormatException;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

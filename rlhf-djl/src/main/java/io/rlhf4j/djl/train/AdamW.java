@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
-import io.rlhf4j.djl.model.Scopes;
+import io.rlhf4j.djl.internal.engine.Scopes;
 import io.rlhf4j.djl.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

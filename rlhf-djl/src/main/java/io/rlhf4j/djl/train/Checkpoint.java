@@ -1,7 +1,5 @@
 package io.rlhf4j.djl.train;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.io.HfWeights;
 import io.rlhf4j.djl.io.PeftAdapter;
 import io.rlhf4j.djl.io.PretrainedModel;
@@ -10,7 +8,9 @@ import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.rlhf4j.djl.train;
 
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
-import io.rlhf4j.io.InputFiles;
+import io.rlhf4j.internal.io.InputFiles;
 import io.rlhf4j.train.LrSchedule;
 import io.rlhf4j.train.TrainingDivergedException;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Activation;
-import io.rlhf4j.djl.model.Scalars;
+import io.rlhf4j.djl.internal.engine.Scalars;
 import io.rlhf4j.djl.train.rl.PolicyLoss;
 import io.rlhf4j.djl.train.rl.PpoClipLoss;
 import io.rlhf4j.train.dpo.DpoLossType;

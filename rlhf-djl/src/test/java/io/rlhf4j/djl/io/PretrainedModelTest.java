@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import io.rlhf4j.data.json.Json;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.ModelConfig;
@@ -13,6 +12,7 @@ import io.rlhf4j.djl.tensor.Tensor;
 import io.rlhf4j.djl.tensor.TensorData;
 import io.rlhf4j.djl.tokenize.Gpt2Tokenizer;
 import io.rlhf4j.djl.tokenize.HfTokenizer;
+import io.rlhf4j.internal.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

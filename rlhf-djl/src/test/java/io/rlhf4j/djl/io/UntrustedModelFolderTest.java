@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import io.rlhf4j.data.json.JsonWriter;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.tensor.ModelFormatException;
 import io.rlhf4j.djl.tensor.Tensor;
+import io.rlhf4j.internal.json.JsonWriter;
 import io.rlhf4j.model.SamplingConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -8,6 +8,7 @@ import ai.djl.Device;
 import io.rlhf4j.djl.GemmaReference;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.generate.Generator;
+import io.rlhf4j.djl.internal.engine.GradMode;
 import io.rlhf4j.djl.io.HfConfig;
 import io.rlhf4j.djl.io.HfWeights;
 import io.rlhf4j.djl.tensor.ModelFormatException;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import io.rlhf4j.data.ChatMessage;
-import io.rlhf4j.data.json.Json;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.generate.DjlPolicy;
 import io.rlhf4j.djl.io.PretrainedModel;
 import io.rlhf4j.djl.tokenize.ChatFormat;
 import io.rlhf4j.djl.tokenize.ChatTemplate;
+import io.rlhf4j.internal.json.Json;
 import io.rlhf4j.model.Generation;
 import io.rlhf4j.model.SamplingConfig;
 import io.rlhf4j.reward.LlmJudge;

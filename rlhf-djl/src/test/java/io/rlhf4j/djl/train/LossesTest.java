@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.rlhf4j.djl.train.reward.RankingBatch;
+import io.rlhf4j.djl.internal.train.RankingBatch;
 import io.rlhf4j.djl.train.rl.CispoLoss;
 import io.rlhf4j.djl.train.rl.GspoLoss;
 import io.rlhf4j.djl.train.rl.PpoClipLoss;

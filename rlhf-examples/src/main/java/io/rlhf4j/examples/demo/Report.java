@@ -1,8 +1,8 @@
 package io.rlhf4j.examples.demo;
 
 import com.google.common.html.HtmlEscapers;
-import io.rlhf4j.data.json.JsonWriter;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
+import io.rlhf4j.internal.json.JsonWriter;
 import io.rlhf4j.train.StepMetrics;
 import java.io.IOException;
 import java.nio.file.Path;

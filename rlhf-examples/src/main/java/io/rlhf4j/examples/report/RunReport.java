@@ -3,7 +3,7 @@ package io.rlhf4j.examples.report;
 import com.google.common.html.HtmlEscapers;
 import io.rlhf4j.data.DataFormatException;
 import io.rlhf4j.data.EpisodeDemonstration;
-import io.rlhf4j.io.AtomicFiles;
+import io.rlhf4j.internal.io.AtomicFiles;
 import io.rlhf4j.train.JsonlSamplesWriter;
 import io.rlhf4j.train.LoggedSample;
 import io.rlhf4j.train.MetricsFile;

@@ -1,9 +1,9 @@
 package io.rlhf4j.examples.train;
 
 import io.rlhf4j.data.DataFormatException;
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonParseException;
-import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonParseException;
+import io.rlhf4j.internal.json.JsonWriter;
 import io.rlhf4j.model.WeightedReward;
 import io.rlhf4j.reward.LlmJudge;
 import io.rlhf4j.reward.RemoteReward;

@@ -3,10 +3,10 @@ package io.rlhf4j.examples.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
-import io.rlhf4j.data.json.Json;
 import io.rlhf4j.data.read.Jsonl;
 import io.rlhf4j.data.read.ReadOptions;
 import io.rlhf4j.djl.io.PretrainedModel;
+import io.rlhf4j.internal.json.Json;
 import io.rlhf4j.train.MetricsFile;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

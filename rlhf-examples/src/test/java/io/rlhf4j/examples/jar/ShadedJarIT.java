@@ -2,8 +2,8 @@ package io.rlhf4j.examples.jar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.rlhf4j.data.json.Json;
-import io.rlhf4j.data.json.JsonWriter;
+import io.rlhf4j.internal.json.Json;
+import io.rlhf4j.internal.json.JsonWriter;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,12 +1,12 @@
 package io.rlhf4j.djl.train.ppo;
 
-import io.rlhf4j.djl.model.HostArrays;
+import io.rlhf4j.djl.internal.engine.HostArrays;
 import io.rlhf4j.djl.train.rollout.RolloutBackend;
 import io.rlhf4j.djl.train.rollout.RolloutShard;
 import io.rlhf4j.djl.train.rollout.RolloutWorker;
 import io.rlhf4j.djl.train.rollout.Rollouts;
 import io.rlhf4j.djl.train.rollout.ShardRollout;
-import io.rlhf4j.train.Seeds;
+import io.rlhf4j.internal.train.Seeds;
 import io.rlhf4j.train.rl.AdvantageEstimator;
 import io.rlhf4j.train.rl.Advantages;
 import io.rlhf4j.train.rl.EstimatorInput;

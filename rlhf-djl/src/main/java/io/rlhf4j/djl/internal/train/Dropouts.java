@@ -1,8 +1,8 @@
-package io.rlhf4j.djl.train;
+package io.rlhf4j.djl.internal.train;
 
 import ai.djl.engine.Engine;
 import io.rlhf4j.djl.model.CausalLm;
-import io.rlhf4j.train.Seeds;
+import io.rlhf4j.internal.train.Seeds;
 
 /**
  * Seeds the engine's random generator before a training step that drops (a LoRA view with adapter

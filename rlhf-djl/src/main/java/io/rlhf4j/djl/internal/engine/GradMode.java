@@ -1,4 +1,4 @@
-package io.rlhf4j.djl.model;
+package io.rlhf4j.djl.internal.engine;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;

@@ -1,4 +1,4 @@
-package io.rlhf4j.djl.model;
+package io.rlhf4j.djl.internal.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -53,7 +53,7 @@ public final class HostArrays {
 
   /**
    * The given rows of a [B][R] array, each cut or zero-padded to {@code width}: a minibatch's slice
-   * of rollout arrays, laid out like the {@link SequenceBatch} of those rows.
+   * of rollout arrays, laid out like the {@code SequenceBatch} of those rows.
    */
   public static double[][] pick(double[][] x, List<Integer> rows, int width) {
     double[][] out = new double[rows.size()][];
@@ -63,7 +63,7 @@ public final class HostArrays {
     return out;
   }
 
-  /** The response width {@link SequenceBatch} gives these responses: the longest, at least 1. */
+  /** The response width {@code SequenceBatch} gives these responses: the longest, at least 1. */
   public static int width(List<int[]> responses) {
     return Math.max(1, responses.stream().mapToInt(r -> r.length).max().orElse(1));
   }

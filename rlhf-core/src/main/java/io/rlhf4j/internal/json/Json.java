@@ -1,4 +1,4 @@
-package io.rlhf4j.data.json;
+package io.rlhf4j.internal.json;
 
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;

@@ -1,4 +1,4 @@
-package io.rlhf4j.djl.train;
+package io.rlhf4j.djl.internal.train;
 
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -7,8 +7,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * gradient collector, so two trainings on two threads would collide at their first backward pass
  * and one of them would die mid-step; this lock makes the second fail before it starts, naming the
  * one that runs. The state here is the JVM-wide state DJL imposes, made visible, and nothing more.
- * Training may run on any thread (see {@link io.rlhf4j.djl.model.GradMode}); nested stages on the
- * same thread (a pipeline running its trainers) take the lock again freely.
+ * Training may run on any thread (see {@link io.rlhf4j.djl.internal.engine.GradMode}); nested
+ * stages on the same thread (a pipeline running its trainers) take the lock again freely.
  */
 public final class TrainingLock implements AutoCloseable {
   private static final ReentrantLock LOCK = new ReentrantLock();

@@ -1,4 +1,4 @@
-package io.rlhf4j.djl.train;
+package io.rlhf4j.djl.internal.train;
 
 import static com.google.common.base.Preconditions.checkArgument;
 

@@ -1,4 +1,4 @@
-package io.rlhf4j.djl.train.reward;
+package io.rlhf4j.djl.internal.train;
 
 import io.rlhf4j.data.EpisodeRanking;
 import io.rlhf4j.data.Ranking;

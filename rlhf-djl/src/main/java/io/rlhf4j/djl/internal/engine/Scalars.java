@@ -1,4 +1,4 @@
-package io.rlhf4j.djl.model;
+package io.rlhf4j.djl.internal.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;

@@ -1,4 +1,4 @@
-package io.rlhf4j.train;
+package io.rlhf4j.internal.train;
 
 /**
  * Derived seeds: every random draw of rlhf4j is seeded by a pure function of the run's seed and the

@@ -1,4 +1,4 @@
-package io.rlhf4j.io;
+package io.rlhf4j.internal.io;
 
 import java.io.IOException;
 import java.io.InputStream;

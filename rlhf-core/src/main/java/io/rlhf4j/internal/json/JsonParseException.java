@@ -1,4 +1,4 @@
-package io.rlhf4j.data.json;
+package io.rlhf4j.internal.json;
 
 /** Malformed JSON text; {@link #column()} is 1-based within the parsed text. */
 public final class JsonParseException extends RuntimeException {

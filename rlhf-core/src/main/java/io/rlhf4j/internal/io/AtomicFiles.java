@@ -1,4 +1,4 @@
-package io.rlhf4j.io;
+package io.rlhf4j.internal.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -1,10 +1,10 @@
-package io.rlhf4j.djl.train;
+package io.rlhf4j.djl.internal.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.rlhf4j.djl.internal.engine.GradMode;
+import io.rlhf4j.djl.internal.engine.HostArrays;
 import io.rlhf4j.djl.model.CausalLm;
-import io.rlhf4j.djl.model.GradMode;
-import io.rlhf4j.djl.model.HostArrays;
 import io.rlhf4j.djl.model.SequenceBatch;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.rlhf4j.io;
+package io.rlhf4j.internal.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
