@@ -10,7 +10,7 @@ package io.rlhf4j.train.rl;
  *   A_i = r_i − mean_g r
  * </pre>
  */
-public final class DrGrpoEstimator implements AdvantageEstimator {
+final class DrGrpoEstimator implements AdvantageEstimator {
   @Override
   public Advantages estimate(EstimatorInput in) {
     Groups.checkPairs(in.groups(), "Dr. GRPO");

@@ -19,8 +19,7 @@ import io.rlhf4j.train.ppo.Whitening;
  * @param lambda λ (0.95)
  * @param whiten whether to whiten the advantages (yes)
  */
-public record GaeEstimator(double gamma, double lambda, boolean whiten)
-    implements AdvantageEstimator {
+record GaeEstimator(double gamma, double lambda, boolean whiten) implements AdvantageEstimator {
   @Override
   public Advantages estimate(EstimatorInput in) {
     checkArgument(in.values() != null, "GAE needs the critic's values");

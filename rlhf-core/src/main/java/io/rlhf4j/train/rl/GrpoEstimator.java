@@ -9,7 +9,7 @@ package io.rlhf4j.train.rl;
  *   A_i = (r_i − mean_g r) / (std_g r + ε)        std unbiased, ε = 1e-4 (TRL's)
  * </pre>
  */
-public final class GrpoEstimator implements AdvantageEstimator {
+final class GrpoEstimator implements AdvantageEstimator {
   /** Keeps a group whose rewards are all equal at advantage 0 instead of dividing by 0. */
   public static final double EPSILON = 1e-4;
 

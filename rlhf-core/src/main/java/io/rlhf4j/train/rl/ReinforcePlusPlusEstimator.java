@@ -18,7 +18,7 @@ import io.rlhf4j.train.ppo.Whitening;
  * @param gamma γ (1)
  * @param groupBaseline subtract each prompt's mean score first
  */
-public record ReinforcePlusPlusEstimator(double gamma, boolean groupBaseline)
+record ReinforcePlusPlusEstimator(double gamma, boolean groupBaseline)
     implements AdvantageEstimator {
   @Override
   public Advantages estimate(EstimatorInput in) {

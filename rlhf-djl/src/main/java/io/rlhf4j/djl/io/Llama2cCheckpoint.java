@@ -20,7 +20,7 @@ import java.util.Map;
  * from llama2.c's interleaved rotary pairs to Hugging Face's rotate-half halves, the same
  * permutation {@code convert_llama_weights_to_hf.py} applies.
  */
-public final class Llama2cCheckpoint {
+final class Llama2cCheckpoint {
   private static final int HEADER_INTS = 7;
 
   private Llama2cCheckpoint() {}
