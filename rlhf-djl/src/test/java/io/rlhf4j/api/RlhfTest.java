@@ -86,18 +86,10 @@ class RlhfTest {
 
   /** Round 1 ranks SFT samples too (InstructGPT's form), so both rounds collect labels. */
   private static Rlhf.Pipeline labelling(Labeler labeler, long seed, List<MetricsListener> l) {
-    return pipeline(labeler, seed, l)
-        .thenRewardModel(
-            labeler,
-            4,
-            RewardConfig.builder()
-                .promptsPerBatch(4)
-                .maxLength(48)
-                .optimizer(AdamWConfig.of(1e-3))
-                .build())
-        .labelPrompts(20);
+    return ppoRounds(sft().thenRewardModel(labeler, 4, rewardConfig()), seed, l).rounds(2);
   }
 
+  /** Round 1's reward model on two given comparisons; round 2 ranks samples of its policy. */
   private static Rlhf.Pipeline pipeline(Labeler labeler, long seed, List<MetricsListener> l) {
     PreferenceDataset comparisons =
         PreferenceDataset.of(
@@ -106,22 +98,33 @@ class RlhfTest {
                     .rank("Lily", List.of(" was happy and had fun with a friend.", " was sad.")),
                 Labeler.byScore(CheerfulRater::score)
                     .rank("Tom had a", List.of(" big dog.", " fun day and smiled."))));
+    return ppoRounds(sft().thenRewardModel(comparisons, rewardConfig()), seed, l)
+        .rounds(2, labeler, 4);
+  }
+
+  private static Rlhf.Pipeline sft() {
     return Rlhf.sft(
-            TestModels.stories(),
-            demonstrations(),
-            SftConfig.builder()
-                .epochs(1)
-                .batchSize(4)
-                .maxLength(48)
-                .optimizer(AdamWConfig.of(1e-3))
-                .build())
-        .thenRewardModel(
-            comparisons,
-            RewardConfig.builder()
-                .promptsPerBatch(4)
-                .maxLength(48)
-                .optimizer(AdamWConfig.of(1e-3))
-                .build())
+        TestModels.stories(),
+        demonstrations(),
+        SftConfig.builder()
+            .epochs(1)
+            .batchSize(4)
+            .maxLength(48)
+            .optimizer(AdamWConfig.of(1e-3))
+            .build());
+  }
+
+  private static RewardConfig rewardConfig() {
+    return RewardConfig.builder()
+        .promptsPerBatch(4)
+        .maxLength(48)
+        .optimizer(AdamWConfig.of(1e-3))
+        .build();
+  }
+
+  private static Rlhf.Pipeline ppoRounds(
+      Rlhf.Pipeline rewarded, long seed, List<MetricsListener> l) {
+    return rewarded
         .thenPpo(
             prompts(),
             PpoConfig.builder()
@@ -133,7 +136,6 @@ class RlhfTest {
                 .valueOptimizer(AdamWConfig.of(1e-4))
                 .build(),
             3)
-        .rounds(2, labeler, 4)
         .labelPrompts(20)
         .seed(seed)
         .device(Device.cpu())
