@@ -75,11 +75,12 @@ final class Attention {
       v = kv[1];
     }
     long s = k.getShape().get(2);
-    // Query head j reads key head j / rep: fold the rep query heads of a group into its rows.
+    // Query head j reads key head j / rep: fold the rep query heads of a group into its rows. The
+    // scale goes on q, a pass over [B, H, T, hd] rather than over the [B, H, T, S] scores.
     NDArray scores =
-        q.reshape(b, kvHeads, rep * t, hd)
-            .matMul(Scopes.into(k.transpose(0, 1, 3, 2), step))
-            .mul(pass.scale());
+        q.mul(pass.scale())
+            .reshape(b, kvHeads, rep * t, hd)
+            .matMul(Scopes.into(k.transpose(0, 1, 3, 2), step));
     if (config.attnSoftcap() > 0) { // Gemma 2: cap·tanh(score/cap), before the mask
       NDArray cap = Scalars.of(scores, config.attnSoftcap());
       scores = scores.div(cap).tanh().mul(cap);

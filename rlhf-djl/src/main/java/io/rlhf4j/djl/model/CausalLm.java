@@ -631,6 +631,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     ForwardPass pass =
         new ForwardPass(
             eps,
+            (float) config.normEps(),
             Scalars.of(x, config.attentionScale()),
             angles,
             localRope == null ? null : localRope.angles(positions),
@@ -652,7 +653,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     }
     return normOffsets(config)
         ? Norm.offset(x, array("norm.weight"), eps)
-        : Norm.apply(x, array("norm.weight"), array("norm.bias"), eps);
+        : Norm.apply(x, array("norm.weight"), array("norm.bias"), eps, (float) config.normEps());
   }
 
   private static boolean normOffsets(ModelConfig c) {

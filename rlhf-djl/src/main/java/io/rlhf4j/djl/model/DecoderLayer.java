@@ -36,7 +36,8 @@ final class DecoderLayer {
       NDArray m = mlp.forward(Norm.offset(x, w.mlpNormW(), eps), pass);
       return x.add(Norm.offset(m, w.mlpPostNorm(), eps));
     }
-    x = x.add(attention.forward(Norm.apply(x, w.attnNormW(), w.attnNormB(), eps), pass));
-    return x.add(mlp.forward(Norm.apply(x, w.mlpNormW(), w.mlpNormB(), eps), pass));
+    float e = pass.normEps();
+    x = x.add(attention.forward(Norm.apply(x, w.attnNormW(), w.attnNormB(), eps, e), pass));
+    return x.add(mlp.forward(Norm.apply(x, w.mlpNormW(), w.mlpNormB(), eps, e), pass));
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
  * decode step is bound by the number of engine calls, not by arithmetic.
  *
  * @param eps the norms' ε as a 0-d tensor
+ * @param normEps the same ε as a number (libtorch's fused LayerNorm takes it so)
  * @param scale the attention's query scale (1/√hd, or Gemma's query_pre_attn_scalar^(−1/2))
  * @param angles RoPE's cosines and sines for this pass's positions, null without RoPE (GPT-2)
  * @param localAngles those of the windowed layers where they have their own RoPE base (Gemma 3)
@@ -17,6 +18,7 @@ import ai.djl.ndarray.NDArray;
  */
 record ForwardPass(
     NDArray eps,
+    float normEps,
     NDArray scale,
     Rope.Angles angles,
     Rope.Angles localAngles,

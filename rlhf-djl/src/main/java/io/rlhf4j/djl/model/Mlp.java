@@ -41,11 +41,13 @@ final class Mlp {
     return projector.project(hiddenAct.mul(up), w.down(), null, prefix + "down", dropout);
   }
 
-  // GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+  // GELU, tanh approximation: 0.5·x·(1 + tanh(z)) with z = √(2/π)·(x + 0.044715·x³), written as
+  // x·σ(2z) (the same function, since 0.5·(1 + tanh z) = σ(2z)) with 2z = x·(c₁ + c₃·x²): six
+  // element-wise ops instead of nine, each a pass over [B, T, 4D] in the forward and more in the
+  // backward.
   static NDArray geluTanh(NDArray x) {
-    NDArray cube = x.mul(x).mul(x);
-    NDArray inner =
-        x.add(cube.mul(Scalars.of(x, 0.044715))).mul(Scalars.of(x, Math.sqrt(2 / Math.PI)));
-    return x.mul(inner.tanh().add(Scalars.of(x, 1))).mul(Scalars.of(x, 0.5));
+    double c1 = 2 * Math.sqrt(2 / Math.PI);
+    NDArray twiceZ = x.square().mul(Scalars.of(x, c1 * 0.044715)).add(Scalars.of(x, c1)).mul(x);
+    return x.mul(twiceZ.getNDArrayInternal().sigmoid());
   }
 }

@@ -1,6 +1,7 @@
 package io.rlhf4j.djl.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import io.rlhf4j.djl.internal.engine.Scalars;
 
 /** The normalisations over the last axis: RMSNorm (Llama, Gemma) and LayerNorm (GPT-2). */
@@ -9,15 +10,19 @@ final class Norm {
 
   /**
    * RMSNorm x / sqrt(mean(x²) + ε) · w when {@code bias} is null, otherwise LayerNorm (x − mean) /
-   * sqrt(var + ε) · w + b.
+   * sqrt(var + ε) · w + b, the latter through libtorch's fused layer_norm: one op forward and one
+   * backward instead of nine of each, and a numerically steadier variance.
+   *
+   * @param eps ε as a 0-d tensor, for RMSNorm
+   * @param normEps the same ε as a number, for the fused LayerNorm
    */
-  static NDArray apply(NDArray x, NDArray weight, NDArray bias, NDArray eps) {
+  static NDArray apply(NDArray x, NDArray weight, NDArray bias, NDArray eps, float normEps) {
     if (bias == null) {
       return rms(x, eps).mul(weight);
     }
-    NDArray centred = x.sub(x.mean(new int[] {-1}, true));
-    NDArray std = centred.square().mean(new int[] {-1}, true).add(eps).sqrt();
-    return centred.div(std).mul(weight).add(bias);
+    return x.getNDArrayInternal()
+        .layerNorm(x, new Shape(x.getShape().tail()), weight, bias, normEps)
+        .singletonOrThrow();
   }
 
   /**
@@ -30,7 +35,7 @@ final class Norm {
 
   /** Either RMSNorm, as the family stores its weights. */
   static NDArray rms(NDArray x, NDArray weight, NDArray eps, boolean offset) {
-    return offset ? offset(x, weight, eps) : apply(x, weight, null, eps);
+    return offset ? offset(x, weight, eps) : rms(x, eps).mul(weight);
   }
 
   private static NDArray rms(NDArray x, NDArray eps) {

@@ -77,10 +77,12 @@ public record SequenceBatch(
 
   /**
    * Rows of next-token logits computed at once when reading log-probabilities: bounds each [rows,
-   * V] temporary to 16M floats (64 MB) whatever the vocabulary, so a 151k vocabulary costs no more
-   * than a small one.
+   * V] temporary to 64M floats (256 MB) whatever the vocabulary, so a 151k vocabulary costs no more
+   * than a small one. Not smaller: each chunk's backward writes a whole [V, D] gradient of the LM
+   * head and adds it to the others, so 16M-value chunks cost GPT-2 124M 0.27 s and 180K page faults
+   * more per 4 × 256-token step (TrainStepBenchmark) for the same peak memory.
    */
-  static final long CHUNK_ELEMENTS = 1L << 24;
+  static final long CHUNK_ELEMENTS = 1L << 26;
 
   /**
    * log softmax(logits / temperature) at each response token, [B, R] (0 where masked). Logits are

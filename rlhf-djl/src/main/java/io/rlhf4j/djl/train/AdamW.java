@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
+import io.rlhf4j.djl.internal.engine.HostBuffers;
 import io.rlhf4j.djl.internal.engine.Scopes;
 import io.rlhf4j.djl.tensor.Tensor;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ public final class AdamW implements AutoCloseable {
   private final List<NDArray> firstMoments = new ArrayList<>();
   private final List<NDArray> secondMoments = new ArrayList<>();
   private final long chunk;
+  private final HostAdamW host; // null: the update runs as libtorch operators (GPU, or fp16)
   private long step;
 
   /**
@@ -54,11 +56,17 @@ public final class AdamW implements AutoCloseable {
    * @param parent the manager under which the moments live (the model's, for its device)
    */
   public AdamW(AdamWConfig config, Map<String, Parameter> parameters, NDManager parent) {
-    this(config, parameters, parent, CHUNK);
+    this(config, parameters, parent, CHUNK, HostAdamW.UNIT);
   }
 
-  // With another block size: tests check that blocks change nothing.
-  AdamW(AdamWConfig config, Map<String, Parameter> parameters, NDManager parent, long chunk) {
+  // With other block sizes: tests check that blocks change nothing. hostUnit 0 keeps the update in
+  // libtorch operators even on the CPU.
+  AdamW(
+      AdamWConfig config,
+      Map<String, Parameter> parameters,
+      NDManager parent,
+      long chunk,
+      int hostUnit) {
     checkArgument(chunk >= 1, "chunk must be >= 1");
     this.chunk = chunk;
     this.config = config;
@@ -71,6 +79,8 @@ public final class AdamW implements AutoCloseable {
       firstMoments.add(manager.zeros(p.getShape()));
       secondMoments.add(manager.zeros(p.getShape()));
     }
+    boolean onHost = hostUnit > 0 && params.stream().allMatch(HostBuffers::viewable);
+    this.host = onHost ? new HostAdamW(HostBuffers.threads(), hostUnit) : null;
   }
 
   /** The number of updates applied so far. */
@@ -134,6 +144,28 @@ public final class AdamW implements AutoCloseable {
       // zeroes the gradient for the next accumulation.
       float lrCorrected = (float) (lr * Math.sqrt(bias2) / bias1);
       float epsCorrected = (float) (config.epsilon() * Math.sqrt(bias2));
+      if (host != null) {
+        List<NDArray[]> parts = new ArrayList<>(params.size());
+        float[] decay = new float[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+          parts.add(
+              new NDArray[] {
+                params.get(i), grads.get(i), firstMoments.get(i), secondMoments.get(i)
+              });
+          decay[i] = (float) (1 - (decays.get(i) ? lr * config.weightDecay() : 0));
+        }
+        host.update(
+            parts,
+            decay,
+            new HostAdamW.Constants(
+                (float) clip,
+                (float) config.beta1(),
+                (float) config.beta2(),
+                lrCorrected,
+                epsCorrected),
+            scope);
+        return norm;
+      }
       for (int i = 0; i < params.size(); i++) {
         NDArray p = params.get(i);
         long rows = p.getShape().dimension() == 0 ? 1 : p.getShape().get(0);
@@ -231,6 +263,9 @@ public final class AdamW implements AutoCloseable {
 
   @Override
   public void close() {
+    if (host != null) {
+      host.close();
+    }
     manager.close();
   }
 }

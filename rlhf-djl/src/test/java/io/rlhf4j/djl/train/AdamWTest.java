@@ -100,17 +100,26 @@ class AdamWTest {
 
   @Test
   void matchesReferenceAdamWWithClippingDecayAndSchedule() {
-    matchesReference(AdamW.CHUNK);
+    // The default on the CPU: one pass over host memory.
+    matchesReference(AdamW.CHUNK, HostAdamW.UNIT);
   }
 
   @Test
-  void updatingBlocksOfRowsMatchesTheReferenceToo() {
-    // Blocks of 7 values: every matrix and vector of the tiny model is split, uneven last blocks
-    // included; the update must still write through to parameters, moments and gradients.
-    matchesReference(7);
+  void theHostPassSplitIntoUnitsOfSevenValuesMatchesTheReferenceToo() {
+    // Units of 7 values on libtorch's threads: every array of the tiny model is split, uneven units
+    // included, and threads interleave; each value is still updated exactly once.
+    matchesReference(AdamW.CHUNK, 7);
   }
 
-  private void matchesReference(long chunk) {
+  @Test
+  void libtorchsUpdateMatchesTheReferenceWholeAndInBlocksOfRows() {
+    // The update a GPU runs: libtorch's operators, on whole parameters and on blocks of 7 values
+    // (uneven last blocks included), which must write through to parameters, moments, gradients.
+    matchesReference(AdamW.CHUNK, 0);
+    matchesReference(7, 0);
+  }
+
+  private void matchesReference(long chunk, int hostUnit) {
     try (CausalLm model =
         CausalLm.fromTensors(
             TestModels.tinyLlama(),
@@ -119,7 +128,7 @@ class AdamWTest {
             Device.cpu())) {
       model.setTrainable(true);
       ReferenceAdamW reference = new ReferenceAdamW(model.toTensors());
-      try (AdamW adam = new AdamW(CONFIG, model.parameters(), model.manager(), chunk)) {
+      try (AdamW adam = new AdamW(CONFIG, model.parameters(), model.manager(), chunk, hostUnit)) {
         double[] factors = {0.5, 1.0, 0.8};
         for (int step = 0; step < 3; step++) {
           Map<String, float[]> grads = backward(model, step);
