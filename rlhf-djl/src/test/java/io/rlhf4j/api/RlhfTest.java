@@ -216,15 +216,7 @@ class RlhfTest {
   void dpoReplacesTheRewardModelAndRlAndIteratesOverRounds() throws Exception {
     Steps steps = new Steps();
     Rlhf.Pipeline dpo =
-        Rlhf.sft(
-                TestModels.stories(),
-                demonstrations(),
-                SftConfig.builder()
-                    .epochs(1)
-                    .batchSize(4)
-                    .maxLength(48)
-                    .optimizer(AdamWConfig.of(1e-3))
-                    .build())
+        sft()
             .thenDpo(
                 prompts(),
                 rater(),
