@@ -29,7 +29,8 @@ import java.util.Map;
  * </pre>
  *
  * <p>Gradients accumulate across backward passes (micro-batches) until {@link #step}, which applies
- * them and zeroes them. Call it outside any GradientCollector.
+ * them and zeroes them. Call it outside any GradientCollector. On the CPU each value is updated in
+ * one pass over host memory on libtorch's threads; elsewhere (a GPU) as libtorch operators.
  */
 public final class AdamW implements AutoCloseable {
   private final AdamWConfig config;
@@ -138,75 +139,102 @@ public final class AdamW implements AutoCloseable {
       double lr = config.learningRate() * lrFactor;
       double bias1 = 1 - Math.pow(config.beta1(), step);
       double bias2 = 1 - Math.pow(config.beta2(), step);
-      // libtorch's fused update (through DJL) computes p −= η'·m / (√v + ε') in one native call,
-      // with no temporaries left behind. PyTorch's p −= (η/b₁)·m / (√v/√b₂ + ε) is the same with
-      // η' = η·√b₂/b₁ and ε' = ε·√b₂. It decays p by η·λ first, clips by scaling the gradient, and
-      // zeroes the gradient for the next accumulation.
+      // Both updates fold PyTorch's bias corrections into the step size and ε: its
+      // p −= (η/b₁)·m / (√v/√b₂ + ε) is p −= η'·m / (√v + ε') with η' = η·√b₂/b₁ and ε' = ε·√b₂.
       float lrCorrected = (float) (lr * Math.sqrt(bias2) / bias1);
       float epsCorrected = (float) (config.epsilon() * Math.sqrt(bias2));
       if (host != null) {
-        List<NDArray[]> parts = new ArrayList<>(params.size());
-        float[] decay = new float[params.size()];
-        for (int i = 0; i < params.size(); i++) {
-          parts.add(
-              new NDArray[] {
-                params.get(i), grads.get(i), firstMoments.get(i), secondMoments.get(i)
-              });
-          decay[i] = (float) (1 - (decays.get(i) ? lr * config.weightDecay() : 0));
-        }
-        host.update(
-            parts,
-            decay,
-            new HostAdamW.Constants(
-                (float) clip,
-                (float) config.beta1(),
-                (float) config.beta2(),
-                lrCorrected,
-                epsCorrected),
-            scope);
-        return norm;
-      }
-      for (int i = 0; i < params.size(); i++) {
-        NDArray p = params.get(i);
-        long rows = p.getShape().dimension() == 0 ? 1 : p.getShape().get(0);
-        long perRow = p.size() / Math.max(1, rows);
-        long block = p.size() <= chunk || rows <= 1 ? rows : Math.max(1, chunk / perRow);
-        for (long from = 0; from < rows; from += block) {
-          long to = Math.min(rows, from + block);
-          boolean whole = from == 0 && to == rows;
-          // Row blocks are views: the update writes through them into the parameter, its
-          // moments and its gradient.
-          NDArray[] part = {p, grads.get(i), firstMoments.get(i), secondMoments.get(i)};
-          if (!whole) {
-            NDIndex rowsIndex = new NDIndex(from + ":" + to);
-            for (int k = 0; k < part.length; k++) {
-              part[k] = Scopes.into(part[k].get(rowsIndex), scope);
-            }
-          }
-          part[0]
-              .getNDArrayInternal()
-              .adamUpdate(
-                  new NDList(part[0], part[1], part[2], part[3]),
-                  new NDList(part[0]),
-                  (float) lr,
-                  lrCorrected,
-                  decays.get(i) ? (float) config.weightDecay() : 0f,
-                  (float) clip,
-                  -1f, // no element-wise clamp
-                  (float) config.beta1(),
-                  (float) config.beta2(),
-                  epsCorrected,
-                  false,
-                  true);
-        }
-        if (block < rows) {
-          // libtorch zeroes the gradient of the parameter it was given, and a row block's view
-          // has none: zero the whole gradient here, in place.
-          grads.get(i).subi(grads.get(i));
-        }
+        updateOnHost(grads, lr, clip, lrCorrected, epsCorrected, scope);
+      } else {
+        updateInLibtorch(grads, lr, clip, lrCorrected, epsCorrected, scope);
       }
       return norm;
     }
+  }
+
+  private void updateOnHost(
+      List<NDArray> grads,
+      double lr,
+      double clip,
+      float lrCorrected,
+      float epsCorrected,
+      NDManager scope) {
+    List<NDArray[]> parts = new ArrayList<>(params.size());
+    float[] decay = new float[params.size()];
+    for (int i = 0; i < params.size(); i++) {
+      parts.add(
+          new NDArray[] {params.get(i), grads.get(i), firstMoments.get(i), secondMoments.get(i)});
+      decay[i] = (float) (1 - (decays.get(i) ? lr * config.weightDecay() : 0));
+    }
+    HostAdamW.Constants c =
+        new HostAdamW.Constants(
+            (float) clip,
+            (float) config.beta1(),
+            (float) config.beta2(),
+            lrCorrected,
+            epsCorrected);
+    host.update(parts, decay, c, scope);
+  }
+
+  // DJL's update, a dozen libtorch operators: it decays p by η·λ first, clips by scaling the
+  // gradient, and zeroes the gradient of the parameter it was given.
+  private void updateInLibtorch(
+      List<NDArray> grads,
+      double lr,
+      double clip,
+      float lrCorrected,
+      float epsCorrected,
+      NDManager scope) {
+    for (int i = 0; i < params.size(); i++) {
+      NDArray[] four = {params.get(i), grads.get(i), firstMoments.get(i), secondMoments.get(i)};
+      List<NDArray[]> blocks = rowBlocks(four, chunk, scope);
+      for (NDArray[] part : blocks) {
+        part[0]
+            .getNDArrayInternal()
+            .adamUpdate(
+                new NDList(part[0], part[1], part[2], part[3]),
+                new NDList(part[0]),
+                (float) lr,
+                lrCorrected,
+                decays.get(i) ? (float) config.weightDecay() : 0f,
+                (float) clip,
+                -1f, // no element-wise clamp
+                (float) config.beta1(),
+                (float) config.beta2(),
+                epsCorrected,
+                false,
+                true);
+      }
+      if (blocks.size() > 1) {
+        // A row block's view has no gradient of its own to zero: zero the whole one, in place.
+        grads.get(i).subi(grads.get(i));
+      }
+    }
+  }
+
+  /**
+   * Arrays of one shape (a parameter, its gradient and moments) in blocks of whole rows of at most
+   * {@code maxValues} values each: the arrays themselves when they fit (or have one row), else
+   * views of rows [from, to) in {@code scope}, which write through to the arrays.
+   */
+  static List<NDArray[]> rowBlocks(NDArray[] arrays, long maxValues, NDManager scope) {
+    NDArray first = arrays[0];
+    long rows = first.getShape().dimension() == 0 ? 1 : first.getShape().get(0);
+    long perRow = first.size() / Math.max(1, rows);
+    long block = first.size() <= maxValues || rows <= 1 ? rows : Math.max(1, maxValues / perRow);
+    if (block >= rows) {
+      return List.<NDArray[]>of(arrays);
+    }
+    List<NDArray[]> out = new ArrayList<>();
+    for (long from = 0; from < rows; from += block) {
+      NDIndex index = new NDIndex(from + ":" + Math.min(rows, from + block));
+      NDArray[] views = new NDArray[arrays.length];
+      for (int k = 0; k < arrays.length; k++) {
+        views[k] = Scopes.into(arrays[k].get(index), scope);
+      }
+      out.add(views);
+    }
+    return out;
   }
 
   /** The gradients were not finite; no parameter was changed. */

@@ -2,9 +2,7 @@ package io.rlhf4j.djl.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import io.rlhf4j.djl.internal.engine.HostBuffers;
-import io.rlhf4j.djl.internal.engine.Scopes;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +27,8 @@ final class HostAdamW implements AutoCloseable {
   /** Values per unit of work a thread takes at a time. */
   static final int UNIT = 1 << 20;
 
-  // A direct buffer covers at most 2 GB; a larger parameter is updated a block of rows at a time.
+  // A direct buffer covers at most 2 GB; a larger parameter is updated a block of rows at a time
+  // (a block of rows of a contiguous array is contiguous, so its buffer aliases it too).
   private static final long MAX_BLOCK = 1L << 28;
 
   private final int threads;
@@ -54,20 +53,10 @@ final class HostAdamW implements AutoCloseable {
   void update(List<NDArray[]> parts, float[] decay, Constants c, NDManager scope) {
     List<Unit> units = new ArrayList<>();
     for (int i = 0; i < parts.size(); i++) {
-      NDArray[] four = parts.get(i);
-      NDArray p = four[0];
-      long rows = p.getShape().dimension() == 0 ? 1 : p.getShape().get(0);
-      long perRow = p.size() / Math.max(1, rows);
-      long block = p.size() <= MAX_BLOCK ? rows : Math.max(1, MAX_BLOCK / perRow);
-      for (long from = 0; from < rows; from += block) {
-        long to = Math.min(rows, from + block);
-        FloatBuffer[] buffers = new FloatBuffer[4];
-        for (int k = 0; k < 4; k++) {
-          NDArray a = four[k];
-          if (block < rows) { // a row block of a contiguous array is contiguous: a view of it
-            a = Scopes.into(a.get(new NDIndex(from + ":" + to)), scope);
-          }
-          buffers[k] = HostBuffers.floats(a);
+      for (NDArray[] block : AdamW.rowBlocks(parts.get(i), MAX_BLOCK, scope)) {
+        FloatBuffer[] buffers = new FloatBuffer[block.length];
+        for (int k = 0; k < block.length; k++) {
+          buffers[k] = HostBuffers.floats(block[k]);
         }
         int n = buffers[0].capacity();
         for (int start = 0; start < n; start += unit) {
