@@ -66,6 +66,10 @@ public class TrainStepBenchmark {
   @Param({"64", "256"})
   public int tokens;
 
+  /** Recompute each layer in the backward pass (gradient checkpointing) instead of keeping it. */
+  @Param({"false"})
+  public boolean checkpointing;
+
   private CausalLm model;
   private AdamW optimizer;
   private List<int[]> prompts;
@@ -163,14 +167,26 @@ public class TrainStepBenchmark {
     try (NDManager scope = model.manager().newSubManager();
         GradientCollector collector = GradMode.collector()) {
       SequenceBatch batch = SequenceBatch.of(scope, prompts, responses);
-      NDArray hidden = model.hidden(batch.tokens(), batch.valid(), null, true);
-      NDArray nll =
-          Losses.tokenNll(batch.responseLogProbs(model, hidden, 1.0), batch.responseMask());
-      long b0 = System.nanoTime(); // libtorch runs eagerly on the CPU: the forward is done here
-      forwardNanos += b0 - t0;
-      collector.backward(nll);
-      loss = nll.getFloat();
-      backwardNanos += System.nanoTime() - b0;
+      if (checkpointing) { // forward and backward interleave: all of it counts as backward
+        loss =
+            model.backwardRecomputing(
+                batch.tokens(),
+                batch.valid(),
+                hidden ->
+                    Losses.tokenNll(
+                        batch.responseLogProbs(model, hidden, 1.0), batch.responseMask()),
+                collector);
+        backwardNanos += System.nanoTime() - t0;
+      } else {
+        NDArray hidden = model.hidden(batch.tokens(), batch.valid(), null, true);
+        NDArray nll =
+            Losses.tokenNll(batch.responseLogProbs(model, hidden, 1.0), batch.responseMask());
+        long b0 = System.nanoTime(); // libtorch runs eagerly on the CPU: the forward is done here
+        forwardNanos += b0 - t0;
+        collector.backward(nll);
+        loss = nll.getFloat();
+        backwardNanos += System.nanoTime() - b0;
+      }
     }
     long faults0 = minorFaults();
     long o0 = System.nanoTime();

@@ -583,6 +583,84 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    */
   public NDArray hidden(NDArray tokens, NDArray valid, KvCache cache, boolean adapterDropout) {
     NDManager step = tokens.getManager();
+    Inputs in = inputs(tokens, valid, cache, adapterDropout);
+    NDArray x = embedInputs(tokens, in.positions());
+    for (DecoderLayer layer : layers) {
+      // Each layer's temporaries die with its scope, so a pass without gradients holds one layer's
+      // activations, not all of them; with gradients, autograd keeps its own references to what
+      // backward needs, so closing the handles is safe.
+      try (NDManager layerScope = step.newSubManager()) {
+        x = layer.forward(Scopes.into(x, layerScope), in.pass());
+        x = Scopes.into(x, step);
+      }
+    }
+    if (cache != null) {
+      cache.advance(tokens.getShape().get(1));
+    }
+    return finalNorm(x, in.pass());
+  }
+
+  /**
+   * Backward of {@code loss(hidden(tokens, valid, null))} keeping only each layer's input, not its
+   * activations (gradient checkpointing, as transformers' {@code gradient_checkpointing_enable()}):
+   * the forward pass runs without a graph, then the backward pass recomputes one layer at a time,
+   * last first, and sends the gradient of its output back through it. Parameter gradients
+   * accumulate exactly as from one backward pass of the whole model; activation memory drops from
+   * every layer's to one layer's plus an input [B, T, D] per layer, for about a third more compute.
+   * No adapter dropout (its masks would be drawn anew when a layer is recomputed).
+   *
+   * @param loss the scalar loss of the final hidden states, built with gradients
+   * @param collector the open gradient collector the backward passes run in
+   * @return the loss's value
+   */
+  public float backwardRecomputing(
+      NDArray tokens,
+      NDArray valid,
+      java.util.function.Function<NDArray, NDArray> loss,
+      ai.djl.training.GradientCollector collector) {
+    NDManager step = tokens.getManager();
+    Inputs in = inputs(tokens, valid, null, false);
+    List<NDArray> layerInputs = new ArrayList<>(layers.size());
+    NDArray x;
+    try (GradMode.Paused paused = GradMode.pause()) {
+      x = embedInputs(tokens, in.positions());
+      for (DecoderLayer layer : layers) {
+        layerInputs.add(x);
+        // The layer reads a second handle on x (a view), so its temporaries die with its scope
+        // while x itself stays, kept for the backward pass.
+        try (NDManager layerScope = step.newSubManager()) {
+          NDArray view = Scopes.into(x.reshape(x.getShape()), layerScope);
+          x = Scopes.into(layer.forward(view, in.pass()), step);
+        }
+      }
+    }
+    // The top: final norm and loss, from the last layer's output as a leaf.
+    x.setRequiresGradient(true);
+    NDArray top = loss.apply(finalNorm(x, in.pass()));
+    float value = top.getFloat();
+    collector.backward(top);
+    NDArray grad = Scopes.into(x.getGradient(), step);
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      NDArray input = layerInputs.get(i);
+      input.setRequiresGradient(true);
+      try (NDManager layerScope = step.newSubManager()) {
+        NDArray out = layers.get(i).forward(Scopes.into(input, layerScope), in.pass());
+        // d(Σ out ⊙ g)/dθ = Jᵀg: the layer's share of the gradient, g held constant.
+        collector.backward(out.mul(grad).sum());
+        input = Scopes.into(input, step);
+      }
+      grad = Scopes.into(input.getGradient(), step);
+    }
+    NDArray embedded = embedInputs(tokens, in.positions());
+    collector.backward(embedded.mul(grad).sum());
+    return value;
+  }
+
+  // What every layer of a pass shares, and the positions it embeds.
+  private record Inputs(ForwardPass pass, NDArray positions) {}
+
+  private Inputs inputs(NDArray tokens, NDArray valid, KvCache cache, boolean adapterDropout) {
+    NDManager step = tokens.getManager();
     long t = tokens.getShape().get(1);
     long past = cache == null ? 0 : cache.length();
     NDArray keyValid = valid;
@@ -616,44 +694,42 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     boolean anyFull = window == 0 || !config.globalLayers().isEmpty();
     NDArray bias = anyFull ? attentionBias(step, keyValid, past, t, 0) : null;
     NDArray windowedBias = window > 0 ? attentionBias(step, keyValid, past, t, window) : null;
-
-    NDArray x = embed(tokens, array("embed.weight"));
-    NDArray eps = Scalars.of(x, config.normEps());
-    if (normOffsets(config)) { // Gemma scales its embeddings by √d
-      x = x.mul(Scalars.of(x, (float) Math.sqrt(config.hiddenSize())));
-    }
-    Rope.Angles angles = null;
-    if (rope == null) {
-      x = x.add(embed(positions, array("pos_embed.weight")));
-    } else {
-      angles = rope.angles(positions);
-    }
     ForwardPass pass =
         new ForwardPass(
-            eps,
+            constant(step, config.normEps()),
             (float) config.normEps(),
-            Scalars.of(x, config.attentionScale()),
-            angles,
+            constant(step, config.attentionScale()),
+            rope == null ? null : rope.angles(positions),
             localRope == null ? null : localRope.angles(positions),
             bias,
             windowedBias,
             cache,
             adapterDropout);
-    for (DecoderLayer layer : layers) {
-      // Each layer's temporaries die with its scope, so a pass without gradients holds one layer's
-      // activations, not all of them; with gradients, autograd keeps its own references to what
-      // backward needs, so closing the handles is safe.
-      try (NDManager layerScope = step.newSubManager()) {
-        x = layer.forward(Scopes.into(x, layerScope), pass);
-        x = Scopes.into(x, step);
-      }
+    return new Inputs(pass, positions);
+  }
+
+  // A 0-d constant in the step's manager, in the weights' type.
+  private NDArray constant(NDManager step, double value) {
+    return step.full(new Shape(), (float) value, array("embed.weight").getDataType());
+  }
+
+  // The token embeddings entering the first layer: Gemma's scaled by √d, GPT-2's plus learned
+  // position embeddings (RoPE families rotate inside attention instead).
+  private NDArray embedInputs(NDArray tokens, NDArray positions) {
+    NDArray x = embed(tokens, array("embed.weight"));
+    if (normOffsets(config)) {
+      x = x.mul(Scalars.of(x, (float) Math.sqrt(config.hiddenSize())));
     }
-    if (cache != null) {
-      cache.advance(t);
+    if (rope == null) {
+      x = x.add(embed(positions, array("pos_embed.weight")));
     }
+    return x;
+  }
+
+  private NDArray finalNorm(NDArray x, ForwardPass pass) {
     return normOffsets(config)
-        ? Norm.offset(x, array("norm.weight"), eps)
-        : Norm.apply(x, array("norm.weight"), array("norm.bias"), eps, (float) config.normEps());
+        ? Norm.offset(x, array("norm.weight"), pass.eps())
+        : Norm.apply(x, array("norm.weight"), array("norm.bias"), pass.eps(), pass.normEps());
   }
 
   private static boolean normOffsets(ModelConfig c) {

@@ -51,6 +51,13 @@ public final class SftCommand extends TrainCommand {
       description = "tokens of prompt + response (default: ${DEFAULT-VALUE})")
   int maxLength = D.training().maxLength();
 
+  @Option(
+      names = "--gradient-checkpointing",
+      description =
+          "recompute each layer in the backward pass: one layer's activations in memory instead"
+              + " of all, for about a third more compute")
+  boolean gradientCheckpointing;
+
   @Override
   protected void validate() {
     if (data == null) {
@@ -71,6 +78,7 @@ public final class SftCommand extends TrainCommand {
             .optimizer(AdamWConfig.of(lr))
             .seed(seed)
             .checkpointEverySteps(checkpointEvery)
+            .gradientCheckpointing(gradientCheckpointing)
             .build();
     return device -> train(parts, config, device);
   }

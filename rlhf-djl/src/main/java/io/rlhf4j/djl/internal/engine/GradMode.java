@@ -21,6 +21,23 @@ public final class GradMode {
   }
 
   /**
+   * Switches grad mode off on this thread until the returned handle closes, then back to what it
+   * was: work inside an open gradient collector that must not be recorded (a forward pass whose
+   * activations will be recomputed).
+   */
+  public static Paused pause() {
+    boolean was = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    return () -> JniUtils.setGradMode(was);
+  }
+
+  /** Restores grad mode when closed; see {@link #pause()}. */
+  public interface Paused extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
    * A gradient collector that leaves grad mode off for this thread when it closes, whatever the
    * thread's state before. DJL allows one collector at a time in a JVM; a second one fails with
    * {@link IllegalStateException} and leaves grad mode off here too.

@@ -1,5 +1,7 @@
 package io.rlhf4j.djl.train.sft;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
@@ -54,6 +56,10 @@ public final class SftTrainer {
    */
   public SftTrainer(CausalLm model, SavableTokenizer tokenizer, SftConfig config, TrainingRun run) {
     Contexts.check(config.training().maxLength(), model);
+    checkArgument(
+        !config.gradientCheckpointing() || !model.isAdapter() || model.lora().dropout() == 0,
+        "gradient checkpointing recomputes each layer, and LoRA dropout would draw other masks"
+            + " the second time: set the adapter's dropout to 0");
     this.model = model;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -198,11 +204,25 @@ public final class SftTrainer {
           step.subList(start, Math.min(start + config.training().batchSize(), step.size()));
       try (NDManager scope = model.manager().newSubManager();
           GradientCollector collector = GradMode.collector()) {
-        NDArray mean = loss(scope, batch, true);
         // This micro-batch's token mean, weighted by its share of the step's tokens.
-        NDArray loss = mean.mul(Scalars.of(mean, tokens(batch) / stepTokens));
-        collector.backward(loss);
-        total += loss.getFloat();
+        double share = tokens(batch) / stepTokens;
+        Batch sequences = batch(scope, batch);
+        if (config.gradientCheckpointing()) {
+          total +=
+              model.backwardRecomputing(
+                  sequences.sequences().tokens(),
+                  sequences.sequences().valid(),
+                  hidden -> {
+                    NDArray mean = nll(sequences, hidden);
+                    return mean.mul(Scalars.of(mean, share));
+                  },
+                  collector);
+        } else {
+          NDArray mean = nll(sequences, hidden(sequences, true));
+          NDArray loss = mean.mul(Scalars.of(mean, share));
+          collector.backward(loss);
+          total += loss.getFloat();
+        }
       }
     }
     return total;
@@ -214,18 +234,33 @@ public final class SftTrainer {
 
   /** The response-token NLL of {@code batch}. */
   private NDArray loss(NDManager scope, List<Examples.Example> batch, boolean training) {
+    Batch b = batch(scope, batch);
+    return nll(b, hidden(b, training));
+  }
+
+  private NDArray hidden(Batch b, boolean training) {
+    return model.hidden(b.sequences().tokens(), b.sequences().valid(), null, training);
+  }
+
+  private NDArray nll(Batch b, NDArray hidden) {
+    return Losses.tokenNll(b.sequences().responseLogProbs(model, hidden, 1.0), b.mask());
+  }
+
+  private Batch batch(NDManager scope, List<Examples.Example> batch) {
     SequenceBatch sequences =
         SequenceBatch.of(
             scope,
             batch.stream().map(Examples.Example::prompt).toList(),
             batch.stream().map(Examples.Example::response).toList());
-    NDArray hidden = model.hidden(sequences.tokens(), sequences.valid(), null, training);
     NDArray mask = sequences.responseMask();
     if (batch.stream().anyMatch(e -> e.trained() != null)) {
       mask = mask.mul(trainedMask(scope, batch, (int) mask.getShape().get(1)));
     }
-    return Losses.tokenNll(sequences.responseLogProbs(model, hidden, 1.0), mask);
+    return new Batch(sequences, mask);
   }
+
+  // A micro-batch on the engine: its sequences and the mask of the response tokens trained on.
+  private record Batch(SequenceBatch sequences, NDArray mask) {}
 
   // [B, R] of each example's trained flags (1 where an example has none), 0 beyond its response.
   private static NDArray trainedMask(NDManager scope, List<Examples.Example> batch, int width) {

@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -167,6 +168,58 @@ class SftTrainerTest {
     assertThat(lossB).isCloseTo(reference, org.assertj.core.data.Offset.offset(1e-5));
     for (int i = 0; i < weightsA.length; i++) {
       assertThat(weightsA[i]).isCloseTo(weightsB[i], org.assertj.core.data.Offset.offset(2e-6f));
+    }
+  }
+
+  @Test
+  void gradientCheckpointingTrainsTheSameWeights() {
+    // Two epochs of six steps on stories260K with and without recomputing each layer in the
+    // backward pass: the same losses and the same weights, up to float rounding (the gradients
+    // are summed in another order).
+    List<Demonstration> train = demonstrations(false);
+    Map<String, float[]> plain = new java.util.HashMap<>();
+    Map<String, float[]> recomputed = new java.util.HashMap<>();
+    double[] losses = new double[2];
+    for (int run = 0; run < 2; run++) {
+      try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu())) {
+        SftConfig config = quick().gradientCheckpointing(run == 1).build();
+        losses[run] =
+            new SftTrainer(pm.model(), pm.tokenizer(), config, new TrainingRun(List.of()))
+                .train(train, List.of(), null)
+                .finalTrainLoss();
+        Map<String, float[]> into = run == 0 ? plain : recomputed;
+        pm.model().toTensors().forEach((name, t) -> into.put(name, t.data()));
+      }
+    }
+    assertThat(losses[1]).isCloseTo(losses[0], org.assertj.core.data.Offset.offset(1e-4));
+    assertThat(recomputed.keySet()).isEqualTo(plain.keySet());
+    for (String name : plain.keySet()) {
+      float[] a = plain.get(name);
+      float[] b = recomputed.get(name);
+      for (int i = 0; i < a.length; i++) {
+        assertThat(b[i])
+            .as("%s[%s]", name, i)
+            .isCloseTo(a[i], org.assertj.core.data.Offset.offset(1e-4f));
+      }
+    }
+  }
+
+  @Test
+  void gradientCheckpointingRefusesLoraDropout() {
+    try (PretrainedModel pm = PretrainedModel.load(TestModels.stories(), Device.cpu());
+        CausalLm view =
+            pm.model()
+                .withLora(
+                    io.rlhf4j.djl.model.LoraConfig.builder()
+                        .rank(2)
+                        .alpha(4)
+                        .dropout(0.1)
+                        .build())) {
+      SftConfig config = quick().gradientCheckpointing(true).build();
+      assertThatThrownBy(
+              () -> new SftTrainer(view, pm.tokenizer(), config, new TrainingRun(List.of())))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("set the adapter's dropout to 0");
     }
   }
 
