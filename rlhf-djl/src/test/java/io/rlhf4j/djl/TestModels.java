@@ -1,5 +1,6 @@
 package io.rlhf4j.djl;
 
+import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.ModelConfig;
 import io.rlhf4j.djl.tensor.Tensor;
 import java.io.IOException;
@@ -168,5 +169,19 @@ public final class TestModels {
         io.rlhf4j.djl.model.CausalLm.random(config, seed, ai.djl.Device.cpu())) {
       return perturbed(m.toTensors(), seed + 1);
     }
+  }
+
+  /** Each parameter's accumulated gradient, by name, read to the host. */
+  public static Map<String, float[]> gradients(CausalLm model) {
+    Map<String, float[]> grads = new LinkedHashMap<>();
+    model
+        .parameters()
+        .forEach(
+            (name, p) -> {
+              try (ai.djl.ndarray.NDArray g = p.getArray().getGradient()) {
+                grads.put(name, g.toFloatArray());
+              }
+            });
+    return grads;
   }
 }

@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.djl.TestModels;
 import io.rlhf4j.djl.internal.engine.GradMode;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
@@ -95,13 +94,13 @@ class GradientCheckpointingTest {
       NDArray weights = m.create(r, new Shape(2, 5, vocab)).mul(valid.expandDims(-1));
       backward.run(m, ids, valid, h -> model.logits(h).mul(weights).sum(), collector);
     }
-    Map<String, float[]> grads = new LinkedHashMap<>();
+    Map<String, float[]> grads = TestModels.gradients(model);
     model
         .parameters()
+        .values()
         .forEach(
-            (name, p) -> {
+            p -> {
               try (NDArray g = p.getArray().getGradient()) {
-                grads.put(name, g.toFloatArray());
                 g.subi(g); // zero for the next run
               }
             });

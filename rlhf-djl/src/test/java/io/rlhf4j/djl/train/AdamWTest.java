@@ -35,16 +35,7 @@ class AdamWTest {
       }
       gc.backward(logits.mul(m.create(r, logits.getShape())).sum());
     }
-    Map<String, float[]> grads = new LinkedHashMap<>();
-    model
-        .parameters()
-        .forEach(
-            (name, p) -> {
-              try (NDArray g = p.getArray().getGradient()) {
-                grads.put(name, g.toFloatArray());
-              }
-            });
-    return grads;
+    return TestModels.gradients(model);
   }
 
   /** The reference: PyTorch's AdamW written out in doubles. */
