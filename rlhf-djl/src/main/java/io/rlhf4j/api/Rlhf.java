@@ -227,13 +227,9 @@ public final class Rlhf {
     }
   }
 
-  // The engine's objects behind a Result: the policy network, its tokenizer, the last round's
-  // reward model (null with DPO, KTO or a given reward) and what Result.close() frees.
-  record EngineModels(
-      CausalLm policy,
-      SavableTokenizer tokenizer,
-      DjlRewardModel rewardModel,
-      AutoCloseable resources) {}
+  // The engine's objects behind a Result: the policy network, the last round's reward model (null
+  // with DPO, KTO or a given reward) and what Result.close() frees.
+  record EngineModels(CausalLm policy, DjlRewardModel rewardModel, AutoCloseable resources) {}
 
   /** The pipeline under construction; {@link #run} executes it. */
   public static final class Pipeline {
@@ -924,7 +920,7 @@ public final class Rlhf {
           policyFolder,
           Optional.ofNullable(rewardFolder),
           List.of(),
-          new EngineModels(policy, tokenizer, reward, models));
+          new EngineModels(policy, reward, models));
     }
 
     // DPO in place of reward modelling and RL: round 1 trains on the given rankings (and, with a

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.rlhf4j.djl.internal.engine.GradMode;
@@ -29,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * A decoder-only transformer as one DJL block: a causal trunk shared by two heads, the LM head
@@ -614,10 +616,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    * @return the loss's value
    */
   public float backwardRecomputing(
-      NDArray tokens,
-      NDArray valid,
-      java.util.function.Function<NDArray, NDArray> loss,
-      ai.djl.training.GradientCollector collector) {
+      NDArray tokens, NDArray valid, Function<NDArray, NDArray> loss, GradientCollector collector) {
     NDManager step = tokens.getManager();
     Inputs in = inputs(tokens, valid, null, false);
     List<NDArray> layerInputs = new ArrayList<>(layers.size());

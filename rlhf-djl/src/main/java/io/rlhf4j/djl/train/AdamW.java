@@ -141,24 +141,24 @@ public final class AdamW implements AutoCloseable {
       double bias2 = 1 - Math.pow(config.beta2(), step);
       // Both updates fold PyTorch's bias corrections into the step size and ε: its
       // p −= (η/b₁)·m / (√v/√b₂ + ε) is p −= η'·m / (√v + ε') with η' = η·√b₂/b₁ and ε' = ε·√b₂.
-      float lrCorrected = (float) (lr * Math.sqrt(bias2) / bias1);
-      float epsCorrected = (float) (config.epsilon() * Math.sqrt(bias2));
+      HostAdamW.Constants c =
+          new HostAdamW.Constants(
+              (float) clip,
+              (float) config.beta1(),
+              (float) config.beta2(),
+              (float) (lr * Math.sqrt(bias2) / bias1),
+              (float) (config.epsilon() * Math.sqrt(bias2)));
       if (host != null) {
-        updateOnHost(grads, lr, clip, lrCorrected, epsCorrected, scope);
+        updateOnHost(grads, lr, c, scope);
       } else {
-        updateInLibtorch(grads, lr, clip, lrCorrected, epsCorrected, scope);
+        updateInLibtorch(grads, lr, c, scope);
       }
       return norm;
     }
   }
 
   private void updateOnHost(
-      List<NDArray> grads,
-      double lr,
-      double clip,
-      float lrCorrected,
-      float epsCorrected,
-      NDManager scope) {
+      List<NDArray> grads, double lr, HostAdamW.Constants c, NDManager scope) {
     List<NDArray[]> parts = new ArrayList<>(params.size());
     float[] decay = new float[params.size()];
     for (int i = 0; i < params.size(); i++) {
@@ -166,25 +166,13 @@ public final class AdamW implements AutoCloseable {
           new NDArray[] {params.get(i), grads.get(i), firstMoments.get(i), secondMoments.get(i)});
       decay[i] = (float) (1 - (decays.get(i) ? lr * config.weightDecay() : 0));
     }
-    HostAdamW.Constants c =
-        new HostAdamW.Constants(
-            (float) clip,
-            (float) config.beta1(),
-            (float) config.beta2(),
-            lrCorrected,
-            epsCorrected);
     host.update(parts, decay, c, scope);
   }
 
   // DJL's update, a dozen libtorch operators: it decays p by η·λ first, clips by scaling the
   // gradient, and zeroes the gradient of the parameter it was given.
   private void updateInLibtorch(
-      List<NDArray> grads,
-      double lr,
-      double clip,
-      float lrCorrected,
-      float epsCorrected,
-      NDManager scope) {
+      List<NDArray> grads, double lr, HostAdamW.Constants c, NDManager scope) {
     for (int i = 0; i < params.size(); i++) {
       NDArray[] four = {params.get(i), grads.get(i), firstMoments.get(i), secondMoments.get(i)};
       List<NDArray[]> blocks = rowBlocks(four, chunk, scope);
@@ -195,13 +183,13 @@ public final class AdamW implements AutoCloseable {
                 new NDList(part[0], part[1], part[2], part[3]),
                 new NDList(part[0]),
                 (float) lr,
-                lrCorrected,
+                c.lrCorrected(),
                 decays.get(i) ? (float) config.weightDecay() : 0f,
-                (float) clip,
+                c.clip(),
                 -1f, // no element-wise clamp
-                (float) config.beta1(),
-                (float) config.beta2(),
-                epsCorrected,
+                c.beta1(),
+                c.beta2(),
+                c.epsCorrected(),
                 false,
                 true);
       }

@@ -40,7 +40,7 @@ final class HostAdamW implements AutoCloseable {
     this.unit = unit;
   }
 
-  /** The step's constants, shared by every value. */
+  /** The step's constants, shared by every value (and by the libtorch update on a GPU). */
   record Constants(float clip, float beta1, float beta2, float lrCorrected, float epsCorrected) {}
 
   /**

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Supervised fine-tuning (InstructGPT step 1): minimise the negative log-likelihood of the
@@ -207,21 +208,18 @@ public final class SftTrainer {
         // This micro-batch's token mean, weighted by its share of the step's tokens.
         double share = tokens(batch) / stepTokens;
         Batch sequences = batch(scope, batch);
+        Function<NDArray, NDArray> loss =
+            hidden -> {
+              NDArray mean = nll(sequences, hidden);
+              return mean.mul(Scalars.of(mean, share));
+            };
         if (config.gradientCheckpointing()) {
-          total +=
-              model.backwardRecomputing(
-                  sequences.sequences().tokens(),
-                  sequences.sequences().valid(),
-                  hidden -> {
-                    NDArray mean = nll(sequences, hidden);
-                    return mean.mul(Scalars.of(mean, share));
-                  },
-                  collector);
+          SequenceBatch b = sequences.sequences();
+          total += model.backwardRecomputing(b.tokens(), b.valid(), loss, collector);
         } else {
-          NDArray mean = nll(sequences, hidden(sequences, true));
-          NDArray loss = mean.mul(Scalars.of(mean, share));
-          collector.backward(loss);
-          total += loss.getFloat();
+          NDArray value = loss.apply(hidden(sequences, true));
+          collector.backward(value);
+          total += value.getFloat();
         }
       }
     }
