@@ -184,4 +184,27 @@ public final class TestModels {
             });
     return grads;
   }
+
+  /** Each parameter's values, by name, read to the host. */
+  public static Map<String, float[]> weights(CausalLm model) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    model.toTensors().forEach((name, t) -> out.put(name, t.data()));
+    return out;
+  }
+
+  /** Asserts the same parameter names and every value within {@code tolerance}. */
+  public static void assertWeightsClose(
+      Map<String, float[]> actual, Map<String, float[]> expected, float tolerance) {
+    org.assertj.core.api.Assertions.assertThat(actual.keySet()).isEqualTo(expected.keySet());
+    for (Map.Entry<String, float[]> e : expected.entrySet()) {
+      float[] a = actual.get(e.getKey());
+      float[] b = e.getValue();
+      org.assertj.core.api.Assertions.assertThat(a.length).as(e.getKey()).isEqualTo(b.length);
+      for (int i = 0; i < b.length; i++) {
+        org.assertj.core.api.Assertions.assertThat(a[i])
+            .as("%s[%s]", e.getKey(), i)
+            .isCloseTo(b[i], org.assertj.core.data.Offset.offset(tolerance));
+      }
+    }
+  }
 }

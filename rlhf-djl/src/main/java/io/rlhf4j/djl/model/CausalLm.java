@@ -613,7 +613,7 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
    *
    * @param loss the scalar loss of the final hidden states, built with gradients
    * @param collector the open gradient collector the backward passes run in
-   * @return the loss's value
+   * @return the loss's value; a non-finite one gets no backward pass
    */
   public float backwardRecomputing(
       NDArray tokens, NDArray valid, Function<NDArray, NDArray> loss, GradientCollector collector) {
@@ -637,6 +637,9 @@ public final class CausalLm extends AbstractBlock implements AutoCloseable {
     x.setRequiresGradient(true);
     NDArray top = loss.apply(finalNorm(x, in.pass()));
     float value = top.getFloat();
+    if (!Float.isFinite(value)) {
+      return value; // gradients of a non-finite loss are useless: the caller stops on the value
+    }
     collector.backward(top);
     NDArray grad = Scopes.into(x.getGradient(), step);
     for (int i = layers.size() - 1; i >= 0; i--) {

@@ -18,6 +18,10 @@ import static com.google.common.base.Preconditions.checkNotNull;
  * @param seed shuffling (and dropout) seed; the order of epoch e is a function of (seed, e) alone
  * @param checkpointEverySteps checkpoint every this many optimizer steps (and at the end); 0 at the
  *     end only. A kill loses at most this many steps (TRL saves every 500; a step here is slower)
+ * @param gradientCheckpointing keep only each layer's input in the forward pass and recompute the
+ *     layer in the backward pass (transformers' {@code gradient_checkpointing}): activation memory
+ *     of one layer instead of all, for one more forward pass of compute; not with LoRA dropout,
+ *     whose masks would differ the second time
  */
 public record TrainingArguments(
     int epochs,
@@ -26,7 +30,8 @@ public record TrainingArguments(
     AdamWConfig optimizer,
     int warmupSteps,
     long seed,
-    int checkpointEverySteps) {
+    int checkpointEverySteps,
+    boolean gradientCheckpointing) {
 
   /** Validates. */
   public TrainingArguments {
@@ -63,6 +68,7 @@ public record TrainingArguments(
     private int warmupSteps = 0;
     private long seed = 0;
     private int checkpointEverySteps = 100;
+    private boolean gradientCheckpointing = false;
 
     /** For subclasses. */
     protected Builder() {}
@@ -113,9 +119,22 @@ public record TrainingArguments(
     }
 
     /** The shared arguments as set, validated. */
+    /** See {@link TrainingArguments#gradientCheckpointing()}. */
+    public B gradientCheckpointing(boolean v) {
+      gradientCheckpointing = v;
+      return self();
+    }
+
     protected TrainingArguments training() {
       return new TrainingArguments(
-          epochs, batchSize, maxLength, optimizer, warmupSteps, seed, checkpointEverySteps);
+          epochs,
+          batchSize,
+          maxLength,
+          optimizer,
+          warmupSteps,
+          seed,
+          checkpointEverySteps,
+          gradientCheckpointing);
     }
   }
 }

@@ -95,6 +95,7 @@ public final class DpoCommand extends PipelineCommand {
             .optimizer(AdamWConfig.of(lr))
             .seed(seed)
             .checkpointEverySteps(checkpointEvery)
+            .gradientCheckpointing(gradientCheckpointing)
             .build();
     Rlhf.Pipeline pipeline =
         episodes == null

@@ -68,6 +68,7 @@ public final class KtoCommand extends PipelineCommand {
             .optimizer(AdamWConfig.of(lr))
             .seed(seed)
             .checkpointEverySteps(checkpointEvery)
+            .gradientCheckpointing(gradientCheckpointing)
             .build();
     List<LabeledCompletion> data = userData().labeledCompletions(completions);
     Rlhf.Pipeline pipeline = pipeline().thenKto(data, config);

@@ -68,6 +68,7 @@ abstract class PipelineCommand extends TrainCommand {
             .optimizer(AdamWConfig.of(sftLr))
             .seed(seed)
             .checkpointEverySteps(checkpointEvery)
+            .gradientCheckpointing(gradientCheckpointing)
             .build();
     // Without demonstrations the run starts from the model as it is (no SFT stage).
     Rlhf.Pipeline start =

@@ -41,6 +41,7 @@ public final class RewardCommand extends PipelineCommand {
             .optimizer(AdamWConfig.of(lr))
             .seed(seed)
             .checkpointEverySteps(checkpointEvery)
+            .gradientCheckpointing(gradientCheckpointing)
             .build();
     Rlhf.Pipeline pipeline = pipeline().thenRewardModel(preferences(), config);
     return device -> {

@@ -195,6 +195,7 @@ public abstract class RlCommand extends PipelineCommand {
             .optimizer(AdamWConfig.of(rewardLr))
             .seed(seed)
             .checkpointEverySteps(checkpointEvery)
+            .gradientCheckpointing(gradientCheckpointing)
             .build();
     PpoConfig.Builder rl =
         preset()
@@ -212,6 +213,7 @@ public abstract class RlCommand extends PipelineCommand {
             .valueOptimizer(AdamWConfig.of(lr))
             .klCoefficient(klCoef)
             .rolloutPartitions(rolloutPartitions)
+            .gradientCheckpointing(gradientCheckpointing)
             .seed(seed);
     if (klTarget > 0) {
       rl.adaptiveKl(klTarget, 10_000);

@@ -51,13 +51,6 @@ public final class SftCommand extends TrainCommand {
       description = "tokens of prompt + response (default: ${DEFAULT-VALUE})")
   int maxLength = D.training().maxLength();
 
-  @Option(
-      names = "--gradient-checkpointing",
-      description =
-          "recompute each layer in the backward pass: one layer's activations in memory instead"
-              + " of all, for about a third more compute")
-  boolean gradientCheckpointing;
-
   @Override
   protected void validate() {
     if (data == null) {

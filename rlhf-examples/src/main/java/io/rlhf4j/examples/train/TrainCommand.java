@@ -78,6 +78,13 @@ public abstract class TrainCommand implements Callable<Integer> {
   int checkpointEvery = 100;
 
   @Option(
+      names = "--gradient-checkpointing",
+      description =
+          "recompute each layer in the backward pass of every stage: one layer's activations in"
+              + " memory instead of all, for one more forward pass of compute")
+  boolean gradientCheckpointing;
+
+  @Option(
       names = "--lora-rank",
       description = "LoRA rank; 0 trains every weight (default: ${DEFAULT-VALUE})")
   int loraRank = 0;

@@ -7,6 +7,7 @@ import io.rlhf4j.data.EpisodeRanking;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.djl.internal.engine.GradMode;
 import io.rlhf4j.djl.internal.engine.Scalars;
+import io.rlhf4j.djl.internal.train.Backprop;
 import io.rlhf4j.djl.internal.train.Contexts;
 import io.rlhf4j.djl.internal.train.Dropouts;
 import io.rlhf4j.djl.internal.train.EncodedRanking;
@@ -60,6 +61,7 @@ public final class DpoTrainer implements AutoCloseable {
       DpoConfig config,
       TrainingRun run) {
     Contexts.check(config.training().maxLength(), policy);
+    Backprop.checkCheckpointing(config.training().gradientCheckpointing(), policy);
     GradMode.offOnThisThread();
     this.policy = policy;
     // SimPO and ORPO read no reference: none is copied, the memory of a second model saved.
@@ -170,34 +172,20 @@ public final class DpoTrainer implements AutoCloseable {
       SequenceBatch sequences =
           SequenceBatch.of(
               scope, EncodedRanking.allPrompts(batch), EncodedRanking.allResponses(batch));
-      NDArray tokenLogp =
-          sequences.responseLogProbs(
-              policy, policy.hidden(sequences.tokens(), sequences.valid(), null, true), 1.0);
-      NDArray mask = sequences.responseMask();
-      List<double[]> flags = EncodedRanking.allTrained(batch);
-      if (flags.stream().anyMatch(java.util.Objects::nonNull)) {
-        // Episodes: the environment's tokens are context, out of every sum.
-        mask = mask.mul(ResponseLogProbs.trainedMask(scope, flags, mask));
-        tokenLogp = tokenLogp.mul(mask);
-      }
-      NDArray logp = perResponse(tokenLogp, mask);
       double[] ref = flatten(batch, cached);
-      NDArray loss =
-          Losses.dpoLoss(
-              logp,
-              scope.create(toFloat(ref)),
-              RankingBatch.pairIndex(EncodedRanking.allRanks(batch), new double[batch.size()]),
-              config.objective());
-      NDArray nll = null;
-      if (config.objective().sftCoefficient() > 0) {
-        NDArray best = scope.create(bestRows(batch)).reshape(-1, 1);
-        nll = Losses.tokenNll(tokenLogp, mask.mul(best));
-        loss = loss.add(nll.mul(Scalars.of(nll, config.objective().sftCoefficient())));
-      }
-      float value = loss.getFloat();
-      if (Float.isFinite(value)) {
-        collector.backward(loss); // a non-finite loss stops the loop before any update
-      }
+      Backprop.Pass<StepLoss> pass =
+          Backprop.run(
+              policy,
+              sequences,
+              true,
+              config.training().gradientCheckpointing(),
+              hidden -> loss(scope, sequences, batch, ref, hidden),
+              StepLoss::total,
+              collector); // a non-finite loss stops the loop before any update
+      float value = pass.loss();
+      NDArray logp = pass.parts().logp();
+      NDArray mask = pass.parts().mask();
+      NDArray nll = pass.parts().nll();
       Map<String, Double> m =
           pairMetrics(value, toDouble(logp.toFloatArray()), ref, batch, lengths(mask));
       if (nll != null) {
@@ -205,6 +193,41 @@ public final class DpoTrainer implements AutoCloseable {
       }
       return m;
     }
+  }
+
+  // One batch's loss and the tensors its metrics read: the response log-probabilities summed over
+  // trained tokens [N], the trained-token mask, and RPO's NLL (null without it).
+  private record StepLoss(NDArray total, NDArray logp, NDArray mask, NDArray nll) {}
+
+  // The DPO loss over all pairs of the batch (+ RPO's NLL) from the policy's final hidden states.
+  private StepLoss loss(
+      NDManager scope,
+      SequenceBatch sequences,
+      List<EncodedRanking> batch,
+      double[] ref,
+      NDArray hidden) {
+    NDArray tokenLogp = sequences.responseLogProbs(policy, hidden, 1.0);
+    NDArray mask = sequences.responseMask();
+    List<double[]> flags = EncodedRanking.allTrained(batch);
+    if (flags.stream().anyMatch(java.util.Objects::nonNull)) {
+      // Episodes: the environment's tokens are context, out of every sum.
+      mask = mask.mul(ResponseLogProbs.trainedMask(scope, flags, mask));
+      tokenLogp = tokenLogp.mul(mask);
+    }
+    NDArray logp = perResponse(tokenLogp, mask);
+    NDArray loss =
+        Losses.dpoLoss(
+            logp,
+            scope.create(toFloat(ref)),
+            RankingBatch.pairIndex(EncodedRanking.allRanks(batch), new double[batch.size()]),
+            config.objective());
+    NDArray nll = null;
+    if (config.objective().sftCoefficient() > 0) {
+      NDArray best = scope.create(bestRows(batch)).reshape(-1, 1);
+      nll = Losses.tokenNll(tokenLogp, mask.mul(best));
+      loss = loss.add(nll.mul(Scalars.of(nll, config.objective().sftCoefficient())));
+    }
+    return new StepLoss(loss, logp, mask, nll);
   }
 
   private static Map<String, Double> evalMetrics(Evaluation e) {

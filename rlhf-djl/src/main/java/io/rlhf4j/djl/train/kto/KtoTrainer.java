@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.data.LabeledCompletion;
 import io.rlhf4j.djl.internal.engine.GradMode;
+import io.rlhf4j.djl.internal.train.Backprop;
 import io.rlhf4j.djl.internal.train.Contexts;
 import io.rlhf4j.djl.internal.train.Dropouts;
 import io.rlhf4j.djl.internal.train.ResponseLogProbs;
@@ -60,6 +61,7 @@ public final class KtoTrainer implements AutoCloseable {
       KtoConfig config,
       TrainingRun run) {
     Contexts.check(config.training().maxLength(), policy);
+    Backprop.checkCheckpointing(config.training().gradientCheckpointing(), policy);
     GradMode.offOnThisThread();
     this.policy = policy;
     this.ownsReference = reference == null;
@@ -147,17 +149,16 @@ public final class KtoTrainer implements AutoCloseable {
               scope,
               batch.stream().map(Encoded::prompt).toList(),
               batch.stream().map(Encoded::completion).toList());
-      NDArray logp =
-          sequences
-              .responseLogProbs(
-                  policy, policy.hidden(sequences.tokens(), sequences.valid(), null, true), 1.0)
-              .sum(new int[] {1});
-      NDArray loss = Losses.ktoLoss(logp, scope.create(ref), desirable, z0, config.objective());
-      float value = loss.getFloat();
-      if (Float.isFinite(value)) {
-        collector.backward(loss); // a non-finite loss stops the loop before any update
-      }
-      return metrics(value, logp.toFloatArray(), ref, desirable, z0);
+      Backprop.Pass<NDArray> logp =
+          Backprop.run(
+              policy,
+              sequences,
+              true,
+              config.training().gradientCheckpointing(),
+              hidden -> sequences.responseLogProbs(policy, hidden, 1.0).sum(new int[] {1}),
+              lp -> Losses.ktoLoss(lp, scope.create(ref), desirable, z0, config.objective()),
+              collector); // a non-finite loss stops the loop before any update
+      return metrics(logp.loss(), logp.parts().toFloatArray(), ref, desirable, z0);
     }
   }
 

@@ -45,6 +45,10 @@ import java.util.OptionalDouble;
  *       and within each minibatch, whose gradients accumulate exactly (each token weighted as in
  *       one pass over the minibatch): peak memory is set by this, not by the rollout. Defaults to
  *       miniBatchSize
+ *   <li>{@code gradientCheckpointing}: keep only each layer's input in the update's forward passes
+ *       and recompute the layer in the backward pass (transformers' {@code
+ *       gradient_checkpointing}), for the policy, the value model and the ptx term: activation
+ *       memory of one layer instead of all, for one more forward pass (off)
  *   <li>{@code ppoEpochs}: passes over each rollout batch (4)
  *   <li>{@code sampling}: rollout sampling; temperature 0.7, and log-probabilities of policy and
  *       reference are taken at that same temperature. The whole tempered distribution is sampled:
@@ -128,6 +132,7 @@ public final class PpoConfig {
   private final int rolloutBatchSize;
   private final int miniBatchSize;
   private final int microBatchSize;
+  private final boolean gradientCheckpointing;
   private final int ppoEpochs;
   private final SamplingConfig sampling;
   private final double klCoefficient;
@@ -169,6 +174,7 @@ public final class PpoConfig {
     this.rolloutBatchSize = b.rolloutBatchSize;
     this.miniBatchSize = b.miniBatchSize;
     this.microBatchSize = b.microBatchSize == 0 ? b.miniBatchSize : b.microBatchSize;
+    this.gradientCheckpointing = b.gradientCheckpointing;
     this.ppoEpochs = b.ppoEpochs;
     this.sampling = b.sampling;
     this.klCoefficient = b.klCoefficient;
@@ -309,6 +315,11 @@ public final class PpoConfig {
   /** See the list in the class comment. */
   public int microBatchSize() {
     return microBatchSize;
+  }
+
+  /** See the list in the class comment. */
+  public boolean gradientCheckpointing() {
+    return gradientCheckpointing;
   }
 
   /** See the list in the class comment. */
@@ -636,6 +647,7 @@ public final class PpoConfig {
     b.miniBatchSize = miniBatchSize;
     // A micro-batch equal to the minibatch stays "the minibatch" if the minibatch changes.
     b.microBatchSize = microBatchSize == miniBatchSize ? 0 : microBatchSize;
+    b.gradientCheckpointing = gradientCheckpointing;
     b.ppoEpochs = ppoEpochs;
     b.sampling = sampling;
     b.klCoefficient = klCoefficient;
@@ -678,6 +690,7 @@ public final class PpoConfig {
     private int rolloutBatchSize = 64;
     private int miniBatchSize = 16;
     private int microBatchSize = 0; // 0: the minibatch size
+    private boolean gradientCheckpointing = false;
     private int ppoEpochs = 4;
     private SamplingConfig sampling =
         SamplingConfig.builder().temperature(0.7).maxNewTokens(64).build();
@@ -822,6 +835,12 @@ public final class PpoConfig {
     /** See {@link PpoConfig#miniBatchSize()}. */
     public Builder miniBatchSize(int v) {
       miniBatchSize = v;
+      return this;
+    }
+
+    /** See {@link PpoConfig#gradientCheckpointing()}. */
+    public Builder gradientCheckpointing(boolean v) {
+      gradientCheckpointing = v;
       return this;
     }
 

@@ -7,6 +7,7 @@ import com.google.common.collect.Lists;
 import io.rlhf4j.djl.internal.engine.GradMode;
 import io.rlhf4j.djl.internal.engine.HostArrays;
 import io.rlhf4j.djl.internal.engine.Scalars;
+import io.rlhf4j.djl.internal.train.Backprop;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.train.AdamW;
@@ -112,14 +113,15 @@ final class PpoUpdate {
     double[][] newLogp = new double[rows.size()][];
     // Truncated importance sampling: constant weights from the rollout, indexed like the
     // experience.
-    double[][] isWeights = null;
-    if (config.truncatedImportanceSampling() > 0) {
-      isWeights =
-          TruncatedImportanceSampling.weights(
-              e.logProbs().old(),
-              e.logProbs().rollout(),
-              config.truncatedImportanceSampling(),
-              e.mask());
+    double[][] isWeights =
+        config.truncatedImportanceSampling() > 0
+            ? TruncatedImportanceSampling.weights(
+                e.logProbs().old(),
+                e.logProbs().rollout(),
+                config.truncatedImportanceSampling(),
+                e.mask())
+            : null;
+    if (isWeights != null) {
       double[][] picked = HostArrays.pick(isWeights, rows, width);
       means.add("tis_weight", Masked.mean(picked, mask));
       means.add(
@@ -134,41 +136,32 @@ final class PpoUpdate {
       try (NDManager scope = policyModel.manager().newSubManager();
           GradientCollector collector = GradMode.collector()) {
         SequenceBatch batch = batchOf(scope, e, part);
-        SequenceBatch.TokenStatistics stats =
-            batch.responseLogProbsAndEntropy(
-                policyModel,
-                hidden(policyModel, batch),
-                config.sampling().temperature(),
-                objective.entropyCoefficient() > 0);
         int w = (int) batch.targets().getShape().get(1);
         // The experience's mask, not the batch's: in an episode the environment's tokens are
         // response tokens of the batch but not actions of the policy.
         NDArray actions = HostArrays.tensor(scope, HostArrays.pick(e.mask(), part, w));
-        PolicyTokens in =
-            PolicyTokens.of(
-                stats.logProbs(),
-                HostArrays.tensor(scope, HostArrays.pick(e.logProbs().old(), part, w)),
-                HostArrays.tensor(scope, HostArrays.pick(e.targets().advantages(), part, w)),
-                actions);
-        if (objective.klCoefficient() > 0) {
-          in =
-              in.withReference(
-                  HostArrays.tensor(scope, HostArrays.pick(e.logProbs().reference(), part, w)));
-        }
-        if (objective.entropyCoefficient() > 0) {
-          in = in.withEntropy(stats.entropy());
-        }
-        if (isWeights != null) {
-          in =
-              in.withImportanceWeights(
-                  HostArrays.tensor(scope, HostArrays.pick(isWeights, part, w)));
-        }
-        NDArray loss =
-            Losses.policyObjective(
-                this.policyLoss, in, Scalars.of(stats.logProbs(), denominator), objective);
-        float value = loss.getFloat();
+        Backprop.Pass<SequenceBatch.TokenStatistics> pass =
+            Backprop.run(
+                policyModel,
+                batch,
+                false,
+                config.gradientCheckpointing(),
+                hidden ->
+                    batch.responseLogProbsAndEntropy(
+                        policyModel,
+                        hidden,
+                        config.sampling().temperature(),
+                        objective.entropyCoefficient() > 0),
+                s ->
+                    Losses.policyObjective(
+                        this.policyLoss,
+                        policyTokens(s, e, part, w, actions, isWeights, objective),
+                        Scalars.of(s.logProbs(), denominator),
+                        objective),
+                collector);
+        SequenceBatch.TokenStatistics stats = pass.parts();
+        float value = pass.loss();
         TrainingDivergedException.check(stage, iteration, "policy loss", value);
-        collector.backward(loss);
         policyLoss += value;
         entropy += stats.entropy().mul(actions).sum().getFloat() / tokens;
         done = HostArrays.place(HostArrays.rows(stats.logProbs()), newLogp, done, width);
@@ -199,6 +192,37 @@ final class PpoUpdate {
     means.count();
   }
 
+  // The policy loss's inputs for micro-batch `part` of width w: the new log-probabilities (and
+  // entropy) from the pass, the rest from the experience.
+  private static PolicyTokens policyTokens(
+      SequenceBatch.TokenStatistics stats,
+      Experience e,
+      List<Integer> part,
+      int w,
+      NDArray actions,
+      double[][] isWeights,
+      PolicyObjective objective) {
+    NDManager scope = actions.getManager();
+    PolicyTokens in =
+        PolicyTokens.of(
+            stats.logProbs(),
+            HostArrays.tensor(scope, HostArrays.pick(e.logProbs().old(), part, w)),
+            HostArrays.tensor(scope, HostArrays.pick(e.targets().advantages(), part, w)),
+            actions);
+    if (objective.klCoefficient() > 0) {
+      in =
+          in.withReference(
+              HostArrays.tensor(scope, HostArrays.pick(e.logProbs().reference(), part, w)));
+    }
+    if (objective.entropyCoefficient() > 0) {
+      in = in.withEntropy(stats.entropy());
+    }
+    if (isWeights != null) {
+      in = in.withImportanceWeights(HostArrays.tensor(scope, HostArrays.pick(isWeights, part, w)));
+    }
+    return in;
+  }
+
   // The value model's clipped value loss against the estimator's returns, token mean.
   private void valueStep(
       Experience e,
@@ -217,21 +241,26 @@ final class PpoUpdate {
       try (NDManager scope = valueModel.manager().newSubManager();
           GradientCollector collector = GradMode.collector()) {
         SequenceBatch batch = batchOf(scope, e, part);
-        NDArray v = batch.responseValues(valueModel.scoreAll(hidden(valueModel, batch)));
         int w = (int) batch.targets().getShape().get(1);
-        NDArray loss =
-            Losses.valueLoss(
-                v,
-                HostArrays.tensor(scope, HostArrays.pick(e.values(), part, w)),
-                HostArrays.tensor(scope, HostArrays.pick(e.targets().returns(), part, w)),
-                HostArrays.tensor(scope, HostArrays.pick(e.mask(), part, w)),
-                config.valueClipRange(),
-                Scalars.of(v, tokens));
-        float value = loss.getFloat();
-        TrainingDivergedException.check(stage, iteration, "value loss", value);
-        collector.backward(loss);
-        valueLoss += value;
-        done = HostArrays.place(HostArrays.rows(v), newValues, done, width);
+        Backprop.Pass<NDArray> pass =
+            Backprop.run(
+                valueModel,
+                batch,
+                false,
+                config.gradientCheckpointing(),
+                hidden -> batch.responseValues(valueModel.scoreAll(hidden)),
+                v ->
+                    Losses.valueLoss(
+                        v,
+                        HostArrays.tensor(scope, HostArrays.pick(e.values(), part, w)),
+                        HostArrays.tensor(scope, HostArrays.pick(e.targets().returns(), part, w)),
+                        HostArrays.tensor(scope, HostArrays.pick(e.mask(), part, w)),
+                        config.valueClipRange(),
+                        Scalars.of(v, tokens)),
+                collector);
+        TrainingDivergedException.check(stage, iteration, "value loss", pass.loss());
+        valueLoss += pass.loss();
+        done = HostArrays.place(HostArrays.rows(pass.parts()), newValues, done, width);
       }
     }
     means.add("value_loss", valueLoss);
@@ -302,6 +331,7 @@ final class PpoUpdate {
       continuations.add(Arrays.copyOfRange(sequence, 1, sequence.length));
       tokens += sequence.length - 1;
     }
+    double allTokens = tokens;
     double nll = 0;
     for (int from = 0; from < sequences.size(); from += config.microBatchSize()) {
       int to = Math.min(sequences.size(), from + config.microBatchSize());
@@ -309,19 +339,25 @@ final class PpoUpdate {
           GradientCollector collector = GradMode.collector()) {
         SequenceBatch batch =
             SequenceBatch.of(scope, prompts.subList(from, to), continuations.subList(from, to));
-        NDArray logp = batch.responseLogProbs(policyModel, hidden(policyModel, batch), 1.0);
-        NDArray share = Losses.tokenNll(logp, batch.responseMask(), Scalars.of(logp, tokens));
-        float value = share.getFloat();
+        // The pass returns this micro-batch's share of the NLL; its backward is γ times that.
+        Backprop.Pass<NDArray> pass =
+            Backprop.run(
+                policyModel,
+                batch,
+                false,
+                config.gradientCheckpointing(),
+                hidden -> {
+                  NDArray logp = batch.responseLogProbs(policyModel, hidden, 1.0);
+                  return Losses.tokenNll(logp, batch.responseMask(), Scalars.of(logp, allTokens));
+                },
+                share -> share.mul(Scalars.of(share, config.ptxCoefficient())),
+                collector);
+        double value = pass.parts().getFloat();
         TrainingDivergedException.check(stage, iteration, "ptx loss", value);
-        collector.backward(share.mul(Scalars.of(share, config.ptxCoefficient())));
         nll += value;
       }
     }
     return nll;
-  }
-
-  private static NDArray hidden(CausalLm model, SequenceBatch batch) {
-    return model.hidden(batch.tokens(), batch.valid(), null);
   }
 
   /** Sums of per-update statistics, averaged over the updates at the end. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.rlhf4j.data.Ranking;
 import io.rlhf4j.djl.internal.engine.GradMode;
+import io.rlhf4j.djl.internal.train.Backprop;
 import io.rlhf4j.djl.internal.train.Contexts;
 import io.rlhf4j.djl.internal.train.Dropouts;
 import io.rlhf4j.djl.internal.train.EncodedRanking;
@@ -12,6 +13,7 @@ import io.rlhf4j.djl.internal.train.RankingBatch;
 import io.rlhf4j.djl.internal.train.TrainingLock;
 import io.rlhf4j.djl.model.CausalLm;
 import io.rlhf4j.djl.model.DjlRewardModel;
+import io.rlhf4j.djl.model.SequenceBatch;
 import io.rlhf4j.djl.tokenize.SavableTokenizer;
 import io.rlhf4j.djl.train.AdamW;
 import io.rlhf4j.djl.train.EpochLoop;
@@ -50,6 +52,7 @@ public final class RewardTrainer {
       RewardConfig config,
       TrainingRun run) {
     Contexts.check(config.training().maxLength(), rewardModel.model());
+    Backprop.checkCheckpointing(config.training().gradientCheckpointing(), rewardModel.model());
     this.rewardModel = rewardModel;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -95,10 +98,19 @@ public final class RewardTrainer {
             Dropouts.seed(model, config.training().seed(), step);
             try (NDManager scope = model.manager().newSubManager();
                 GradientCollector collector = GradMode.collector()) {
-              NDArray rewards = forward(scope, batch);
-              NDArray loss = Losses.rankingLoss(rewards, pairIndex(batch));
-              collector.backward(loss);
-              return batchMetrics(loss.getFloat(), rewards.toFloatArray(), batch);
+              SequenceBatch sequences =
+                  SequenceBatch.of(
+                      scope, EncodedRanking.allPrompts(batch), EncodedRanking.allResponses(batch));
+              Backprop.Pass<NDArray> rewards =
+                  Backprop.run(
+                      model,
+                      sequences,
+                      true,
+                      config.training().gradientCheckpointing(),
+                      hidden -> model.score(hidden, sequences.lastToken()),
+                      r -> Losses.rankingLoss(r, pairIndex(batch)),
+                      collector);
+              return batchMetrics(rewards.loss(), rewards.parts().toFloatArray(), batch);
             }
           },
           () -> eval.isEmpty() ? Map.of() : evalMetrics(evaluate(eval), eval.size()));
@@ -159,11 +171,6 @@ public final class RewardTrainer {
       }
     }
     return new double[] {chosen / pairs, rejected / pairs};
-  }
-
-  private NDArray forward(NDManager scope, List<EncodedRanking> batch) {
-    return rewardModel.scores(
-        scope, EncodedRanking.allPrompts(batch), EncodedRanking.allResponses(batch), true);
   }
 
   private static Losses.PairIndex pairIndex(List<EncodedRanking> batch) {

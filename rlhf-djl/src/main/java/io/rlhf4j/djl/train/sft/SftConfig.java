@@ -16,16 +16,12 @@ import io.rlhf4j.train.LrSchedule;
  * @param earlyStoppingPatience stop after this many evaluations without a lower eval loss; 0 off
  * @param evalEverySteps evaluate every this many optimizer steps (and at the end of each epoch); 0
  *     evaluates at epoch ends only
- * @param gradientCheckpointing keep only each layer's input in the forward pass and recompute the
- *     layer in the backward pass (transformers' {@code gradient_checkpointing}): activation memory
- *     of one layer instead of all, for about a third more compute; not with LoRA dropout
  */
 public record SftConfig(
     TrainingArguments training,
     int gradientAccumulation,
     int earlyStoppingPatience,
-    int evalEverySteps,
-    boolean gradientCheckpointing) {
+    int evalEverySteps) {
 
   /** Validates on construction. */
   public SftConfig {
@@ -51,7 +47,6 @@ public record SftConfig(
     private int gradientAccumulation = 1;
     private int earlyStoppingPatience = 0;
     private int evalEverySteps = 0;
-    private boolean gradientCheckpointing = false;
 
     private Builder() {
       epochs(3).optimizer(AdamWConfig.of(3e-4));
@@ -80,20 +75,9 @@ public record SftConfig(
       return this;
     }
 
-    /** See {@link SftConfig#gradientCheckpointing()}. */
-    public Builder gradientCheckpointing(boolean v) {
-      gradientCheckpointing = v;
-      return this;
-    }
-
     /** Validates and builds. */
     public SftConfig build() {
-      return new SftConfig(
-          training(),
-          gradientAccumulation,
-          earlyStoppingPatience,
-          evalEverySteps,
-          gradientCheckpointing);
+      return new SftConfig(training(), gradientAccumulation, earlyStoppingPatience, evalEverySteps);
     }
   }
 }

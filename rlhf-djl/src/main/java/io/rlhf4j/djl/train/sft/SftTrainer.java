@@ -1,7 +1,5 @@
 package io.rlhf4j.djl.train.sft;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
@@ -10,6 +8,7 @@ import io.rlhf4j.data.EpisodeDemonstration;
 import io.rlhf4j.djl.internal.engine.GradMode;
 import io.rlhf4j.djl.internal.engine.HostArrays;
 import io.rlhf4j.djl.internal.engine.Scalars;
+import io.rlhf4j.djl.internal.train.Backprop;
 import io.rlhf4j.djl.internal.train.Contexts;
 import io.rlhf4j.djl.internal.train.Dropouts;
 import io.rlhf4j.djl.internal.train.TrainingLock;
@@ -57,10 +56,7 @@ public final class SftTrainer {
    */
   public SftTrainer(CausalLm model, SavableTokenizer tokenizer, SftConfig config, TrainingRun run) {
     Contexts.check(config.training().maxLength(), model);
-    checkArgument(
-        !config.gradientCheckpointing() || !model.isAdapter() || model.lora().dropout() == 0,
-        "gradient checkpointing recomputes each layer, and LoRA dropout would draw other masks"
-            + " the second time: set the adapter's dropout to 0");
+    Backprop.checkCheckpointing(config.training().gradientCheckpointing(), model);
     this.model = model;
     this.tokenizer = tokenizer;
     this.config = config;
@@ -213,14 +209,16 @@ public final class SftTrainer {
               NDArray mean = nll(sequences, hidden);
               return mean.mul(Scalars.of(mean, share));
             };
-        if (config.gradientCheckpointing()) {
-          SequenceBatch b = sequences.sequences();
-          total += model.backwardRecomputing(b.tokens(), b.valid(), loss, collector);
-        } else {
-          NDArray value = loss.apply(hidden(sequences, true));
-          collector.backward(value);
-          total += value.getFloat();
-        }
+        total +=
+            Backprop.run(
+                    model,
+                    sequences.sequences(),
+                    true,
+                    config.training().gradientCheckpointing(),
+                    loss,
+                    Function.identity(),
+                    collector)
+                .loss();
       }
     }
     return total;
