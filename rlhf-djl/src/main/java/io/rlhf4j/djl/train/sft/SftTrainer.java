@@ -228,14 +228,10 @@ public final class SftTrainer {
     return examples.stream().mapToInt(Examples.Example::trainedTokens).sum();
   }
 
-  /** The response-token NLL of {@code batch}. */
-  private NDArray loss(NDManager scope, List<Examples.Example> batch, boolean training) {
+  /** The response-token NLL of {@code batch}, for evaluation (no adapter dropout). */
+  private NDArray evalLoss(NDManager scope, List<Examples.Example> batch) {
     Batch b = batch(scope, batch);
-    return nll(b, hidden(b, training));
-  }
-
-  private NDArray hidden(Batch b, boolean training) {
-    return model.hidden(b.sequences().tokens(), b.sequences().valid(), null, training);
+    return nll(b, model.hidden(b.sequences().tokens(), b.sequences().valid(), null));
   }
 
   private NDArray nll(Batch b, NDArray hidden) {
@@ -287,7 +283,7 @@ public final class SftTrainer {
           examples.subList(from, Math.min(from + config.training().batchSize(), examples.size()));
       try (NDManager scope = model.manager().newSubManager()) {
         double count = batch.stream().mapToInt(Examples.Example::trainedTokens).sum();
-        nll += loss(scope, batch, false).getFloat() * count;
+        nll += evalLoss(scope, batch).getFloat() * count;
         tokens += count;
       }
     }
